@@ -1,0 +1,30 @@
+// Command-line entry point. Each command lives in its own file under commands/ and
+// registers itself on the program; this file only lists them.
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './errors.js';
+
+const program = new Command();
+program
+  .name('ringmaster')
+  .description('A full-system x86 virtual machine monitor in TypeScript')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+// Command registrations (one import per command file).
+const commands: Array<(p: Command) => void> = [];
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version exit through here with code 0; usage errors with code 2.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`ringmaster: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
