@@ -115,7 +115,7 @@ export class PhysicalMemory {
   /** Removes any ROM/MMIO mapping over the range; RAM shows through again where it exists. */
   unmap(base: number, size: number): void {
     this.checkRange(base, size, 'unmap');
-    for (let p = base >>> PAGE_SHIFT, end = (base + size) >>> PAGE_SHIFT; p < end; p++) {
+    for (let p = base / PAGE_SIZE, end = (base + size) / PAGE_SIZE; p < end; p++) {
       this.pageKind[p] = p < this.ramSize >>> PAGE_SHIFT ? PageKind.Ram : PageKind.Unmapped;
     }
   }
@@ -129,7 +129,7 @@ export class PhysicalMemory {
   }
 
   private claim(base: number, size: number, kind: PageKind, index: number): void {
-    for (let p = base >>> PAGE_SHIFT, end = (base + size) >>> PAGE_SHIFT; p < end; p++) {
+    for (let p = base / PAGE_SIZE, end = (base + size) / PAGE_SIZE; p < end; p++) {
       this.pageKind[p] = kind;
       this.pageRegion[p] = index;
     }

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PhysicalMemory, MemoryMapError, type MmioHandler } from './physical-memory.js';
+
+const MiB = 1 << 20;
+
+test('RAM: 8/16/32/64-bit little-endian accesses, unaligned and page-crossing', () => {
+  const m = new PhysicalMemory(2 * MiB);
+  m.write32(0x1000, 0x12345678);
+  assert.equal(m.read8(0x1000), 0x78);
+  assert.equal(m.read16(0x1001), 0x3456);
+  assert.equal(m.read32(0x1000), 0x12345678);
+  // Crossing the 4 KiB page boundary at 0x2000.
+  m.write32(0x1ffe, 0xa1b2c3d4);
+  assert.equal(m.read8(0x1ffe), 0xd4);
+  assert.equal(m.read8(0x2001), 0xa1);
+  assert.equal(m.read32(0x1ffe), 0xa1b2c3d4);
+  assert.equal(m.read16(0x1fff), 0xb2c3);
+  m.write64(0x3ffc, 0x0123456789abcdefn);
+  assert.equal(m.read64(0x3ffc), 0x0123456789abcdefn);
+  assert.equal(m.read32(0x4000), 0x01234567);
+});
+
+test('out-of-range reads float high (open bus 0xFF), writes are dropped and counted, never throw', () => {
+  const m = new PhysicalMemory(1 * MiB);
+  assert.equal(m.read8(0x00200000), 0xff);
+  assert.equal(m.read16(0x00200000), 0xffff);
+  assert.equal(m.read32(0xfffffffc), 0xffffffff);
+  m.write32(0x00300000, 0x1234);
+  assert.equal(m.read32(0x00300000), 0xffffffff);
+  assert.equal(m.stats.unmappedWrites, 4);
+  // A dword straddling the end of RAM: the RAM byte is real, the rest is open bus.
+  m.write8(MiB - 1, 0x5a);
+  assert.equal(m.read32(MiB - 1), 0xffffff5a);
+});
+
+test('ROM regions are read-only and shadow RAM beneath them', () => {
+  const m = new PhysicalMemory(2 * MiB);
+  const rom = new Uint8Array(0x10000);
+  rom[0xfff0] = 0xea;
+  m.mapRom(0xf0000, rom, 'bios');
+  assert.equal(m.read8(0xffff0), 0xea);
+  m.write8(0xffff0, 0x90);
+  assert.equal(m.read8(0xffff0), 0xea);
+  assert.equal(m.stats.romWrites, 1);
+  m.unmap(0xf0000, 0x10000);
+  assert.equal(m.read8(0xffff0), 0, 'RAM shows through after unmapping');
+  // A ROM at the top of 4 GiB (the reset vector's alias).
+  m.mapRom(0xffff0000, rom, 'bios-high');
+  assert.equal(m.read8(0xfffffff0), 0xea);
+});
+
+test('MMIO: dispatch to the device with region-relative offsets; wide accesses split when only byte handlers exist', () => {
+  const m = new PhysicalMemory(2 * MiB);
+  const log: string[] = [];
+  const dev: MmioHandler = {
+    read8: (o) => (log.push(`r8 ${o}`), o & 0xff),
+    write8: (o, v) => void log.push(`w8 ${o}=${v}`),
+  };
+  m.mapMmio(0xfec00000, 0x1000, dev);
+  assert.equal(m.read16(0xfec00010), 0x1110);
+  m.write32(0xfec00020, 0x04030201);
+  assert.deepEqual(log, ['r8 16', 'r8 17', 'w8 32=1', 'w8 33=2', 'w8 34=3', 'w8 35=4']);
+  const wide: MmioHandler = { ...dev, read32: (o) => 0xcafe0000 + o, write32: (o, v) => void log.push(`w32 ${o}=${v}`) };
+  m.mapMmio(0xfee00000, 0x1000, wide);
+  assert.equal(m.read32(0xfee00030), 0xcafe0030);
+  m.write32(0xfee00040, 7);
+  assert.equal(log.at(-1), 'w32 64=7');
+});
+
+test('A20 gate: with A20 off, bit 20 of every address is forced to 0 (wrap at 1 MiB)', () => {
+  const m = new PhysicalMemory(4 * MiB);
+  m.write8(0x000010, 0x11);
+  m.write8(0x100010, 0x22);
+  m.setA20(false);
+  assert.equal(m.a20Enabled, false);
+  assert.equal(m.read8(0x100010), 0x11);
+  m.write8(0x100020, 0x33);
+  m.setA20(true);
+  assert.equal(m.read8(0x000020), 0x33);
+  assert.equal(m.read8(0x100020), 0);
+});
+
+test('written pages are tracked; writes to code pages notify the engine once', () => {
+  const m = new PhysicalMemory(2 * MiB);
+  assert.equal(m.dirtyPages[3], 0);
+  m.write16(0x3ffe, 1);
+  assert.equal(m.dirtyPages[3], 1);
+  const hits: number[] = [];
+  m.onCodeWrite = (p) => hits.push(p);
+  m.codePages[5] = 1;
+  m.write32(0x5004, 0xdeadbeef);
+  m.write8(0x5008, 1);
+  assert.deepEqual(hits, [5]);
+  assert.equal(m.read32(0x5004), 0xdeadbeef);
+});
+
+test('bad maps are refused with a clear error; save/restore round-trips RAM and A20', () => {
+  assert.throws(() => new PhysicalMemory(1000), MemoryMapError);
+  const m = new PhysicalMemory(2 * MiB);
+  assert.throws(() => m.mapRom(0xf0001, new Uint8Array(0x1000)), /4 KiB aligned/);
+  m.write32(0x1234, 0x55aa55aa);
+  m.setA20(false);
+  const s = m.saveState();
+  const n = new PhysicalMemory(2 * MiB);
+  n.loadState(s);
+  assert.equal(n.read32(0x1234), 0x55aa55aa);
+  assert.equal(n.a20Enabled, false);
+  assert.throws(() => new PhysicalMemory(4 * MiB).loadState(s), /RAM/);
+});
