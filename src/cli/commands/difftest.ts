@@ -1,0 +1,39 @@
+// `ringmaster difftest [NAME...]`: runs the bare-metal programs in tests/asm on QEMU
+// and on Ringmaster and compares their debug-console output byte for byte.
+import os from 'node:os';
+import type { Command } from 'commander';
+import { runAll } from '../difftest/difftest.js';
+import { findRepoRoot, listPrograms } from '../difftest/programs.js';
+import { UsageError } from '../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('difftest')
+    .description('run the differential test programs (tests/asm) on QEMU and Ringmaster and compare')
+    .argument('[names...]', 'program names (default: all)')
+    .option('-j, --jobs <n>', 'programs run in parallel', String(Math.max(1, os.cpus().length)))
+    .option('-l, --list', 'list the programs and exit')
+    .action(async (names: string[], opts: { jobs: string; list?: boolean }) => {
+      let root: string;
+      let progs;
+      try {
+        root = findRepoRoot();
+        progs = listPrograms(root, names);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      if (opts.list) {
+        for (const p of progs) process.stdout.write(`${p.name.padEnd(20)} ${p.description}\n`);
+        return;
+      }
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, not '${opts.jobs}'`);
+      const results = await runAll(root, progs, jobs, (r) => {
+        process.stdout.write(`${r.passed ? 'pass' : 'FAIL'}  ${r.name}${r.passed ? '' : `: ${r.reason}`}\n`);
+        if (!r.passed && r.details) process.stdout.write(r.details.replace(/^/gm, '      ') + '\n');
+      });
+      const failed = results.filter((r) => !r.passed).length;
+      process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
+      process.exitCode = failed ? 1 : 0;
+    });
+}
