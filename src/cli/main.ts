@@ -2,6 +2,7 @@
 // registers itself on the program; this file only lists them.
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
+import { register as images } from './commands/images.js';
 
 const program = new Command();
 program
@@ -12,7 +13,7 @@ program
   .exitOverride();
 
 // Command registrations (one import per command file).
-const commands: Array<(p: Command) => void> = [];
+const commands: Array<(p: Command) => void> = [images];
 for (const register of commands) register(program);
 
 try {
