@@ -34,19 +34,19 @@ test('power-on: register A = 0x26 (DV=010, RS=0110), B = 24h BCD, C clear, D VRT
   assert.equal(rd(0x0d), 0x80);
 });
 
-test('BCD time and calendar registers 0-9 and century 0x32 (Table 3, DM=0)', () => {
+test('BCD time and calendar registers 0-9 and century 0x32 (Time, Calendar and Alarm Data Modes table, DM=0)', () => {
   const { time } = setup();
   // 2024-02-29 13:59:58 was a Thursday: day of week 5 (Sunday = 1).
   assert.deepEqual(time(), [0x58, 0x59, 0x13, 0x05, 0x29, 0x02, 0x24, 0x20]);
 });
 
-test('binary data mode DM=1 shows the same time in binary (Register B DM, Table 3)', () => {
+test('binary data mode DM=1 shows the same time in binary (Register B DM, Data Modes table)', () => {
   const { wr, time } = setup();
   wr(0x0b, 0x06);
   assert.deepEqual(time(), [58, 59, 13, 5, 29, 2, 24, 20]);
 });
 
-test('12-hour mode: hours 1-12 with PM in bit 7, BCD and binary (Register B 24/12, Table 3)', () => {
+test('12-hour mode: hours 1-12 with PM in bit 7, BCD and binary (Register B 24/12, Data Modes table)', () => {
   const cases: [number, number, number][] = [
     // [hour of day, BCD 12h, binary 12h]
     [0, 0x12, 0x0c],
@@ -65,7 +65,7 @@ test('12-hour mode: hours 1-12 with PM in bit 7, BCD and binary (Register B 24/1
   }
 });
 
-test('12-hour mode updates: 11:59:59 AM -> 12:00:00 PM, 11:59:59 PM -> 12:00:00 AM next day (Table 3)', () => {
+test('12-hour mode updates: 11:59:59 AM -> 12:00:00 PM, 11:59:59 PM -> 12:00:00 AM next day (Data Modes table)', () => {
   const { clock, wr, rd } = setup();
   wr(0x0b, 0x80); // SET, BCD, 12h
   wr(0x04, 0x91); // 11 PM
@@ -167,7 +167,7 @@ test('divider control: time runs only with DV=010; leaving reset, the first upda
   assert.equal(rd(0x01 + 1), 0x00, 'minute carried');
 });
 
-test('periodic rates: RS3-0 select 256/128 Hz, then 8192 Hz down to 2 Hz; RS=0 off (Table 5)', () => {
+test('periodic rates: RS3-0 select 256/128 Hz, then 8192 Hz down to 2 Hz; RS=0 off (Periodic Interrupt Rate table)', () => {
   const expectHz = [0, 256, 128, 8192, 4096, 2048, 1024, 512, 256, 128, 64, 32, 16, 8, 4, 2];
   for (let rs = 0; rs < 16; rs++) {
     assert.equal(periodicTicks(rs) === 0 ? 0 : 32768 / periodicTicks(rs), expectHz[rs]);
@@ -188,7 +188,7 @@ test('periodic rates: RS3-0 select 256/128 Hz, then 8192 Hz down to 2 Hz; RS=0 o
   }
 });
 
-test('RS=6: the first periodic interrupt comes 976.5625 µs after the divider phase (Table 5)', () => {
+test('RS=6: the first periodic interrupt comes 976.5625 µs after the divider phase (Periodic Interrupt Rate table)', () => {
   const { clock, wr, irq } = setup();
   wr(0x0b, 0x42);
   clock.advance(976_562);

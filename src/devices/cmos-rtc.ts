@@ -8,7 +8,7 @@ import type { IrqLine } from '../bus/irq.js';
 import type { Clock, Timer } from '../bus/clock.js';
 import { checkVersion, type Device, type DeviceState } from '../bus/device.js';
 
-// Register map (MC146818A datasheet, "Address Map", Table 2).
+// Register map (MC146818A datasheet, "Address Map").
 export const RTC_SECONDS = 0x00;
 export const RTC_SECONDS_ALARM = 0x01;
 export const RTC_MINUTES = 0x02;
@@ -61,7 +61,7 @@ const SECONDS_PER_DAY = 86400;
 const DEFAULT_EPOCH_MS = 946_684_800_000;
 
 /**
- * Periodic interrupt period in 32.768 kHz time-base periods for RS3-0 (datasheet Table 5):
+ * Periodic interrupt period in 32.768 kHz time-base periods for RS3-0 (datasheet "Periodic Interrupt Rate and Square-Wave Output Frequency" table):
  * RS=1,2 give 256 Hz and 128 Hz; RS=3..15 give 8192 Hz down to 2 Hz; RS=0 is off.
  */
 export function periodicTicks(rs: number): number {
@@ -417,7 +417,7 @@ export class CmosRtc implements Device {
     return this.binary() ? x : (x >> 4) * 10 + (x & 0x0f);
   }
 
-  /** Hours register encoding; 12-hour mode puts PM in bit 7 (datasheet Table 3). */
+  /** Hours register encoding; 12-hour mode puts PM in bit 7 (datasheet "Time, Calendar and Alarm Data Modes" table). */
   private encHours(h: number): number {
     if (this.cmos[RTC_REG_B] & REG_B_24H) return this.enc(h);
     return this.enc(h % 12 === 0 ? 12 : h % 12) | (h >= 12 ? 0x80 : 0);
