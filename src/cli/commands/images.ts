@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { PackageUnavailableError } from '../images/debian.js';
-import { IMAGE_NAMES, type ImageName } from '../images/paths.js';
+import { IMAGE_NAMES, type ImageName, imagePath } from '../images/paths.js';
 import { buildImages, listImages } from '../images/recipe.js';
 import { formatSize } from '../images/verify.js';
 
@@ -12,6 +12,7 @@ interface ImagesFlags {
   verify?: boolean;
   force?: boolean;
   quiet?: boolean;
+  path?: string;
 }
 
 export function register(program: Command): void {
@@ -24,9 +25,15 @@ export function register(program: Command): void {
     .option('--verify', 'rehash every image against manifest.json; exit 1 on any difference')
     .option('--force', 'rebuild even what is up to date')
     .option('-q, --quiet', 'print nothing when everything is up to date')
+    .option('--path <name>', 'print the path of one image (built or not) and exit')
     .action(async (names: string[], flags: ImagesFlags) => {
       const unknown = names.filter((n) => !(IMAGE_NAMES as string[]).includes(n));
       if (unknown.length) throw new UsageError(`unknown image ${unknown.join(', ')} (known: ${IMAGE_NAMES.join(', ')})`);
+      if (flags.path !== undefined) {
+        if (!(IMAGE_NAMES as string[]).includes(flags.path)) throw new UsageError(`unknown image ${flags.path} (known: ${IMAGE_NAMES.join(', ')})`);
+        process.stdout.write(imagePath(flags.path as ImageName, flags.dir) + '\n');
+        return;
+      }
       if (flags.list || flags.verify) {
         const rows = listImages(flags.dir, flags.verify);
         const w = Math.max(...rows.map((r) => r.name.length));
