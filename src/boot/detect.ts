@@ -24,7 +24,13 @@ export function detectKernelKind(bytes: Uint8Array): KernelKind {
 
 /** The message for a file that is neither kind, naming what was expected. */
 export function unknownKernelMessage(bytes: Uint8Array): string {
-  const what = bytes.length === 0 ? 'the file is empty' : `${bytes.length} bytes with neither signature`;
+  const elf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+  const what =
+    bytes.length === 0
+      ? 'the file is empty'
+      : elf
+        ? 'an ELF file without a multiboot header, e.g. a vmlinux: pass the bzImage instead'
+        : `${bytes.length} bytes with neither signature`;
   return (
     `not a bootable kernel (${what}): expected a Linux bzImage ("HdrS" at offset 0x202) ` +
     `or a Multiboot v1 kernel (magic 0x1BADB002 in the first 8 KiB)`

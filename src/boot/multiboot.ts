@@ -269,7 +269,8 @@ export function loadMultiboot(memory: PhysicalMemory, image: Uint8Array, options
     infoAddress: MULTIBOOT_INFO_BASE,
     header,
     modules,
-    cpu: protectedModeEntry(gdtr, kernel.entry, { eax: MULTIBOOT_BOOTLOADER_MAGIC, ebx: MULTIBOOT_INFO_BASE }),
+    // ESP is undefined by the spec; 0x7C00 gives a kernel that pushes before setting its own stack some room.
+    cpu: protectedModeEntry(gdtr, kernel.entry, { eax: MULTIBOOT_BOOTLOADER_MAGIC, ebx: MULTIBOOT_INFO_BASE, esp: 0x7c00 }),
     regions,
   };
 }
