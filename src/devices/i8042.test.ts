@@ -485,6 +485,32 @@ test('set 3: one byte per key; only modifiers give break codes by default; FA ma
   assert.equal(hex(drain(kbc)), '1c');
 });
 
+test('a keyboard reply never splits a key sequence: a translated break stays a break when a command arrives mid-sequence', () => {
+  const { kbc } = setup();
+  setCommandByte(kbc, 0x40);
+  kbc.keyDown('ArrowUp');
+  assert.equal(hex(drain(kbc)), 'e0 48');
+  kbc.keyUp('ArrowUp'); // E0 F0 75: E0 now sits in the output buffer
+  kbc.writeData(0xee); // echo, sent while the sequence is half-delivered
+  assert.equal(hex(drain(kbc)), 'e0 c8 ee');
+});
+
+test('keyboard buffer overrun: when a sequence no longer fits, one overrun code is queued (00 in set 2, FF once translated)', () => {
+  const { kbc } = setup();
+  setCommandByte(kbc, 0x40);
+  kbc.writeCommand(0xad); // hold keyboard data back
+  for (let i = 0; i < 200; i++) {
+    kbc.keyDown('KeyA');
+    kbc.keyUp('KeyA');
+  }
+  assert.ok(kbc.keyboard.stats.overruns > 0);
+  kbc.writeCommand(0xae);
+  const bytes = drain(kbc);
+  assert.equal(bytes[bytes.length - 1], 0xff, 'translated overrun code');
+  assert.equal(bytes.filter((b) => b === 0xff).length, 1);
+  assert.ok(bytes.length <= 256);
+});
+
 test('unknown key names are refused and counted', () => {
   const { kbc } = setup();
   assert.equal(kbc.keyDown('NoSuchKey'), false);

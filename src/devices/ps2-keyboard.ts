@@ -44,9 +44,16 @@ export function typematicDelayNs(typematic: number): number {
 
 export class Ps2Keyboard {
   readonly name = 'ps2-keyboard';
-  /** Bytes the keyboard has to send, oldest first: replies go ahead of scan codes. */
+  /**
+   * Bytes the keyboard has to send. Command replies go ahead of buffered scan codes, but never
+   * into the middle of one key's sequence (a reply between a swallowed F0 and its code would
+   * turn a translated break into a make): `seqLens` holds each queued sequence's length and
+   * `inSeq` the bytes still owed of the one being sent.
+   */
   private replies: number[] = [];
   private scan: number[] = [];
+  private seqLens: number[] = [];
+  private inSeq = 0;
   private lastSent = KBD_BAT_OK;
   /** A command waiting for its argument byte (ED, F0, F3) or a set-3 key list (FB-FD), or -1. */
   private pending = -1;
@@ -81,7 +88,15 @@ export class Ps2Keyboard {
 
   /** Takes the next byte the keyboard transmits (the controller calls this when it has room). */
   take(): number {
-    const v = this.replies.length > 0 ? this.replies.shift()! : this.scan.shift();
+    let v: number | undefined;
+    if (this.inSeq > 0) {
+      this.inSeq--;
+      v = this.scan.shift();
+    } else if (this.replies.length > 0) v = this.replies.shift();
+    else if (this.scan.length > 0) {
+      this.inSeq = (this.seqLens.shift() ?? 1) - 1;
+      v = this.scan.shift();
+    }
     if (v === undefined) return this.lastSent;
     this.lastSent = v;
     return v;
@@ -124,7 +139,7 @@ export class Ps2Keyboard {
         this.reply(KBD_ACK, 0xab, 0x83);
         return;
       case 0xf4: // enable scanning; clears the buffer
-        this.scan = [];
+        this.clearScan();
         this.scanning = true;
         this.reply(KBD_ACK);
         return;
@@ -180,7 +195,7 @@ export class Ps2Keyboard {
         if (v === 0) this.reply(KBD_ACK, this.set);
         else if (v >= 1 && v <= 3) {
           this.set = v;
-          this.scan = [];
+          this.clearScan();
           this.reply(KBD_ACK);
         } else this.reply(KBD_RESEND);
         return;
@@ -208,13 +223,19 @@ export class Ps2Keyboard {
   private setDefaults(): void {
     this.set = 2;
     this.typematic = TYPEMATIC_DEFAULT;
-    this.scan = [];
+    this.clearScan();
     this.pending = -1;
     this.setLeds(0);
     this.stopRepeat();
     // Set 3 defaults: modifiers make/break, the others make-only and typematic (Brouwer §9.2).
     this.set3Attrs.fill(ATTR_TYPEMATIC);
     for (const n of SET3_DEFAULT_BREAK_KEYS) this.set3Attrs[keyInfo(n)!.set3] = ATTR_BREAK;
+  }
+
+  private clearScan(): void {
+    this.scan = [];
+    this.seqLens = [];
+    this.inSeq = 0;
   }
 
   private setLeds(leds: number): void {
@@ -305,9 +326,13 @@ export class Ps2Keyboard {
     const overrun = this.set === 1 ? 0xff : 0x00;
     if (this.scan.length + codes.length < SCAN_BUFFER_BYTES) {
       for (const c of codes) this.scan.push(c);
+      this.seqLens.push(codes.length);
     } else {
       this.stats.overruns++;
-      if (this.scan.length < SCAN_BUFFER_BYTES && this.scan[this.scan.length - 1] !== overrun) this.scan.push(overrun);
+      if (this.scan.length < SCAN_BUFFER_BYTES && this.scan[this.scan.length - 1] !== overrun) {
+        this.scan.push(overrun);
+        this.seqLens.push(1);
+      }
     }
     this.onData();
   }
@@ -327,6 +352,8 @@ export class Ps2Keyboard {
       version: 1,
       replies: [...this.replies],
       scan: [...this.scan],
+      seqLens: [...this.seqLens],
+      inSeq: this.inSeq,
       lastSent: this.lastSent,
       pending: this.pending,
       scanning: this.scanning,
@@ -344,6 +371,8 @@ export class Ps2Keyboard {
     checkVersion(this.name, s, 1);
     this.replies = [...(s.replies as number[])];
     this.scan = [...(s.scan as number[])];
+    this.seqLens = [...(s.seqLens as number[])];
+    this.inSeq = s.inSeq as number;
     this.lastSent = s.lastSent as number;
     this.pending = s.pending as number;
     this.scanning = s.scanning as boolean;
