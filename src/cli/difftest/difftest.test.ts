@@ -14,6 +14,8 @@ import { findRepoRoot, listPrograms, parseProgram } from './programs.js';
 const TODO: Record<string, string> = {
   pm_enter: 'needs protected mode (issue 8)',
   pm_seg: 'needs protected-mode descriptor checks, LAR/LSL/VERR/VERW/ARPL (issue 8)',
+  pm_idt: 'needs IDT gates and protected-mode exceptions (issue 8)',
+  pm_rings: 'needs rings 0-3, call gates and stack switching (issue 8)',
 };
 
 test('harness: directives in the program header are parsed', () => {
