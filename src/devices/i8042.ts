@@ -12,6 +12,8 @@ import { Ps2Keyboard } from './ps2-keyboard.js';
 import { Ps2Mouse } from './ps2-mouse.js';
 import { TRANSLATE_SET2_TO_SET1 } from './ps2-scancodes.js';
 
+export type { KeyName } from './ps2-scancodes.js';
+
 // Status register (read at 0x64).
 export const STATUS_OBF = 0x01; // output buffer full: a byte waits at 0x60
 export const STATUS_IBF = 0x02; // input buffer full: the controller has not taken the last write
