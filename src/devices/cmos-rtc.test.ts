@@ -269,6 +269,22 @@ test('alarm "don\'t care" codes 0xC0-0xFF match any value: once a second, once a
   assert.equal(hits, 3, 'xx:xx:30 three times in three minutes');
 });
 
+test('alarm bytes 0x80-0xBF are compared, not "don\'t care": a 12-hour PM alarm hour matches only that hour (Alarm)', () => {
+  const { clock, rd, wr, irq } = setup(); // 13:59:58
+  wr(0x0a, 0x20);
+  wr(0x0b, 0x20); // AIE, BCD, 12-hour
+  assert.equal(rd(0x04), 0x81, '1 PM');
+  wr(0x01, 0xc0);
+  wr(0x03, 0xc0);
+  wr(0x05, 0x81);
+  clock.advance(SEC); // 1:59:59 PM
+  assert.equal(irq.level, true);
+  assert.equal(rd(0x0c), 0xb0);
+  clock.advance(SEC); // 2:00:00 PM
+  assert.equal(irq.level, false);
+  assert.equal(rd(0x0c), 0x10);
+});
+
 test('an alarm passed while nobody looked sets AF lazily when register C is read', () => {
   const { clock, rd, wr } = setup(); // 13:59:58
   wr(0x0a, 0x20);
