@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
 import { register as images } from './commands/images.js';
+import { register as conformance } from './commands/conformance.js';
 
 const program = new Command();
 program
@@ -13,7 +14,7 @@ program
   .exitOverride();
 
 // Command registrations (one import per command file).
-const commands: Array<(p: Command) => void> = [images];
+const commands: Array<(p: Command) => void> = [images, conformance];
 for (const register of commands) register(program);
 
 try {

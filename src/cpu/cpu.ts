@@ -1,0 +1,342 @@
+// The software i686: architectural state, the interpreter loop and save/restore.
+// Decoding lives in decoder.ts, memory access in mmu.ts, semantics in ops/, exceptions in
+// interrupts.ts. All state is in fields and typed arrays of this object: nothing module-level.
+import type { PhysicalMemory } from '../memory/physical-memory.js';
+import type { PortBus } from '../bus/port-bus.js';
+import type { InterruptController } from '../bus/irq.js';
+import {
+  Flag, Reg, Seg, SEG_NONE, REAL_MODE_DATA_ATTR, REAL_MODE_CODE_ATTR, Cr0, EFLAGS_WRITABLE,
+} from './state.js';
+import { getFlags } from './flags.js';
+import { OPCODE_INFO, Op, PREFIX } from './decoder.js';
+import { HANDLERS } from './ops/table.js';
+import { decodeModRM, fetch8 } from './fetch.js';
+import { checkLock } from './ops/lock.js';
+import { deliverFault, takeExternalInterrupt, singleStepTrap, FaultSignal } from './interrupts.js';
+import { setSegmentRealMode, refreshSegAccess } from './segments.js';
+
+export interface CpuHost {
+  memory: PhysicalMemory;
+  ports: PortBus;
+  interrupts: InterruptController;
+}
+
+export const enum CpuExit {
+  Budget = 0,
+  Halted = 1,
+  Shutdown = 2 /* triple fault */,
+  Breakpoint = 3,
+}
+
+/** Family 6 (P6), model 1, stepping 2: the value EDX holds after reset and CPUID.1:EAX reports. */
+export const CPU_SIGNATURE = 0x0612;
+
+/** Hook for ESC (D8-DF) instructions; the x87 unit (issue 8) installs itself here. */
+export interface FpuHook {
+  /** Executes one x87 instruction; the ModRM operand is decoded in the Cpu (c.isReg/c.eaSeg/c.eaOff). */
+  execute(c: Cpu, opcode: number): void;
+}
+
+export interface CpuState {
+  version: number;
+  regs: number[];
+  eip: number;
+  eflags: number;
+  segSel: number[];
+  segBase: number[];
+  segLimit: number[];
+  segAttr: number[];
+  cr: number[];
+  dr: number[];
+  gdtr: [number, number];
+  idtr: [number, number];
+  cpl: number;
+  halted: boolean;
+  instructions: number;
+  inhibit: boolean;
+  tscOffset: number;
+}
+
+const STATE_VERSION = 1;
+
+export class Cpu {
+  readonly host: CpuHost;
+  readonly mem: PhysicalMemory;
+  readonly ram: Uint8Array;
+  readonly pageKind: Uint8Array;
+  readonly codePages: Uint8Array;
+  readonly dirtyPages: Uint8Array;
+
+  // ---- general registers: one buffer seen as 32/16/8-bit (little-endian host) ----
+  readonly regs = new Uint32Array(8);
+  readonly r16 = new Uint16Array(this.regs.buffer);
+  readonly r8 = new Uint8Array(this.regs.buffer);
+  eip = 0;
+
+  // ---- EFLAGS: eflags holds every bit not in fLazy; see flags.ts ----
+  eflags = Flag.FIXED1;
+  fLazy = 0;
+  fOp = 0;
+  fDst = 0;
+  fSrc = 0;
+  fRes = 0;
+  fBits = 32;
+
+  // ---- segment registers with hidden descriptor caches (ES CS SS DS FS GS LDTR TR) ----
+  readonly segSel = new Uint16Array(8);
+  readonly segBase = new Int32Array(8);
+  readonly segLimit = new Uint32Array(8);
+  readonly segAttr = new Uint32Array(8);
+  /** Valid offsets for reads: [segMin, segRMax]; writes: [segMin, segWMax] (-1 when forbidden). */
+  readonly segMin = new Float64Array(8);
+  readonly segRMax = new Float64Array(8);
+  readonly segWMax = new Float64Array(8);
+
+  // ---- system state ----
+  readonly cr = new Uint32Array(5);
+  readonly dr = new Uint32Array(8);
+  gdtrBase = 0;
+  gdtrLimit = 0xffff;
+  idtrBase = 0;
+  idtrLimit = 0xffff;
+  cpl = 0;
+  /** True when CR0.PE is set (protected mode, including V86). */
+  protectedMode = false;
+  /** TODO(issue 8): paging. When set, linear addresses go through the TLB in mmu.ts. */
+  paging = false;
+  /** Default operand/address size of the code segment (CS.D) and stack width (SS.B). */
+  codeBig = false;
+  stackMask = 0xffff;
+
+  // ---- per-instruction decode state ----
+  op = 0;
+  o32 = false;
+  a32 = false;
+  segOvr = SEG_NONE;
+  rep = 0; // 0, 0xF2 or 0xF3
+  lock = false;
+  modrm = 0;
+  reg = 0; // ModRM reg field
+  rm = 0; // ModRM r/m field
+  isReg = false;
+  eaSeg: number = Seg.DS;
+  eaOff = 0;
+  /** The effective address used ESP as its base (POP r/m adjusts it, SDM Vol. 2B POP). */
+  eaEspBase = false;
+  instStart = 0;
+  startEsp = 0;
+  /** Scratch results of 64-bit multiply/divide helpers (ops/muldiv.ts). */
+  mulHi = 0;
+  divQ = 0;
+  divR = 0;
+  /** Interrupt shadow after MOV SS / POP SS / STI (SDM Vol. 3A §6.8.3). */
+  inhibit = false;
+
+  // ---- instruction fetch cache: linear page and its offset in `ram` (-1: none) ----
+  fetchPage = -1;
+  fetchPhys = 0;
+
+  // ---- run control ----
+  instructions = 0;
+  stopAt = 0;
+  exitReason: CpuExit = CpuExit.Budget;
+  halted = false;
+  tscOffset = 0;
+
+  // ---- exceptions: raise() fills these and throws the preallocated signal ----
+  readonly fault = new FaultSignal();
+  faultVector = 0;
+  faultCode = -1;
+  /** Vector of the last exception or interrupt delivered (diagnostics and tests). */
+  lastVector = -1;
+  /** Nesting while delivering an exception, for #DF and triple-fault detection. */
+  deliveryDepth = 0;
+
+  /** The x87 unit (issue 8). Absent: ESC instructions do what a CPU without an FPU does. */
+  fpu: FpuHook | null = null;
+
+  constructor(host: CpuHost) {
+    this.host = host;
+    this.mem = host.memory;
+    this.ram = host.memory.ram;
+    this.pageKind = host.memory.pageKind;
+    this.codePages = host.memory.codePages;
+    this.dirtyPages = host.memory.dirtyPages;
+    this.reset();
+  }
+
+  /** Power-on state (SDM Vol. 3A §9.1.1, Table 9-1). */
+  reset(): void {
+    this.regs.fill(0);
+    this.regs[Reg.EDX] = CPU_SIGNATURE;
+    this.eip = 0xfff0;
+    this.eflags = Flag.FIXED1;
+    this.fLazy = 0;
+    for (let s = 0; s < 8; s++) {
+      setSegmentRealMode(this, s, 0);
+      this.segLimit[s] = 0xffff;
+      this.segAttr[s] = REAL_MODE_DATA_ATTR;
+    }
+    this.segSel[Seg.CS] = 0xf000;
+    this.segBase[Seg.CS] = 0xffff0000 | 0;
+    this.segAttr[Seg.CS] = REAL_MODE_CODE_ATTR;
+    for (let s = 0; s < 8; s++) refreshSegAccess(this, s);
+    this.cr.fill(0);
+    this.cr[0] = Cr0.ET | Cr0.CD | Cr0.NW;
+    this.dr.fill(0);
+    this.dr[6] = 0xffff0ff0;
+    this.dr[7] = 0x400;
+    this.gdtrBase = 0;
+    this.gdtrLimit = 0xffff;
+    this.idtrBase = 0;
+    this.idtrLimit = 0xffff;
+    this.cpl = 0;
+    this.protectedMode = false;
+    this.paging = false;
+    this.codeBig = false;
+    this.stackMask = 0xffff;
+    this.inhibit = false;
+    this.halted = false;
+    this.fetchPage = -1;
+    this.deliveryDepth = 0;
+  }
+
+  /** Executes up to `budget` instructions (SDM semantics per instruction; see ops/). */
+  run(budget: number): CpuExit {
+    this.exitReason = CpuExit.Budget;
+    this.fetchPage = -1; // the memory map or A20 may have changed since the last slice
+    this.stopAt = this.instructions + budget;
+    if (this.halted) {
+      // The loop below takes the pending interrupt at the first boundary.
+      if ((this.eflags & Flag.IF) === 0 || !this.host.interrupts.hasPending()) return CpuExit.Halted;
+      this.halted = false;
+      this.inhibit = false;
+    }
+    const info = OPCODE_INFO;
+    const handlers = HANDLERS;
+    for (;;) {
+      try {
+        while (this.instructions < this.stopAt) {
+          // Instruction boundary: external interrupts unless masked or shadowed.
+          if (this.inhibit) {
+            this.inhibit = false;
+          } else if ((this.eflags & Flag.IF) !== 0 && this.host.interrupts.hasPending()) {
+            takeExternalInterrupt(this);
+          }
+          const tf = this.eflags & Flag.TF;
+          this.instStart = this.eip;
+          this.startEsp = this.regs[Reg.ESP];
+          this.o32 = this.codeBig;
+          this.a32 = this.codeBig;
+          this.segOvr = SEG_NONE;
+          this.rep = 0;
+          this.lock = false;
+          let b = fetch8(this);
+          while (PREFIX[b] !== 0) {
+            switch (b) {
+              case 0x26: this.segOvr = Seg.ES; break;
+              case 0x2e: this.segOvr = Seg.CS; break;
+              case 0x36: this.segOvr = Seg.SS; break;
+              case 0x3e: this.segOvr = Seg.DS; break;
+              case 0x64: this.segOvr = Seg.FS; break;
+              case 0x65: this.segOvr = Seg.GS; break;
+              case 0x66: this.o32 = !this.codeBig; break;
+              case 0x67: this.a32 = !this.codeBig; break;
+              case 0xf0: this.lock = true; break;
+              default: this.rep = b; break; // F2, F3
+            }
+            b = fetch8(this);
+          }
+          if (b === 0x0f) b = 0x100 | fetch8(this);
+          this.op = b;
+          const inf = info[b];
+          if ((inf & Op.MODRM) !== 0) decodeModRM(this);
+          if (this.lock) checkLock(this, inf);
+          handlers[b](this);
+          this.instructions++;
+          if (tf !== 0 && !this.inhibit) singleStepTrap(this);
+        }
+        return this.exitReason;
+      } catch (e) {
+        if (e !== this.fault) throw e;
+        this.instructions++;
+        if (!deliverFault(this)) {
+          this.exitReason = CpuExit.Shutdown;
+          this.halted = true;
+          return CpuExit.Shutdown;
+        }
+      }
+    }
+  }
+
+  /** Stops the current run() after this instruction with the given reason (HLT, breakpoints). */
+  stop(reason: CpuExit): void {
+    this.exitReason = reason;
+    this.stopAt = 0;
+  }
+
+  /** EFLAGS as software sees it (lazy flags evaluated). */
+  getEflags(): number {
+    return getFlags(this);
+  }
+
+  /** Writes EFLAGS without privilege checks (debuggers, loaders, tests). */
+  setEflags(v: number): void {
+    this.eflags = ((v & EFLAGS_WRITABLE) | Flag.FIXED1) >>> 0;
+    this.fLazy = 0;
+  }
+
+  saveState(): CpuState {
+    return {
+      version: STATE_VERSION,
+      regs: Array.from(this.regs),
+      eip: this.eip,
+      eflags: getFlags(this),
+      segSel: Array.from(this.segSel),
+      segBase: Array.from(this.segBase),
+      segLimit: Array.from(this.segLimit),
+      segAttr: Array.from(this.segAttr),
+      cr: Array.from(this.cr),
+      dr: Array.from(this.dr),
+      gdtr: [this.gdtrBase, this.gdtrLimit],
+      idtr: [this.idtrBase, this.idtrLimit],
+      cpl: this.cpl,
+      halted: this.halted,
+      instructions: this.instructions,
+      inhibit: this.inhibit,
+      tscOffset: this.tscOffset,
+    };
+  }
+
+  loadState(s: CpuState): void {
+    if (s.version !== STATE_VERSION) throw new Error(`unsupported CPU state version ${s.version}`);
+    this.regs.set(s.regs);
+    this.eip = s.eip;
+    this.eflags = s.eflags;
+    this.fLazy = 0;
+    this.segSel.set(s.segSel);
+    this.segBase.set(s.segBase);
+    this.segLimit.set(s.segLimit);
+    this.segAttr.set(s.segAttr);
+    this.cr.set(s.cr);
+    this.dr.set(s.dr);
+    [this.gdtrBase, this.gdtrLimit] = s.gdtr;
+    [this.idtrBase, this.idtrLimit] = s.idtr;
+    this.cpl = s.cpl;
+    this.halted = s.halted;
+    this.instructions = s.instructions;
+    this.inhibit = s.inhibit;
+    this.tscOffset = s.tscOffset;
+    this.modeChanged();
+  }
+
+  /** Recomputes cached mode bits after CR0, CS, SS or a state load changed them. */
+  modeChanged(): void {
+    this.protectedMode = (this.cr[0] & Cr0.PE) !== 0;
+    this.paging = false; // TODO(issue 8): (cr0 & PG) with the TLB
+    this.codeBig = this.protectedMode && (this.eflags & Flag.VM) === 0 && (this.segAttr[Seg.CS] & 0x4000) !== 0;
+    this.stackMask = this.protectedMode && (this.eflags & Flag.VM) === 0 && (this.segAttr[Seg.SS] & 0x4000) !== 0 ? 0xffffffff : 0xffff;
+    for (let s = 0; s < 8; s++) refreshSegAccess(this, s);
+    this.fetchPage = -1;
+  }
+}

@@ -1,0 +1,128 @@
+// Instruction fetch and ModRM/SIB effective-address decoding (SDM Vol. 2A §2.1, Tables 2-1..2-3).
+import type { Cpu } from './cpu.js';
+import { Reg, Seg, Vec } from './state.js';
+import { raise } from './interrupts.js';
+
+const RAM = 1;
+
+/** Longest legal instruction (SDM Vol. 2A §2.3.11): a 16th byte raises #GP(0). */
+export const MAX_INSTRUCTION_LENGTH = 15;
+
+export function fetch8(c: Cpu): number {
+  const eip = c.eip;
+  if (eip > c.segLimit[Seg.CS] || eip - c.instStart >= MAX_INSTRUCTION_LENGTH) fetchFault(c);
+  c.eip = eip + 1;
+  const lin = (c.segBase[Seg.CS] + eip) | 0;
+  if (lin >>> 12 === c.fetchPage) return c.ram[c.fetchPhys + (lin & 0xfff)];
+  return fetchSlow(c, lin);
+}
+
+function fetchFault(c: Cpu): never {
+  return raise(c, Vec.GP, 0);
+}
+
+function fetchSlow(c: Cpu, lin: number): number {
+  // TODO(issue 8): translate through the TLB when paging is on.
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  if (c.pageKind[a >>> 12] === RAM) {
+    c.fetchPage = lin >>> 12;
+    c.fetchPhys = a & ~0xfff;
+    return c.ram[a];
+  }
+  return c.mem.read8(a);
+}
+
+export function fetch16(c: Cpu): number {
+  const lo = fetch8(c);
+  return lo | (fetch8(c) << 8);
+}
+
+export function fetch32(c: Cpu): number {
+  const lo = fetch16(c);
+  return (lo | (fetch16(c) << 16)) >>> 0;
+}
+
+/** Immediate of the operand size: 16 or 32 bits. */
+export function fetchImmOp(c: Cpu): number {
+  return c.o32 ? fetch32(c) : fetch16(c);
+}
+
+/** Sign-extended 8-bit immediate/displacement. */
+export function fetchS8(c: Cpu): number {
+  return (fetch8(c) << 24) >> 24;
+}
+
+/**
+ * Reads ModRM (and SIB/displacement), filling c.reg, c.rm, c.isReg and for memory operands
+ * c.eaSeg/c.eaOff (offset already wrapped to the address size).
+ */
+export function decodeModRM(c: Cpu): void {
+  const m = fetch8(c);
+  c.modrm = m;
+  c.reg = (m >> 3) & 7;
+  c.rm = m & 7;
+  const mod = m >> 6;
+  if (mod === 3) {
+    c.isReg = true;
+    return;
+  }
+  c.isReg = false;
+  c.eaEspBase = false;
+  if (!c.a32) decode16(c, mod, m & 7);
+  else decode32(c, mod, m & 7);
+}
+
+function decode16(c: Cpu, mod: number, rm: number): void {
+  const r = c.r16;
+  let off: number;
+  let seg: number = Seg.DS;
+  switch (rm) {
+    case 0: off = r[Reg.EBX << 1] + r[Reg.ESI << 1]; break;
+    case 1: off = r[Reg.EBX << 1] + r[Reg.EDI << 1]; break;
+    case 2: off = r[Reg.EBP << 1] + r[Reg.ESI << 1]; seg = Seg.SS; break;
+    case 3: off = r[Reg.EBP << 1] + r[Reg.EDI << 1]; seg = Seg.SS; break;
+    case 4: off = r[Reg.ESI << 1]; break;
+    case 5: off = r[Reg.EDI << 1]; break;
+    case 6:
+      if (mod === 0) {
+        off = fetch16(c);
+      } else {
+        off = r[Reg.EBP << 1];
+        seg = Seg.SS;
+      }
+      break;
+    default: off = r[Reg.EBX << 1]; break;
+  }
+  if (mod === 1) off += fetchS8(c);
+  else if (mod === 2) off += fetch16(c);
+  c.eaOff = off & 0xffff;
+  c.eaSeg = c.segOvr >= 0 ? c.segOvr : seg;
+}
+
+function decode32(c: Cpu, mod: number, rm: number): void {
+  const r = c.regs;
+  let off: number;
+  let seg: number = Seg.DS;
+  if (rm === 4) {
+    const sib = fetch8(c);
+    const base = sib & 7;
+    const index = (sib >> 3) & 7;
+    if (base === 5 && mod === 0) {
+      off = fetch32(c);
+    } else {
+      off = r[base];
+      if (base === Reg.ESP || base === Reg.EBP) seg = Seg.SS;
+      if (base === Reg.ESP) c.eaEspBase = true;
+    }
+    if (index !== 4) off += r[index] << (sib >> 6);
+  } else if (rm === 5 && mod === 0) {
+    off = fetch32(c);
+  } else {
+    off = r[rm];
+    if (rm === Reg.EBP) seg = Seg.SS;
+  }
+  if (mod === 1) off += fetchS8(c);
+  else if (mod === 2) off += fetch32(c) | 0;
+  c.eaOff = off >>> 0;
+  c.eaSeg = c.segOvr >= 0 ? c.segOvr : seg;
+}

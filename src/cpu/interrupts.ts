@@ -1,0 +1,107 @@
+// Exceptions and interrupts. raise() records the vector and throws a preallocated signal that
+// unwinds the current instruction; the run loop catches it and calls deliverFault(), which
+// restarts the instruction (fault semantics, SDM Vol. 3A §6.5) and delivers the vector.
+// Real mode dispatches through the IVT at IDTR.base (SDM Vol. 3A §20.1.4).
+import type { Cpu } from './cpu.js';
+import { CpuExit } from './cpu.js';
+import { Flag, Reg, Seg, Vec } from './state.js';
+import { getFlags, flushFlags } from './flags.js';
+import { linRead16, push16 } from './mmu.js';
+import { setSegmentRealMode } from './segments.js';
+
+/** Thrown (one instance per Cpu) to unwind a faulting instruction. Not an Error: no stack capture. */
+export class FaultSignal {
+  readonly name = 'CpuFault';
+}
+
+/** Raises exception `vector` (with `code`, or -1 for none) as a fault of the current instruction. */
+export function raise(c: Cpu, vector: number, code = -1): never {
+  c.faultVector = vector;
+  c.faultCode = code;
+  throw c.fault;
+}
+
+/** A segment limit/access violation: #SS(0) for the stack segment, #GP(0) otherwise (SDM Vol. 3A §6.15). */
+export function segFault(c: Cpu, seg: number): never {
+  return raise(c, seg === Seg.SS ? Vec.SS : Vec.GP, 0);
+}
+
+/** Contributory exceptions (SDM Vol. 3A §6.15, Table 6-4): two in a row make a #DF. */
+function contributory(v: number): boolean {
+  return v === Vec.DE || (v >= Vec.TS && v <= Vec.GP);
+}
+
+/**
+ * Delivers the fault recorded by raise(): the instruction restarts (EIP and ESP as they were at
+ * its start). A fault while delivering becomes #DF; one while delivering #DF shuts the CPU down
+ * (triple fault). Returns false on shutdown.
+ */
+export function deliverFault(c: Cpu): boolean {
+  let vector = c.faultVector;
+  let code = c.faultCode;
+  for (;;) {
+    c.eip = c.instStart;
+    c.regs[Reg.ESP] = c.startEsp;
+    try {
+      deliver(c, vector, code, c.instStart);
+      return true;
+    } catch (e) {
+      if (e !== c.fault) throw e;
+      if (vector === Vec.DF) return false;
+      const next = c.faultVector;
+      if ((contributory(vector) && contributory(next)) || (vector === Vec.PF && (next === Vec.PF || contributory(next)))) {
+        vector = Vec.DF;
+        code = 0;
+      } else {
+        vector = next;
+        code = c.faultCode;
+      }
+    }
+  }
+}
+
+/** INT n, INT3, INTO, BOUND's #BR as a trap: the return address is the next instruction. */
+export function softwareInterrupt(c: Cpu, vector: number): void {
+  deliver(c, vector, -1, c.eip);
+}
+
+/** Takes one external interrupt from the controller at an instruction boundary. */
+export function takeExternalInterrupt(c: Cpu): void {
+  c.instStart = c.eip;
+  c.startEsp = c.regs[Reg.ESP];
+  const vector = c.host.interrupts.acknowledge() & 0xff;
+  deliver(c, vector, -1, c.eip);
+}
+
+/** The single-step trap after an instruction executed with TF=1 (SDM Vol. 3A §17.3.1.4). */
+export function singleStepTrap(c: Cpu): void {
+  c.dr[6] |= 1 << 14; // DR6.BS
+  c.instStart = c.eip;
+  c.startEsp = c.regs[Reg.ESP];
+  deliver(c, Vec.DB, -1, c.eip);
+}
+
+/** Delivers `vector` with the given return EIP. */
+export function deliver(c: Cpu, vector: number, code: number, returnEip: number): void {
+  c.lastVector = vector;
+  if (c.protectedMode) {
+    // TODO(issue 8): IDT gates, privilege changes, error codes, V86 exits.
+    c.stop(CpuExit.Shutdown);
+    c.halted = true;
+    return;
+  }
+  void code; // real mode pushes no error code
+  const off = vector << 2;
+  if (off + 3 > c.idtrLimit) raise(c, Vec.GP, (vector << 3) | 2);
+  flushFlags(c);
+  const flags = getFlags(c);
+  push16(c, flags);
+  push16(c, c.segSel[Seg.CS]);
+  push16(c, returnEip);
+  const ip = linRead16(c, (c.idtrBase + off) | 0);
+  const cs = linRead16(c, (c.idtrBase + off + 2) | 0);
+  c.eflags &= ~(Flag.IF | Flag.TF | Flag.AC | Flag.RF);
+  setSegmentRealMode(c, Seg.CS, cs);
+  c.eip = ip;
+  c.halted = false;
+}

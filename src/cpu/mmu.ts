@@ -1,0 +1,182 @@
+// Memory access: logical (segment:offset) → linear → physical. Every data access of the CPU
+// goes through these functions, so the segment checks and (issue 8) the paging TLB sit in one
+// place. Segment checks: SDM Vol. 3A §5.3 (limit checking); real mode raises #GP(0), or #SS(0)
+// for the stack segment, when any byte of the access lies beyond the limit (SDM Vol. 3A §20.1.2).
+import type { Cpu } from './cpu.js';
+import { Reg, Seg } from './state.js';
+import { segFault } from './interrupts.js';
+
+const RAM = 1; // PageKind.Ram
+
+// ---- linear → physical. TODO(issue 8): when c.paging, translate through the TLB here. ----
+
+export function linRead8(c: Cpu, lin: number): number {
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  if (c.pageKind[a >>> 12] === RAM) return c.ram[a];
+  return c.mem.read8(a);
+}
+
+export function linRead16(c: Cpu, lin: number): number {
+  if ((lin & 0xfff) === 0xfff) return linRead8(c, lin) | (linRead8(c, (lin + 1) | 0) << 8);
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  if (c.pageKind[a >>> 12] === RAM) return c.ram[a] | (c.ram[a + 1] << 8);
+  return c.mem.read16(a);
+}
+
+export function linRead32(c: Cpu, lin: number): number {
+  if ((lin & 0xfff) > 0xffc) return (linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16)) >>> 0;
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  if (c.pageKind[a >>> 12] === RAM) {
+    const r = c.ram;
+    return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
+  }
+  return c.mem.read32(a);
+}
+
+export function linWrite8(c: Cpu, lin: number, v: number): void {
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  const p = a >>> 12;
+  if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+    c.ram[a] = v;
+    c.dirtyPages[p] = 1;
+  } else {
+    c.mem.write8(a, v & 0xff);
+  }
+}
+
+export function linWrite16(c: Cpu, lin: number, v: number): void {
+  if ((lin & 0xfff) === 0xfff) {
+    linWrite8(c, lin, v);
+    linWrite8(c, (lin + 1) | 0, v >>> 8);
+    return;
+  }
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  const p = a >>> 12;
+  if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+    c.ram[a] = v;
+    c.ram[a + 1] = v >>> 8;
+    c.dirtyPages[p] = 1;
+  } else {
+    c.mem.write16(a, v & 0xffff);
+  }
+}
+
+export function linWrite32(c: Cpu, lin: number, v: number): void {
+  if ((lin & 0xfff) > 0xffc) {
+    linWrite16(c, lin, v);
+    linWrite16(c, (lin + 2) | 0, v >>> 16);
+    return;
+  }
+  const a = (lin & c.mem.a20Mask) >>> 0;
+  const p = a >>> 12;
+  if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+    const r = c.ram;
+    r[a] = v;
+    r[a + 1] = v >>> 8;
+    r[a + 2] = v >>> 16;
+    r[a + 3] = v >>> 24;
+    c.dirtyPages[p] = 1;
+  } else {
+    c.mem.write32(a, v >>> 0);
+  }
+}
+
+// ---- logical (segment + offset) with limit and access checks ----
+
+export function rd8(c: Cpu, seg: number, off: number): number {
+  if (off < c.segMin[seg] || off > c.segRMax[seg]) segFault(c, seg);
+  return linRead8(c, (c.segBase[seg] + off) | 0);
+}
+
+export function rd16(c: Cpu, seg: number, off: number): number {
+  if (off < c.segMin[seg] || off + 1 > c.segRMax[seg]) segFault(c, seg);
+  return linRead16(c, (c.segBase[seg] + off) | 0);
+}
+
+export function rd32(c: Cpu, seg: number, off: number): number {
+  if (off < c.segMin[seg] || off + 3 > c.segRMax[seg]) segFault(c, seg);
+  return linRead32(c, (c.segBase[seg] + off) | 0);
+}
+
+export function wr8(c: Cpu, seg: number, off: number, v: number): void {
+  if (off < c.segMin[seg] || off > c.segWMax[seg]) segFault(c, seg);
+  linWrite8(c, (c.segBase[seg] + off) | 0, v);
+}
+
+export function wr16(c: Cpu, seg: number, off: number, v: number): void {
+  if (off < c.segMin[seg] || off + 1 > c.segWMax[seg]) segFault(c, seg);
+  linWrite16(c, (c.segBase[seg] + off) | 0, v);
+}
+
+export function wr32(c: Cpu, seg: number, off: number, v: number): void {
+  if (off < c.segMin[seg] || off + 3 > c.segWMax[seg]) segFault(c, seg);
+  linWrite32(c, (c.segBase[seg] + off) | 0, v);
+}
+
+/** Checks that [off, off+len) may be written, without writing (multi-part stores, CMPXCHG8B). */
+export function checkWrite(c: Cpu, seg: number, off: number, len: number): void {
+  if (off < c.segMin[seg] || off + len - 1 > c.segWMax[seg]) segFault(c, seg);
+}
+
+/** Checks that [off, off+len) may be read. */
+export function checkRead(c: Cpu, seg: number, off: number, len: number): void {
+  if (off < c.segMin[seg] || off + len - 1 > c.segRMax[seg]) segFault(c, seg);
+}
+
+// ---- stack: SS with SP or ESP by the stack width (SS.B) ----
+
+export function push16(c: Cpu, v: number): void {
+  const sp = ((c.regs[Reg.ESP] - 2) & c.stackMask) >>> 0;
+  wr16(c, Seg.SS, sp, v);
+  setSp(c, sp);
+}
+
+export function push32(c: Cpu, v: number): void {
+  const sp = ((c.regs[Reg.ESP] - 4) & c.stackMask) >>> 0;
+  wr32(c, Seg.SS, sp, v);
+  setSp(c, sp);
+}
+
+export function pop16(c: Cpu): number {
+  const sp = (c.regs[Reg.ESP] & c.stackMask) >>> 0;
+  const v = rd16(c, Seg.SS, sp);
+  setSp(c, sp + 2);
+  return v;
+}
+
+export function pop32(c: Cpu): number {
+  const sp = (c.regs[Reg.ESP] & c.stackMask) >>> 0;
+  const v = rd32(c, Seg.SS, sp);
+  setSp(c, sp + 4);
+  return v;
+}
+
+/** Pushes by operand size (o32). */
+export function pushOp(c: Cpu, v: number): void {
+  if (c.o32) push32(c, v);
+  else push16(c, v);
+}
+
+export function popOp(c: Cpu): number {
+  return c.o32 ? pop32(c) : pop16(c);
+}
+
+/** Reads the stack at SP + delta without moving SP (RET/IRET read before they commit). */
+export function stackRead16(c: Cpu, delta: number): number {
+  return rd16(c, Seg.SS, ((c.regs[Reg.ESP] + delta) & c.stackMask) >>> 0);
+}
+
+export function stackRead32(c: Cpu, delta: number): number {
+  return rd32(c, Seg.SS, ((c.regs[Reg.ESP] + delta) & c.stackMask) >>> 0);
+}
+
+/** Writes SP (16-bit stack) or ESP (32-bit stack). */
+export function setSp(c: Cpu, v: number): void {
+  if (c.stackMask === 0xffff) c.r16[Reg.ESP << 1] = v;
+  else c.regs[Reg.ESP] = v;
+}
+
+/** Adds to SP/ESP within the stack width. */
+export function addSp(c: Cpu, delta: number): void {
+  setSp(c, ((c.regs[Reg.ESP] + delta) & c.stackMask) >>> 0);
+}

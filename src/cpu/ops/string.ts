@@ -1,0 +1,121 @@
+// String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE
+// (SDM Vol. 2B per instruction and "REP/REPE/REPZ/REPNE/REPNZ"). The source segment is DS
+// (overridable), the destination always ES. A REP instruction runs at most REP_CHUNK iterations
+// per execution and then restarts itself, so budgets and pending interrupts are honoured
+// between iterations, as on hardware (SDM Vol. 1 §7.3.9.1 "interrupted and resumed").
+import type { Cpu } from '../cpu.js';
+import { Flag, Reg, Seg } from '../state.js';
+import { rd8, rd16, rd32, wr8, wr16, wr32, checkWrite } from '../mmu.js';
+import { getZF } from '../flags.js';
+import { alu, Alu } from './alu.js';
+import { checkIoPermission } from './system.js';
+
+const REP_CHUNK = 1024;
+
+/** Reads element `size` at seg:off. */
+function rdN(c: Cpu, size: number, seg: number, off: number): number {
+  return size === 1 ? rd8(c, seg, off) : size === 2 ? rd16(c, seg, off) : rd32(c, seg, off);
+}
+
+function wrN(c: Cpu, size: number, seg: number, off: number, v: number): void {
+  if (size === 1) wr8(c, seg, off, v);
+  else if (size === 2) wr16(c, seg, off, v);
+  else wr32(c, seg, off, v);
+}
+
+/** One handler for all string opcodes (A4-A7, AA-AF, 6C-6F). */
+export function stringOp(c: Cpu): void {
+  const op = c.op;
+  const size = (op & 1) === 0 ? 1 : c.o32 ? 4 : 2;
+  const step = (c.eflags & Flag.DF) !== 0 ? -size : size;
+  const a32 = c.a32;
+  const srcSeg = c.segOvr >= 0 ? c.segOvr : Seg.DS;
+  const rep = c.rep;
+  const regs = c.regs;
+  const r16 = c.r16;
+  if (op >= 0x6c && op <= 0x6f) checkIoPermission(c, r16[Reg.EDX << 1], size);
+  let n = 0;
+  for (;;) {
+    if (rep !== 0) {
+      const count = a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1];
+      if (count === 0) return;
+    }
+    const si = a32 ? regs[Reg.ESI] : r16[Reg.ESI << 1];
+    const di = a32 ? regs[Reg.EDI] : r16[Reg.EDI << 1];
+    let stop = false;
+    switch (op) {
+      case 0xa4:
+      case 0xa5:
+        wrN(c, size, Seg.ES, di, rdN(c, size, srcSeg, si));
+        advance(c, Reg.ESI, step);
+        advance(c, Reg.EDI, step);
+        break;
+      case 0xa6:
+      case 0xa7: {
+        const a = rdN(c, size, srcSeg, si);
+        const b = rdN(c, size, Seg.ES, di);
+        alu(c, Alu.CMP, a, b, size << 3);
+        advance(c, Reg.ESI, step);
+        advance(c, Reg.EDI, step);
+        stop = rep !== 0 && (getZF(c) !== 0) !== (rep === 0xf3);
+        break;
+      }
+      case 0xaa:
+      case 0xab:
+        wrN(c, size, Seg.ES, di, size === 1 ? c.r8[0] : size === 2 ? r16[0] : regs[0]);
+        advance(c, Reg.EDI, step);
+        break;
+      case 0xac:
+      case 0xad: {
+        const v = rdN(c, size, srcSeg, si);
+        if (size === 1) c.r8[0] = v;
+        else if (size === 2) r16[0] = v;
+        else regs[0] = v;
+        advance(c, Reg.ESI, step);
+        break;
+      }
+      case 0xae:
+      case 0xaf: {
+        const b = rdN(c, size, Seg.ES, di);
+        alu(c, Alu.CMP, size === 1 ? c.r8[0] : size === 2 ? r16[0] : regs[0], b, size << 3);
+        advance(c, Reg.EDI, step);
+        stop = rep !== 0 && (getZF(c) !== 0) !== (rep === 0xf3);
+        break;
+      }
+      case 0x6c:
+      case 0x6d: {
+        const port = r16[Reg.EDX << 1];
+        // Check the destination before the port read, which may have side effects.
+        checkWrite(c, Seg.ES, di, size);
+        const p = c.host.ports;
+        wrN(c, size, Seg.ES, di, size === 1 ? p.in8(port) : size === 2 ? p.in16(port) : p.in32(port));
+        advance(c, Reg.EDI, step);
+        break;
+      }
+      default: { // 6E/6F OUTS
+        const port = r16[Reg.EDX << 1];
+        const v = rdN(c, size, srcSeg, si);
+        if (size === 1) c.host.ports.out8(port, v);
+        else if (size === 2) c.host.ports.out16(port, v);
+        else c.host.ports.out32(port, v);
+        advance(c, Reg.ESI, step);
+        break;
+      }
+    }
+    if (rep === 0) return;
+    if (a32) regs[Reg.ECX] = regs[Reg.ECX] - 1;
+    else r16[Reg.ECX << 1] = r16[Reg.ECX << 1] - 1;
+    if (stop) return;
+    if (++n >= REP_CHUNK || c.instructions + n >= c.stopAt) {
+      // Not finished: execute this instruction again (after any pending interrupt).
+      if ((a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1]) !== 0) c.eip = c.instStart;
+      return;
+    }
+  }
+}
+
+/** SI/DI (or ESI/EDI with 32-bit addressing) += step. */
+function advance(c: Cpu, r: number, step: number): void {
+  if (c.a32) c.regs[r] = c.regs[r] + step;
+  else c.r16[r << 1] = c.r16[r << 1] + step;
+}
