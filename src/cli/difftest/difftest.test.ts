@@ -16,6 +16,7 @@ const TODO: Record<string, string> = {
   pm_seg: 'needs protected-mode descriptor checks, LAR/LSL/VERR/VERW/ARPL (issue 8)',
   pm_idt: 'needs IDT gates and protected-mode exceptions (issue 8)',
   pm_rings: 'needs rings 0-3, call gates and stack switching (issue 8)',
+  pm_iopl: 'needs IOPL, the TSS I/O bitmap and CPL-dependent POPF/CLI/STI (issue 8)',
 };
 
 test('harness: directives in the program header are parsed', () => {
