@@ -36,6 +36,7 @@ export function buildIsolinuxIso(spec: IsoSpec): Uint8Array {
     put('isolinux/ldlinux.c32', spec.ldlinux);
     put('isolinux/isolinux.cfg', spec.cfg);
     for (const [name, data] of spec.files) put(`boot/${name}`, data);
+    for (const d of ['isolinux', 'boot', '.']) utimesSync(join(root, d), EPOCH, EPOCH);
     writeFileSync(join(tmp, 'isohdpfx.bin'), spec.hybridMbr);
     const out = join(tmp, 'out.iso');
     const args = [
