@@ -373,17 +373,83 @@ test('break in loopback: one zero character with BI and FE; FIFO mode sets LSR b
   assert.equal(rd(LSR), 0x60);
 });
 
+test('paced transmission: bytes leave at the line rate; THRE when the TX FIFO empties, TEMT when the shift register does (Line Status Register bits 5, 6)', () => {
+  const { clock, rd, wr, sent, uart, irq } = setup({ txPacing: true });
+  wr(LCR, 0x83);
+  wr(DLL, 12);
+  wr(LCR, 0x03); // 9600 8N1: 1.0417 ms per character
+  wr(FCR, 0x07);
+  wr(MCR, 0x08);
+  wr(IER, 0x02);
+  assert.equal(rd(IIR), 0xc2);
+  const ch = uart.charTimeNs();
+  wr(THR, 0x61); // straight into the shift register
+  assert.equal(rd(LSR) & 0x60, 0x20, 'THRE, not TEMT');
+  assert.equal(rd(IIR), 0xc2, 'THR/FIFO empty again at once');
+  wr(THR, 0x62);
+  wr(THR, 0x63);
+  assert.equal(rd(LSR) & 0x60, 0x00, 'two bytes wait in the TX FIFO');
+  assert.equal(rd(IIR), 0xc1);
+  assert.deepEqual(sent, []);
+  clock.advance(Math.ceil(ch));
+  assert.deepEqual(sent, [0x61]);
+  assert.equal(rd(LSR) & 0x60, 0x00);
+  clock.advance(Math.ceil(ch));
+  assert.deepEqual(sent, [0x61, 0x62]);
+  assert.equal(rd(LSR) & 0x60, 0x20, 'FIFO empty, last byte shifting');
+  assert.equal(irq.level, true, 'THRE interrupt when the FIFO empties');
+  assert.equal(rd(IIR), 0xc2);
+  clock.advance(Math.ceil(ch));
+  assert.deepEqual(sent, [0x61, 0x62, 0x63]);
+  assert.equal(rd(LSR) & 0x60, 0x60);
+  // 17 bytes into an idle transmitter: one shifts, 16 fill the FIFO, the 18th is dropped.
+  for (let i = 0; i < 18; i++) wr(THR, i);
+  clock.advance(20 * ch);
+  assert.deepEqual(sent.slice(3), Array.from({ length: 17 }, (_, i) => i));
+  // FCR bit 2 empties the TX FIFO but not the shift register.
+  wr(THR, 0x70);
+  wr(THR, 0x71);
+  wr(FCR, 0x05);
+  clock.advance(2 * ch);
+  assert.deepEqual(sent.slice(20), [0x70]);
+});
+
+test('paced loopback: the character reaches the receiver one character time after the THR write', () => {
+  const { clock, rd, wr, uart } = setup({ txPacing: true });
+  wr(MCR, 0x10);
+  wr(THR, 0x5a);
+  assert.equal(rd(LSR) & 0x01, 0);
+  clock.advance(Math.ceil(uart.charTimeNs()));
+  assert.equal(rd(LSR) & 0x01, 0x01);
+  assert.equal(rd(RBR), 0x5a);
+});
+
+test('host break: a 0 character with BI and FE raises a line-status interrupt in order with the data (Line Status Register bit 4)', () => {
+  const { rd, wr, uart } = setup();
+  wr(IER, 0x05);
+  uart.receive([0x31]);
+  uart.receiveBreak();
+  assert.equal(rd(IIR), 0x04);
+  assert.equal(rd(RBR), 0x31);
+  assert.equal(rd(IIR), 0x06);
+  assert.equal(rd(LSR) & 0x19, 0x19, 'BI, FE, DR');
+  assert.equal(rd(IIR), 0x04);
+  assert.equal(rd(RBR), 0x00);
+  assert.equal(rd(IIR), 0x01);
+});
+
 test('save/restore keeps FIFO contents, queued input, pending interrupts and the timeout timer', () => {
-  const a = setup({ name: 'com1' });
+  const a = setup({ name: 'com1', txPacing: true });
   a.wr(MCR, 0x08);
   a.wr(FCR, 0xc1);
   a.wr(IER, 0x07);
+  for (let i = 0; i < 5; i++) a.wr(THR, 0x40 + i);
   a.uart.receive(Array.from({ length: 20 }, (_, i) => i + 100));
   a.rd(RBR);
   a.clock.advance(100_000);
   const cs = a.clock.saveState();
   const us = a.uart.saveState();
-  const b = setup({ name: 'com1' });
+  const b = setup({ name: 'com1', txPacing: true });
   b.clock.loadState(cs);
   b.uart.loadState(us);
   assert.equal(b.irq.level, a.irq.level);
@@ -393,6 +459,7 @@ test('save/restore keeps FIFO contents, queued input, pending interrupts and the
       s.clock.advance(1_000_000);
       out.push(s.rd(IIR), s.rd(LSR), s.rd(RBR), s.irq.level ? 1 : 0);
     }
+    out.push(...s.sent);
     return out;
   };
   assert.deepEqual(run(b), run(a));
@@ -414,8 +481,8 @@ test('reset keeps the divisor latch and clears the rest (UART Reset Configuratio
   assert.equal(uart.divisor, 3);
 });
 
-test('register fuzz: random reads, writes, input and time never throw and keep the IRQ coherent', () => {
-  const { clock, uart, irq, rd } = setup();
+for (const txPacing of [false, true]) test(`register fuzz (txPacing ${txPacing}): random reads, writes, input and time never throw and keep the IRQ coherent`, () => {
+  const { clock, uart, irq, rd } = setup({ txPacing });
   let seed = 99;
   const rnd = (n: number) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

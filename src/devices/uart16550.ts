@@ -1,9 +1,10 @@
 // National Semiconductor / TI PC16550D UART (the PC's "16550A" serial port).
 // Registers only: the board maps the eight offsets (0x3F8.. for COM1) and wires the IRQ; bytes go
-// out through a sink and come in through receive(). Transmission is instantaneous (the THR empties
-// at once, so THRE and TEMT always read 1 between writes); reception is paced by the guest: host
-// input waits in a queue beyond the 16-byte RX FIFO and enters it as the guest drains it, so pasted
-// input is never overrun. Section names refer to the PC16550D datasheet.
+// out through a sink and come in through receive(). Transmission is instantaneous by default (the
+// THR empties at once, so THRE and TEMT read 1 between writes: best throughput) or, with
+// `txPacing`, leaves at the line rate through the TX FIFO and shift register. Reception is paced by
+// the guest: host input waits in a queue beyond the 16-byte RX FIFO and enters it as the guest
+// drains it, so pasted input is never overrun. Section names refer to the PC16550D datasheet.
 
 import type { IrqLine } from '../bus/irq.js';
 import type { Clock, Timer } from '../bus/clock.js';
@@ -100,7 +101,12 @@ export interface Uart16550Options {
   out2GatesIrq?: boolean;
   /** Modem inputs when not in loopback (default CTS, DSR and DCD asserted, as a null-modem cable). */
   modemInputs?: Partial<ModemInputs>;
+  /** Transmit at the programmed line rate instead of instantly (default false). */
+  txPacing?: boolean;
 }
+
+/** Queue entries carry a break condition in bit 8. */
+const QUEUED_BREAK = 0x100;
 
 export class Uart16550 implements Device {
   readonly name: string;
@@ -109,6 +115,8 @@ export class Uart16550 implements Device {
   private readonly sink: (byte: number) => void;
   private readonly out2GatesIrq: boolean;
   private readonly timeoutTimer: Timer;
+  private readonly txTimer: Timer;
+  private readonly paced: boolean;
 
   private ier = 0;
   private lcr = 0;
@@ -135,6 +143,13 @@ export class Uart16550 implements Device {
   private readonly rxErr = new Uint8Array(FIFO_SIZE);
   private rxHead = 0;
   private rxCount = 0;
+  // TX FIFO (capacity 1 with FIFOs off: the THR) and transmitter shift register; paced mode only.
+  private readonly txData = new Uint8Array(FIFO_SIZE);
+  private txHead = 0;
+  private txCount = 0;
+  private tsrBusy = false;
+  private tsrByte = 0;
+
   /** Host input beyond the FIFO. */
   private queue: number[] = [];
   private queueHead = 0;
@@ -149,7 +164,9 @@ export class Uart16550 implements Device {
     this.sink = opts.sink;
     this.out2GatesIrq = opts.out2GatesIrq ?? true;
     if (opts.modemInputs) this.externalMsr = inputsToMsr({ cts: true, dsr: true, ri: false, dcd: true, ...opts.modemInputs });
+    this.paced = opts.txPacing ?? false;
     this.timeoutTimer = this.clock.createTimer(`${this.name}.rx-timeout`, (at) => this.onTimeout(at));
+    this.txTimer = this.clock.createTimer(`${this.name}.tx`, (at) => this.onTxDone(at));
     this.reset();
   }
 
@@ -218,6 +235,12 @@ export class Uart16550 implements Device {
     this.feed();
   }
 
+  /** A break condition from the host: one 0 character with BI and FE (datasheet LSR bit 4). */
+  receiveBreak(): void {
+    this.queue.push(QUEUED_BREAK);
+    this.feed();
+  }
+
   /** Host bytes not yet in the FIFO. */
   get pendingInput(): number {
     return this.queue.length - this.queueHead;
@@ -258,6 +281,10 @@ export class Uart16550 implements Device {
     this.msr = this.externalMsr;
     this.lastRxActivityNs = this.clock.now();
     this.timeoutTimer.cancel();
+    this.txHead = 0;
+    this.txCount = 0;
+    this.tsrBusy = false;
+    this.txTimer.cancel();
     this.feed();
     this.updateIrq();
   }
@@ -269,6 +296,8 @@ export class Uart16550 implements Device {
       rx.push(this.rxData[(this.rxHead + i) % FIFO_SIZE]);
       rxErr.push(this.rxErr[(this.rxHead + i) % FIFO_SIZE]);
     }
+    const tx: number[] = [];
+    for (let i = 0; i < this.txCount; i++) tx.push(this.txData[(this.txHead + i) % FIFO_SIZE]);
     return {
       version: 1,
       ier: this.ier,
@@ -287,8 +316,12 @@ export class Uart16550 implements Device {
       lastRbr: this.lastRbr,
       rx: Uint8Array.from(rx),
       rxErr: Uint8Array.from(rxErr),
-      queue: Uint8Array.from(this.queue.slice(this.queueHead)),
+      queue: Uint16Array.from(this.queue.slice(this.queueHead)),
       timeoutDeadline: this.timeoutTimer.armed ? this.timeoutTimer.deadline : -1,
+      tx: Uint8Array.from(tx),
+      tsrBusy: this.tsrBusy,
+      tsrByte: this.tsrByte,
+      txDeadline: this.txTimer.armed ? this.txTimer.deadline : -1,
     };
   }
 
@@ -316,11 +349,16 @@ export class Uart16550 implements Device {
       this.rxData[i] = rx[i];
       this.rxErr[i] = rxErr[i];
     }
-    this.queue = Array.from(s.queue as Uint8Array);
+    this.queue = Array.from(s.queue as Uint16Array);
     this.queueHead = 0;
-    const d = s.timeoutDeadline as number;
-    if (d >= 0) this.timeoutTimer.armAt(d);
-    else this.timeoutTimer.cancel();
+    const tx = s.tx as Uint8Array;
+    this.txHead = 0;
+    this.txCount = Math.min(tx.length, FIFO_SIZE);
+    this.txData.set(tx.subarray(0, this.txCount));
+    this.tsrBusy = s.tsrBusy as boolean;
+    this.tsrByte = s.tsrByte as number;
+    restoreDeadline(this.timeoutTimer, s.timeoutDeadline as number);
+    restoreDeadline(this.txTimer, s.txDeadline as number);
     this.updateIrq();
   }
 
@@ -364,7 +402,8 @@ export class Uart16550 implements Device {
   }
 
   private readLsr(): number {
-    let v = LSR_THRE | LSR_TEMT | this.lsrErrors;
+    let v = this.lsrErrors;
+    if (this.txCount === 0) v |= this.tsrBusy ? LSR_THRE : LSR_THRE | LSR_TEMT;
     if (this.rxCount > 0) v |= LSR_DR;
     if (this.fifoEnabled()) {
       for (let i = 0; i < this.rxCount; i++) {
@@ -408,10 +447,52 @@ export class Uart16550 implements Device {
     this.thrPending = false;
     this.updateIrq();
     this.stats.txBytes++;
+    if (!this.paced) {
+      this.emit(v);
+      this.thrPending = true;
+    } else {
+      if (this.txCount < this.capacity()) {
+        this.txData[(this.txHead + this.txCount) % FIFO_SIZE] = v;
+        this.txCount++;
+      } else if (!this.fifoEnabled()) {
+        this.txData[this.txHead] = v; // a full THR is overwritten; a full TX FIFO drops the byte
+      }
+      if (!this.tsrBusy) this.startTx(this.clock.now());
+    }
+    this.updateIrq();
+  }
+
+  /** The transmitter: the character leaves on the wire, or into the receiver in loopback. */
+  private emit(v: number): void {
     if (this.mcr & MCR_LOOP) this.rxPush(v, 0);
     else this.sink(v);
-    this.thrPending = true;
+  }
+
+  /** Paced mode: moves the next character into the shift register; THRE when the THR/FIFO empties. */
+  private startTx(t: number): void {
+    if (this.txCount === 0) {
+      this.tsrBusy = false;
+      return;
+    }
+    this.tsrByte = this.txData[this.txHead];
+    this.txHead = (this.txHead + 1) % FIFO_SIZE;
+    this.txCount--;
+    this.tsrBusy = true;
+    this.txTimer.armAt(t + this.charTimeNs());
+    if (this.txCount === 0) this.thrPending = true;
+  }
+
+  private onTxDone(at: number): void {
+    this.tsrBusy = false;
+    this.emit(this.tsrByte);
+    this.startTx(at);
     this.updateIrq();
+  }
+
+  private clearTx(): void {
+    if (this.txCount > 0) this.thrPending = true; // THR/FIFO became empty
+    this.txHead = 0;
+    this.txCount = 0;
   }
 
   private writeIer(v: number): void {
@@ -429,13 +510,16 @@ export class Uart16550 implements Device {
 
   private writeFcr(v: number): void {
     const enable = (v & FCR_ENABLE) !== 0;
-    if (enable !== this.fifoEnabled()) this.clearRx(); // changing FCR0 empties both FIFOs
+    if (enable !== this.fifoEnabled()) {
+      this.clearRx(); // changing FCR0 empties both FIFOs
+      this.clearTx();
+    }
     // "Bit 0 must be 1 when other FCR bits are written to or they will not be programmed."
     if (!enable) {
       this.fcr = 0;
     } else {
       if (v & FCR_CLEAR_RX) this.clearRx();
-      // FCR_CLEAR_TX: the transmit FIFO is always empty here (instant transmission).
+      if (v & FCR_CLEAR_TX) this.clearTx(); // the shift register is not cleared
       this.fcr = v & (FCR_ENABLE | FCR_DMA_MODE | FCR_TRIGGER_MASK);
     }
     this.feed();
@@ -516,7 +600,10 @@ export class Uart16550 implements Device {
   private feed(): void {
     if (this.mcr & MCR_LOOP) return;
     const cap = this.capacity();
-    while (this.rxCount < cap && this.queueHead < this.queue.length) this.rxPush(this.queue[this.queueHead++], 0);
+    while (this.rxCount < cap && this.queueHead < this.queue.length) {
+      const e = this.queue[this.queueHead++];
+      this.rxPush(e & 0xff, e & QUEUED_BREAK ? LSR_BI | LSR_FE : 0);
+    }
     if (this.queueHead === this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
@@ -561,4 +648,9 @@ function inputsToMsr(i: ModemInputs): number {
 
 function msrToInputs(m: number): ModemInputs {
   return { cts: (m & MSR_CTS) !== 0, dsr: (m & MSR_DSR) !== 0, ri: (m & MSR_RI) !== 0, dcd: (m & MSR_DCD) !== 0 };
+}
+
+function restoreDeadline(t: Timer, d: number): void {
+  if (d >= 0) t.armAt(d);
+  else t.cancel();
 }
