@@ -2,6 +2,7 @@
 // registers itself on the program; this file only lists them.
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
+import { register as registerRun } from './commands/run.js';
 import { register as images } from './commands/images.js';
 import { register as conformance } from './commands/conformance.js';
 
@@ -14,7 +15,7 @@ program
   .exitOverride();
 
 // Command registrations (one import per command file).
-const commands: Array<(p: Command) => void> = [images, conformance];
+const commands: Array<(p: Command) => void> = [registerRun, images, conformance];
 for (const register of commands) register(program);
 
 try {

@@ -1,0 +1,197 @@
+// `ringmaster run`: boot one VM in this process, its console on the terminal.
+import type { Command } from 'commander';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { loadMachine } from '../load-config.js';
+import { UsageError } from '../errors.js';
+import { ConfigError, type MachineConfigInput, type OutputTarget } from '../../machine/config.js';
+import { Pc, PcError, type PcStop } from '../../machine/pc.js';
+import { DEFAULT_GUEST, imagePath } from '../images/paths.js';
+import { SerialTerminal } from '../serial-terminal.js';
+
+interface RunFlags {
+  memory?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  disk?: string[];
+  cdrom?: string;
+  bios?: string;
+  vgabios?: string;
+  boot?: string;
+  serial?: string;
+  display?: string;
+  debugcon?: string;
+  post?: string;
+  timeout?: string;
+  deterministic?: boolean;
+  tripleFault?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('boot a virtual PC in this process (default: the Debian i386 guest on the serial console)')
+    .option('-m, --memory <size>', 'guest RAM, e.g. 128M or 1G', '128M')
+    .option('--kernel <file>', 'Linux bzImage or Multiboot kernel to boot directly')
+    .option('--initrd <file>', 'initial ramdisk for --kernel')
+    .option('--append <cmdline>', 'kernel command line for --kernel')
+    .option('--disk <file>', 'raw hard disk image (repeatable: primary master first)', collect)
+    .option('--cdrom <file>', 'ISO 9660 CD-ROM image')
+    .option('--bios <file>', 'BIOS ROM image (64-256 KiB) mapped below 1 MiB and 4 GiB; starts at the reset vector')
+    .option('--vgabios <file>', 'VGA option ROM')
+    .option('--boot <order>', 'BIOS boot order, e.g. cdrom,disk')
+    .option('--serial <target>', 'COM1: stdio, none or file:PATH', 'stdio')
+    .option('--display <mode>', 'VGA text on the terminal (text) or not (none)', 'none')
+    .option('--debugcon <target>', 'port 0xE9 output: stdio, none or file:PATH (a bare PATH means file:PATH)')
+    .option('--post <target>', 'port 0x80 POST codes, one per line in hex: stdio, none or file:PATH')
+    .option('--timeout <duration>', 'stop the VM after this long (virtual time with --deterministic), e.g. 90s')
+    .option('--deterministic', 'virtual time from instructions executed: same inputs, same output')
+    .option('--triple-fault <action>', 'on a triple fault: reset (as a PC does) or stop', 'reset')
+    .addHelpText(
+      'after',
+      '\nWith no --kernel, --bios, --disk or --cdrom, boots the default guest (Debian 686 kernel and a busybox\n' +
+        'initramfs from `ringmaster images`). On a stdio serial console, Ctrl-A x quits (as in QEMU).',
+    )
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await runCommand(flags);
+    });
+}
+
+/** A bare path for --debugcon/--post is a file, as the bare-metal test harness passes it. */
+function outputOption(v: string | undefined): string | undefined {
+  if (v === undefined || v === 'stdio' || v === 'none' || v.startsWith('file:')) return v;
+  return `file:${v}`;
+}
+
+function toConfigInput(flags: RunFlags): MachineConfigInput {
+  const input: MachineConfigInput = {
+    memory: flags.memory,
+    kernel: flags.kernel,
+    initrd: flags.initrd,
+    append: flags.append,
+    disk: flags.disk,
+    cdrom: flags.cdrom,
+    bios: flags.bios,
+    vgabios: flags.vgabios,
+    boot: flags.boot,
+    serial: flags.serial,
+    display: flags.display,
+    debugcon: outputOption(flags.debugcon),
+    post: outputOption(flags.post),
+    timeout: flags.timeout,
+    deterministic: flags.deterministic ?? false,
+    tripleFault: flags.tripleFault,
+  };
+  if (!input.kernel && !input.bios && !input.disk && !input.cdrom) {
+    input.kernel = imagePath(DEFAULT_GUEST.kernel);
+    input.initrd = imagePath(DEFAULT_GUEST.initrd);
+    input.append ??= DEFAULT_GUEST.append;
+  }
+  for (const k of Object.keys(input) as (keyof MachineConfigInput)[]) if (input[k] === undefined) delete input[k];
+  return input;
+}
+
+type Sink = { write(byte: number): void; close(): void };
+
+function openSink(target: OutputTarget, hex: boolean): Sink | null {
+  if (target.kind === 'none') return null;
+  const format = (b: number) => (hex ? `${b.toString(16).padStart(2, '0')}\n` : String.fromCharCode(b));
+  if (target.kind === 'stdio') {
+    return { write: (b) => process.stdout.write(hex ? format(b) : Buffer.of(b)), close: () => {} };
+  }
+  const stream: WriteStream = createWriteStream(target.path);
+  return { write: (b) => stream.write(hex ? format(b) : Buffer.of(b)), close: () => stream.end() };
+}
+
+async function runCommand(flags: RunFlags): Promise<number> {
+  let loaded;
+  try {
+    loaded = await loadMachine(toConfigInput(flags));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const config = loaded.config;
+  if (!loaded.bios) {
+    // Direct Linux boot and BIOS boot of disks need protected mode, PCI, VGA and ATA (issues 4, 8).
+    throw new UsageError(
+      'only bare-metal ROMs (--bios FILE) run so far: direct kernel boot and disk/CD boot need the protected-mode CPU and the PC board of issues 4 and 8',
+    );
+  }
+  const debugcon = openSink(config.debugcon, false);
+  const post = openSink(config.post, true);
+  const serialToStdio = config.serial.kind === 'stdio';
+  const serialFile = config.serial.kind === 'file' ? openSink(config.serial, false) : null;
+  let terminal: SerialTerminal | null = null;
+  let pc: Pc;
+  try {
+    pc = new Pc({
+      memoryBytes: config.memoryBytes,
+      bios: loaded.bios,
+      serialSink: (b) => (terminal ? terminal.output(b) : serialFile?.write(b)),
+      debugconSink: debugcon ? (b) => debugcon.write(b) : undefined,
+      postListener: post ? (b) => post.write(b) : undefined,
+      hostTime: config.deterministic ? undefined : () => performance.now(),
+      tripleFault: config.tripleFault,
+    });
+  } catch (e) {
+    if (e instanceof PcError) throw new UsageError(e.message);
+    throw e;
+  }
+  pc.reset();
+  if (serialToStdio) terminal = new SerialTerminal((bytes) => pc.com1.receive(bytes));
+  const outcome = await drive(pc, config.timeoutSeconds, config.deterministic, () => terminal?.quitRequested ?? false);
+  terminal?.close();
+  debugcon?.close();
+  post?.close();
+  serialFile?.close();
+  return report(outcome);
+}
+
+type Outcome = PcStop | { kind: 'timeout' } | { kind: 'quit' };
+
+async function drive(pc: Pc, timeoutSeconds: number | null, deterministic: boolean, quit: () => boolean): Promise<Outcome> {
+  const started = performance.now();
+  const timeoutNs = timeoutSeconds === null ? Infinity : timeoutSeconds * 1e9;
+  for (;;) {
+    const stop = pc.run(2_000_000);
+    if (quit()) return { kind: 'quit' };
+    const elapsedNs = deterministic ? pc.clock.now() : (performance.now() - started) * 1e6;
+    if (elapsedNs >= timeoutNs) return { kind: 'timeout' };
+    if (stop.kind === 'running') {
+      await yieldToEventLoop();
+      continue;
+    }
+    if (stop.kind === 'idle') {
+      // Halted waiting for an interrupt that no timer will raise (or raises later): sleep.
+      const ms = stop.untilNs === Infinity ? 10 : Math.min(10, stop.untilNs / 1e6);
+      await new Promise((r) => setTimeout(r, ms));
+      continue;
+    }
+    return stop;
+  }
+}
+
+function report(outcome: Outcome): number {
+  switch (outcome.kind) {
+    case 'halted-cli':
+      process.stderr.write('ringmaster: the CPU halted with interrupts disabled; the VM stopped\n');
+      return 0;
+    case 'poweroff':
+      return 0;
+    case 'quit':
+      return 0;
+    case 'timeout':
+      process.stderr.write('ringmaster: --timeout reached; the VM stopped\n');
+      return 3;
+    case 'triple-fault':
+      process.stderr.write('ringmaster: triple fault (CPU shutdown); the VM stopped (--triple-fault stop)\n');
+      return 4;
+    default:
+      return 0;
+  }
+}
