@@ -70,12 +70,17 @@ if command -v apt-get >/dev/null; then
   if [ $need_update -eq 1 ]; then
     say "apt-get update"
     # A mirror in the middle of a sync fails some index files; what was fetched is still usable.
-    as_root apt-get update -qq || say "warning: apt-get update reported errors; continuing with the lists it has"
+    if ! out=$(as_root apt-get update -qq 2>&1); then
+      say "warning: apt-get update reported errors; continuing with the lists it has:"
+      printf '%s\n' "$out" | grep -E '^(E|W):' | head -3 >&2
+    fi
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    if ! out=$(as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" 2>&1); then
+      printf '%s\n' "$out" | tail -5 >&2
       die "apt-get install failed for: ${missing[*]} (install them by hand: apt-get install ${missing[*]})"
+    fi
   fi
 else
   say "warning: not a Debian system (no apt-get); make sure these are installed: ${DEB_PACKAGES[*]}"
