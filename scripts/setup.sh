@@ -39,28 +39,31 @@ DEB_PACKAGES=(
 )
 
 if command -v apt-get >/dev/null; then
-  SUDO=()
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null; then SUDO=(sudo); else SUDO=(none); fi
-  fi
-  as_root() {
-    if [ "${SUDO[0]:-}" = none ]; then
-      die "not root and no sudo: as root, run: $*"
-    fi
-    "${SUDO[@]}" "$@"
-  }
-
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${DEB_PACKAGES[@]}" 2>/dev/null || true)
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-    [ "$status" = installed ] || missing+=("$p")
+    grep -qx "$p installed" <<<"$installed" || missing+=("$p")
   done
+  need_arch=0
+  if ! dpkg --print-foreign-architectures | grep -qx i386 && [ "$(dpkg --print-architecture)" != i386 ]; then need_arch=1; fi
+
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then
+      SUDO=(sudo)
+    elif [ ${#missing[@]} -gt 0 ] || [ $need_arch -eq 1 ]; then
+      cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+      [ $need_arch -eq 0 ] || cmd="dpkg --add-architecture i386 && $cmd"
+      die "not root and no sudo; as root, run: $cmd"
+    fi
+  fi
+  as_root() { "${SUDO[@]}" "$@"; }
 
   need_update=0
   [ ${#missing[@]} -eq 0 ] || need_update=1
   # The i386 guest's busybox is busybox-static:i386, fetched with apt-get download: apt needs
   # the i386 architecture and its package lists (nothing i386 is installed on the host).
-  if ! dpkg --print-foreign-architectures | grep -qx i386 && [ "$(dpkg --print-architecture)" != i386 ]; then
+  if [ $need_arch -eq 1 ]; then
     say "enabling the i386 architecture in apt (for busybox-static:i386, downloaded, not installed)"
     as_root dpkg --add-architecture i386
     need_update=1
