@@ -48,7 +48,8 @@ export function register(program: Command): void {
         summary.failures.length = 0;
       }
       process.stdout.write(
-        `masked: ${summary.maskedComparisons} comparisons, ${summary.maskedTests} tests by documented 286/i686 differences\n`,
+        `masked: ${summary.maskedComparisons} comparisons, ${summary.maskedTests} tests by documented 286/i686 differences ` +
+          `${JSON.stringify(summary.maskedBy)}\n`,
       );
       process.stdout.write(`${summary.passed} passed, ${summary.failed} failed\n`);
       if (summary.failed > 0) process.exitCode = 1;

@@ -104,7 +104,7 @@ export function group2(c: Cpu): void {
   let count: number;
   if (op <= 0xc1) count = fetch8(c);
   else if (op <= 0xd1) count = 1;
-  else count = c.r8[1];
+  else count = c.r8[4]; // CL
   count &= 0x1f;
   if (bits === 8) {
     const a = getRM8(c);
@@ -120,7 +120,7 @@ export function group2(c: Cpu): void {
 /** 0F A4/A5 SHLD, 0F AC/AD SHRD: shift r/m, filling from reg. Counts above the width leave undefined results. */
 export function shiftDouble(c: Cpu): void {
   const right = c.op >= 0x1ac;
-  const count = ((c.op & 1) === 0 ? fetch8(c) : c.r8[1]) & 0x1f;
+  const count = ((c.op & 1) === 0 ? fetch8(c) : c.r8[4]) & 0x1f; // ib or CL
   const bits = c.o32 ? 32 : 16;
   const a = getRMv(c);
   if (count === 0) return;
