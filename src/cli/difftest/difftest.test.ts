@@ -19,6 +19,7 @@ const TODO: Record<string, string> = {
   pm_iopl: 'needs IOPL, the TSS I/O bitmap and CPL-dependent POPF/CLI/STI (issue 8)',
   pm_task: 'needs hardware task switching (issue 8)',
   pm_v86: 'needs virtual-8086 mode (issue 8)',
+  pg_basic: 'needs paging (issue 8)',
 };
 
 test('harness: directives in the program header are parsed', () => {
