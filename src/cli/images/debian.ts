@@ -11,8 +11,8 @@ export class PackageUnavailableError extends Error {
   constructor(readonly pkg: string, detail: string) {
     const [, arch] = pkg.split(':');
     const hint =
-      arch === 'i386'
-        ? `enable the architecture with \`dpkg --add-architecture i386 && apt-get update\` (make setup does this)`
+      arch && arch !== 'amd64' && arch !== 'all'
+        ? `enable the architecture with \`dpkg --add-architecture ${arch} && apt-get update\`${arch === 'i386' ? ' (scripts/setup.sh does this)' : ''}`
         : `install it with \`apt-get install ${pkg}\` or run \`apt-get update\``;
     super(`Debian package '${pkg}' is not available: ${detail.trim().split('\n').pop() ?? ''} — ${hint}`);
     this.name = 'PackageUnavailableError';
