@@ -183,12 +183,20 @@ test('"Mode 1": hardware retriggerable one-shot on GATE rising edges', () => {
   r.pit.writePortB(0x00);
   r.at(40);
   r.pit.writePortB(0x01); // one-shot of 4: low 41..44
+  r.at(42);
   r.pit.write(2, 8);
   r.pit.write(2, 0);
-  assert.equal(waveform(r, 2, 41, 46), 'LLLLHH');
+  assert.equal(nullCount(r.pit, 2), true, 'new CR waits for the next trigger');
+  assert.equal(waveform(r, 2, 42, 46), 'LLLHH');
   r.pit.writePortB(0x00);
   r.pit.writePortB(0x01); // now 8: low 47..54
   assert.equal(waveform(r, 2, 47, 55), 'LLLLLLLLH');
+  // The load pulse takes the CR as it is then: a count written right after the trigger counts.
+  r.pit.writePortB(0x00);
+  r.pit.writePortB(0x01);
+  r.pit.write(2, 2);
+  r.pit.write(2, 0);
+  assert.equal(waveform(r, 2, 56, 58), 'LLH');
 });
 
 test('"Mode 2": rate generator, OUT low for one pulse every N, count N..1, reload at the end of the period', () => {

@@ -95,6 +95,8 @@ class PitCounter {
   segN = 1;
   frozen = 0;
   frozenOut = false;
+  held = false; // loaded at segStart but GATE is low: the CE does not count
+  loaded = false; // the CE has been (or is being) loaded since the control word
   tcDone = false; // modes 0, 1, 4, 5: terminal count already reached in this count
   phaseLow = false; // mode 3: segment starts with the low half-cycle
   switchAt = NEVER;
@@ -114,7 +116,7 @@ class PitCounter {
     this.crLow = this.latchState = this.latchValue = this.statusValue = this.frozen = 0;
     this.nullUntil = this.segStart = this.switchAt = NEVER;
     this.segN = this.switchN = 1;
-    this.frozenOut = this.tcDone = this.phaseLow = this.switchLow = false;
+    this.frozenOut = this.tcDone = this.phaseLow = this.switchLow = this.held = this.loaded = false;
   }
 
   /** Applies a pending mode 2/3 reload that has happened by pulse t. */
@@ -131,7 +133,7 @@ class PitCounter {
   /** CE contents at pulse t (binary value 0..modulus-1). */
   ceAt(t: number): number {
     if (t < this.segStart) return this.frozen;
-    const d = t - this.segStart;
+    const d = this.held ? 0 : t - this.segStart;
     const n = this.segN;
     const m = this.modulus;
     switch (this.mode) {
@@ -146,7 +148,7 @@ class PitCounter {
 
   outAt(t: number): boolean {
     if (t < this.segStart) return this.frozenOut;
-    const d = t - this.segStart;
+    const d = this.held ? 0 : t - this.segStart;
     const n = this.segN;
     switch (this.mode) {
       case 0:
@@ -163,6 +165,7 @@ class PitCounter {
   }
 
   nextRise(t: number): number {
+    if (this.held) return NEVER;
     const r = riseAfter(this.mode, this.segStart, this.segN, this.phaseLow, this.tcDone, t);
     if (r <= this.switchAt) return r;
     return riseAfter(this.mode, this.switchAt, this.switchN, this.switchLow, false, Math.max(t, this.switchAt));
@@ -183,11 +186,35 @@ class PitCounter {
   /** Stops the CE at pulse t, keeping its value and OUT (gate low in modes 0, 2, 3, 4). */
   private pause(t: number): void {
     if (this.segStart === NEVER) return;
-    const q = Math.max(t, this.segStart);
-    this.frozen = this.ceAt(q);
-    this.frozenOut = this.outAt(q);
-    if (this.mode === 0 || this.mode === 4) this.tcDone ||= q - this.segStart >= this.segN;
+    if (t < this.segStart) {
+      this.held = true; // the pending load still happens on the next pulse
+      return;
+    }
+    const d = this.held ? 0 : t - this.segStart;
+    this.frozen = this.ceAt(t);
+    this.frozenOut = this.outAt(t);
+    if (this.mode === 0 || this.mode === 4) this.tcDone ||= d >= this.segN;
     this.segStart = this.switchAt = NEVER;
+    this.held = false;
+  }
+
+  /** GATE high again in modes 0/4: the next pulse decrements (a load pulse never does). */
+  private resume(t: number): void {
+    if (!this.crValid || (this.mode === 0 && this.writeMsbNext)) return;
+    if (this.held) {
+      this.segStart = Math.max(t, this.segStart);
+      this.held = false;
+    } else if (this.segStart === NEVER) {
+      if (this.mode === 4 && !this.frozenOut) {
+        // Stopped during the strobe: OUT goes high on the next pulse, no second strobe.
+        this.segStart = t - this.modulus;
+        this.segN = this.modulus;
+        this.tcDone = false;
+      } else {
+        this.segStart = t;
+        this.segN = this.frozen || this.modulus;
+      }
+    }
   }
 
   /** Loads `n` into the CE on the next CLK pulse after t (which does not decrement it). */
@@ -196,7 +223,8 @@ class PitCounter {
     this.frozenOut = this.outAt(t);
     this.segStart = t + 1;
     this.segN = n;
-    this.tcDone = this.phaseLow = false;
+    this.tcDone = this.phaseLow = this.held = false;
+    this.loaded = true;
     this.switchAt = NEVER;
   }
 
@@ -217,7 +245,7 @@ class PitCounter {
     this.rw = (v >> 4) & 3;
     this.bcd = (v & 1) !== 0;
     this.frozenOut = this.mode !== 0;
-    this.tcDone = this.phaseLow = false;
+    this.tcDone = this.phaseLow = this.held = this.loaded = false;
     this.crValid = this.writeMsbNext = this.readMsbNext = this.statusLatched = false;
     this.latchState = 0;
     this.nullUntil = NEVER;
@@ -248,31 +276,32 @@ class PitCounter {
       case 0:
       case 4: {
         const out = this.mode === 0 ? false : this.outAt(t);
-        if (this.gate) this.loadNext(t, n);
-        else {
-          this.pause(t);
-          this.frozen = n % this.modulus; // loaded on the next CLK pulse, but not decremented
-          this.tcDone = false;
-        }
+        this.loadNext(t, n); // loaded on the next pulse even while GATE is low
+        this.held = !this.gate;
         this.frozenOut = out;
         this.nullUntil = t + 1;
         return;
       }
       case 1:
       case 5:
-        return; // loaded by the next trigger
+        if (this.segStart !== NEVER && t < this.segStart) {
+          this.segN = n; // a trigger's load is pending: it takes the CR as it is at that pulse
+          this.nullUntil = this.segStart;
+        } else {
+          this.nullUntil = NEVER; // loaded by the next trigger
+        }
+        return;
       default: // modes 2, 3
-        if (!this.gate) {
-          this.frozen = n % this.modulus;
-          this.frozenOut = true;
-          this.nullUntil = t + 1;
-        } else if (this.segStart === NEVER) {
-          this.loadNext(t, n);
-          this.frozenOut = true;
-          this.nullUntil = t + 1;
-        } else if (t < this.segStart) {
+        if (this.segStart !== NEVER && t < this.segStart) {
           this.segN = n;
           this.nullUntil = this.segStart;
+        } else if (!this.loaded) {
+          this.loadNext(t, n);
+          this.held = !this.gate;
+          this.frozenOut = true;
+          this.nullUntil = t + 1;
+        } else if (!this.gate || this.held) {
+          this.nullUntil = NEVER; // counting is suspended: the next trigger loads it
         } else {
           this.scheduleReload(t, n);
         }
@@ -315,11 +344,7 @@ class PitCounter {
       case 0:
       case 4:
         if (!level) this.pause(t);
-        else if (this.crValid && this.segStart === NEVER && !(this.mode === 0 && this.writeMsbNext)) {
-          // Counting resumes; the load pulse itself never decrements.
-          this.segStart = this.nullUntil !== NEVER && this.nullUntil > t ? this.nullUntil : t;
-          this.segN = this.frozen || this.modulus;
-        }
+        else this.resume(t);
         return;
       case 1:
       case 5:
@@ -400,7 +425,7 @@ class PitCounter {
 const COUNTER_FIELDS = [
   'modeBits', 'rw', 'bcd', 'gate', 'cr', 'crValid', 'writeMsbNext', 'crLow', 'readMsbNext',
   'latchState', 'latchValue', 'statusLatched', 'statusValue', 'nullUntil', 'segStart', 'segN',
-  'frozen', 'frozenOut', 'tcDone', 'phaseLow', 'switchAt', 'switchN', 'switchLow',
+  'frozen', 'frozenOut', 'held', 'loaded', 'tcDone', 'phaseLow', 'switchAt', 'switchN', 'switchLow',
 ] as const;
 const TIME_FIELDS: ReadonlySet<string> = new Set(['nullUntil', 'segStart', 'switchAt']);
 
