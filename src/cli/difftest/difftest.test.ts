@@ -20,6 +20,7 @@ const TODO: Record<string, string> = {
   pm_task: 'needs hardware task switching (issue 8)',
   pm_v86: 'needs virtual-8086 mode (issue 8)',
   pg_basic: 'needs paging (issue 8)',
+  pg_pae: 'needs PAE paging with NX (issue 8)',
 };
 
 test('harness: directives in the program header are parsed', () => {
