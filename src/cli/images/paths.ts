@@ -91,7 +91,7 @@ export class ImagesMissingError extends Error {
   constructor(readonly missing: ImageName[], dir: string) {
     super(
       `guest image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${dir}` +
-        ' — build them with `make images` (or `node bin/ringmaster.js images`)',
+        ' — run `make images` (or `node bin/ringmaster.js images`) to build the guest images',
     );
     this.name = 'ImagesMissingError';
   }
