@@ -86,8 +86,7 @@ main:
         mov edi, edx
         mov ecx, 100
 .spin:  loop .spin
-        mov ecx, 0x10
-        rdmsr
+        rdtsc                   ; (QEMU TCG's RDMSR 10h does not read the counter)
         sub eax, esi
         sbb edx, edi
         SHOW32 "tsc delta hi=", edx
