@@ -45,13 +45,14 @@ function roundUpNeeded(rc: number, sign: number, q: bigint, rem: bigint, half: b
 }
 
 /** Round `sig` × 2^`shift`-discarded bits; returns rounded q and whether bits were lost. */
-function roundAt(rc: number, sign: number, sig: bigint, sh: number): { q: bigint; inexact: boolean } {
-  if (sh <= 0) return { q: sig << BigInt(-sh), inexact: false };
+function roundAt(rc: number, sign: number, sig: bigint, sh: number): { q: bigint; inexact: boolean; up: boolean } {
+  if (sh <= 0) return { q: sig << BigInt(-sh), inexact: false, up: false };
   const bsh = BigInt(sh);
   let q = sig >> bsh;
   const rem = sig & ((1n << bsh) - 1n);
-  if (roundUpNeeded(rc, sign, q, rem, 1n << (bsh - 1n))) q += 1n;
-  return { q, inexact: rem !== 0n };
+  const up = roundUpNeeded(rc, sign, q, rem, 1n << (bsh - 1n));
+  if (up) q += 1n;
+  return { q, inexact: rem !== 0n, up };
 }
 
 /**
@@ -85,6 +86,7 @@ export function roundCore(
       // Unmasked underflow: deliver the normalised result scaled by 2^wrap, flag UE.
       const r = roundAt(rc, sign, sig, lsb - E);
       if (r.inexact) env.flags |= FLAG_INEXACT;
+      env.roundedUp = r.up;
       env.flags |= FLAG_UNDERFLOW;
       setOut(out, r.q, lsb + wrap, p);
       return;
@@ -92,6 +94,7 @@ export function roundCore(
     lsb = emin - (p - 1);
   }
   const r = roundAt(rc, sign, sig, lsb - E);
+  env.roundedUp = r.up;
   setOut(out, r.q, lsb, p);
   if (r.q !== 0n && out.lsb + bitLength(out.q) - 1 > emax) {
     env.flags |= FLAG_OVERFLOW;
@@ -103,7 +106,9 @@ export function roundCore(
     env.flags |= FLAG_INEXACT;
     if (rc === RC_NEAREST || (rc === RC_DOWN && sign !== 0) || (rc === RC_UP && sign === 0)) {
       out.inf = true;
+      env.roundedUp = true;
     } else {
+      env.roundedUp = false;
       out.q = (1n << BigInt(p)) - 1n;
       out.lsb = emax - (p - 1);
     }

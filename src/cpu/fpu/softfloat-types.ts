@@ -38,6 +38,8 @@ export class FloatEnv {
   /** Significand bits results of add/sub/mul/div/sqrt are rounded to: 24, 53 or 64. */
   precision = 64;
   flags = 0;
+  /** Whether the last rounding increased the magnitude (the x87 reports it in C1). */
+  roundedUp = false;
   /**
    * x87 unmasked underflow/overflow: the result is delivered with its exponent wrapped by
    * ±24576 (Intel SDM vol.1 §8.5.3/§8.5.4) and underflow is flagged even when exact.

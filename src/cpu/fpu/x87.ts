@@ -1,0 +1,791 @@
+// The x87 floating-point unit of a P6-class CPU (Intel SDM vol.1 chapter 8, vol.2 F* pages).
+//
+// Interface for the CPU (all the CPU needs to know):
+//   const fpu = new X87();
+//   // before each ESC (D8–DF) instruction, for FIP/FCS/FDP/FDS (Intel SDM vol.1 §8.1.8):
+//   fpu.instrCs = cs; fpu.instrIp = eipOfTheInstruction; fpu.dataSel = segSel; fpu.dataOff = ea;
+//   fpu.eflags = eflags;                          // FCMOVcc reads CF/ZF/PF
+//   if (fpu.isWaiting(opcode, modrm) && fpu.pendingException()) → #MF (CR0.NE=1) or FERR/IRQ13
+//   const r = fpu.execute(opcode, modrm, linearAddress, mem, is32BitOperand, realOrV86Mode);
+//   r === X87_UD → raise #UD;  r === X87_EFLAGS → copy fpu.eflags back (FCOMI/FUCOMI);
+//   r === X87_AX → AX = fpu.ax (FNSTSW AX).
+//   FWAIT (9B): `if (fpu.pendingException()) …` — the unit itself has nothing to do.
+// `mem` accessors may throw the CPU's fault sentinel. Loads happen before any state change;
+// stores happen before the stack is popped or flags are written, so a faulting store leaves the
+// unit as it was and the instruction can be restarted.
+//
+// Registers live in typed arrays (Uint16 sign+exponent, BigUint64 significand, per physical
+// register); tags are kept as "empty" bits and the full 2-bit tags are derived from contents
+// when stored (FSTENV/FSAVE), as on P6 (Intel SDM vol.1 §8.1.7).
+import { f80Add, f80Div, f80Mul, f80Sqrt } from './softfloat-arith.js';
+import {
+  bcdToF80,
+  f32ToF80,
+  f64ToF80,
+  f80ToBcd,
+  f80ToF32,
+  f80ToF64,
+  f80ToInt,
+  intToF80,
+} from './softfloat-convert.js';
+import { f80Compare, f80RoundToInt, REL_EQUAL, REL_LESS, REL_UNORDERED } from './softfloat-rem.js';
+import {
+  F80,
+  FLAG_DENORMAL,
+  FLAG_DIVBYZERO,
+  FLAG_INEXACT,
+  FLAG_INVALID,
+  FLAG_OVERFLOW,
+  FLAG_UNDERFLOW,
+  FloatEnv,
+  defaultNaN,
+} from './softfloat-types.js';
+import { execD9Special } from './x87-special.js';
+import { fldenv, frstor, fsave, fstenv } from './x87-env.js';
+
+/** Byte/word/dword access at a linear address (the CPU's accessors, which may throw). */
+export interface X87Memory {
+  read8(addr: number): number;
+  read16(addr: number): number;
+  read32(addr: number): number;
+  write8(addr: number, v: number): void;
+  write16(addr: number, v: number): void;
+  write32(addr: number, v: number): void;
+}
+
+export const X87_OK = 0;
+export const X87_UD = 1;
+export const X87_EFLAGS = 2;
+export const X87_AX = 3;
+
+// Status word (Intel SDM vol.1 §8.1.3, figure 8-4).
+export const SW_IE = 0x0001;
+export const SW_DE = 0x0002;
+export const SW_ZE = 0x0004;
+export const SW_OE = 0x0008;
+export const SW_UE = 0x0010;
+export const SW_PE = 0x0020;
+export const SW_SF = 0x0040;
+export const SW_ES = 0x0080;
+export const SW_C0 = 0x0100;
+export const SW_C1 = 0x0200;
+export const SW_C2 = 0x0400;
+export const SW_C3 = 0x4000;
+export const SW_B = 0x8000;
+const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
+
+// EFLAGS bits written by FCOMI/FUCOMI and read by FCMOVcc.
+const EF_CF = 0x01;
+const EF_PF = 0x04;
+const EF_AF = 0x10;
+const EF_ZF = 0x40;
+const EF_SF = 0x80;
+const EF_OF = 0x800;
+
+/** Tag values (Intel SDM vol.1 §8.1.7). */
+export const TAG_VALID = 0;
+export const TAG_ZERO = 1;
+export const TAG_SPECIAL = 2;
+export const TAG_EMPTY = 3;
+
+const INDEF32 = 0xffc00000;
+const INDEF64 = 0xfff8000000000000n;
+
+export class X87 {
+  readonly se = new Uint16Array(8);
+  readonly sig = new BigUint64Array(8);
+  /** 1 = physical register empty. */
+  readonly empty = new Uint8Array(8).fill(1);
+  cw = 0x037f;
+  /** Status word without TOP (bits 13:11), which is kept in `top`. */
+  sw = 0;
+  top = 0;
+  fip = 0;
+  fcs = 0;
+  fdp = 0;
+  fds = 0;
+  fop = 0;
+  // Per-instruction inputs from the CPU and outputs to it.
+  instrCs = 0;
+  instrIp = 0;
+  dataSel = 0;
+  dataOff = 0;
+  eflags = 0;
+  ax = 0;
+  readonly env = new FloatEnv();
+
+  reset(): void {
+    this.fninit();
+  }
+
+  fninit(): void {
+    this.cw = 0x037f;
+    this.sw = 0;
+    this.top = 0;
+    this.empty.fill(1);
+    this.fip = this.fcs = this.fdp = this.fds = this.fop = 0;
+  }
+
+  get statusWord(): number {
+    const s = (this.sw & ~0x3800 & ~SW_B) | (this.top << 11);
+    return s & SW_ES ? s | SW_B : s; // B mirrors ES on the 387 and later
+  }
+
+  set statusWord(v: number) {
+    this.top = (v >> 11) & 7;
+    this.sw = v & ~0x3800 & ~SW_B;
+  }
+
+  /** An unmasked exception is pending (ES): #MF/FERR at the next waiting FPU instruction. */
+  pendingException(): boolean {
+    return (this.sw & SW_ES) !== 0;
+  }
+
+  /** Whether the instruction checks for pending exceptions first (all but the FN* forms). */
+  isWaiting(opcode: number, modrm: number): boolean {
+    const reg = (modrm >> 3) & 7;
+    if (modrm < 0xc0) {
+      if (opcode === 0xd9 && (reg === 6 || reg === 7)) return false; // FNSTENV, FNSTCW
+      if (opcode === 0xdd && (reg === 6 || reg === 7)) return false;
+      return true;
+    }
+    if (opcode === 0xdb && (modrm === 0xe2 || modrm === 0xe3 || modrm === 0xe0 || modrm === 0xe1 || modrm === 0xe4)) {
+      return false;
+    }
+    if (opcode === 0xdf && modrm === 0xe0) return false;
+    return true;
+  }
+
+  /** Full 2-bit tag word derived from register contents (Intel SDM vol.1 §8.1.7). */
+  tagWord(): number {
+    let tw = 0;
+    for (let i = 0; i < 8; i++) tw |= this.tagOf(i) << (2 * i);
+    return tw;
+  }
+
+  tagOf(phys: number): number {
+    if (this.empty[phys]) return TAG_EMPTY;
+    const e = this.se[phys] & 0x7fff;
+    const s = this.sig[phys];
+    if (e === 0x7fff) return TAG_SPECIAL;
+    if (e === 0) return s === 0n ? TAG_ZERO : TAG_SPECIAL;
+    return (s & 0x8000000000000000n) === 0n ? TAG_SPECIAL : TAG_VALID;
+  }
+
+  /** Load the tag word: only "empty" matters; other tags follow the contents. */
+  setTagWord(tw: number): void {
+    for (let i = 0; i < 8; i++) this.empty[i] = ((tw >> (2 * i)) & 3) === TAG_EMPTY ? 1 : 0;
+  }
+
+  phys(i: number): number {
+    return (this.top + i) & 7;
+  }
+  isEmpty(i: number): boolean {
+    return this.empty[(this.top + i) & 7] === 1;
+  }
+  st(i: number): F80 {
+    const p = (this.top + i) & 7;
+    return { se: this.se[p], sig: this.sig[p] };
+  }
+  setSt(i: number, v: F80): void {
+    const p = (this.top + i) & 7;
+    this.se[p] = v.se;
+    this.sig[p] = v.sig;
+    this.empty[p] = 0;
+  }
+  push(v: F80): void {
+    this.top = (this.top - 1) & 7;
+    this.setSt(0, v);
+  }
+  pop(): void {
+    this.empty[this.top] = 1;
+    this.top = (this.top + 1) & 7;
+  }
+
+  /** Start a computation: rounding/precision control and masks into the environment. */
+  beginOp(): FloatEnv {
+    const env = this.env;
+    env.flags = 0;
+    env.roundedUp = false;
+    env.rc = (this.cw >> 10) & 3;
+    env.setPrecisionControl((this.cw >> 8) & 3);
+    env.underflowUnmasked = (this.cw & SW_UE) === 0;
+    env.overflowUnmasked = (this.cw & SW_OE) === 0;
+    return env;
+  }
+
+  /** softfloat flags → status word exception bits. */
+  private static swFlags(f: number): number {
+    let s = 0;
+    if (f & FLAG_INVALID) s |= SW_IE;
+    if (f & FLAG_DENORMAL) s |= SW_DE;
+    if (f & FLAG_DIVBYZERO) s |= SW_ZE;
+    if (f & FLAG_OVERFLOW) s |= SW_OE;
+    if (f & FLAG_UNDERFLOW) s |= SW_UE;
+    if (f & FLAG_INEXACT) s |= SW_PE;
+    return s;
+  }
+
+  /**
+   * Record the exceptions of a computation. Returns false when an unmasked invalid,
+   * divide-by-zero or denormal exception suppresses the result (Intel SDM vol.1 §8.5: the
+   * destination and stack stay unchanged); `store` adds unmasked overflow/underflow, which
+   * also suppress a store to memory (§8.5.3/§8.5.4).
+   */
+  commit(store = false): boolean {
+    const f = X87.swFlags(this.env.flags);
+    const unmasked = f & ~this.cw & 0x3f;
+    for (const bit of [SW_IE, SW_ZE, SW_DE]) {
+      if (unmasked & bit) {
+        this.sw |= bit | SW_ES;
+        return false;
+      }
+    }
+    this.sw = (this.sw & ~SW_C1) | f;
+    if (f & SW_PE && this.env.roundedUp) this.sw |= SW_C1;
+    if (unmasked) this.sw |= SW_ES;
+    return !(store && unmasked & (SW_OE | SW_UE));
+  }
+
+  /** Raise exception bits directly (stack faults, invalid operands). */
+  raise(bits: number): void {
+    this.sw |= bits;
+    if (bits & ~this.cw & 0x3f) this.sw |= SW_ES;
+  }
+
+  private get ieMasked(): boolean {
+    return (this.cw & SW_IE) !== 0;
+  }
+
+  /** Stack underflow (Intel SDM vol.1 §8.5.1.1): IE+SF, C1=0; true when masked. */
+  underflow(): boolean {
+    this.sw &= ~SW_C1;
+    this.raise(SW_IE | SW_SF);
+    return this.ieMasked;
+  }
+
+  /** Stack overflow: IE+SF, C1=1; masked → the indefinite is pushed. */
+  overflowPush(): void {
+    this.sw |= SW_C1;
+    this.raise(SW_IE | SW_SF);
+    if (this.ieMasked) this.push(defaultNaN());
+  }
+
+  setCC(c3: number, c2: number, c1: number, c0: number): void {
+    this.sw = (this.sw & ~SW_CC) | (c3 ? SW_C3 : 0) | (c2 ? SW_C2 : 0) | (c1 ? SW_C1 : 0) | (c0 ? SW_C0 : 0);
+  }
+
+  // ---- memory operand formats ----
+  private readF80(mem: X87Memory, a: number): F80 {
+    const lo = mem.read32(a) >>> 0;
+    const hi = mem.read32(a + 4) >>> 0;
+    return { se: mem.read16(a + 8), sig: (BigInt(hi) << 32n) | BigInt(lo) };
+  }
+  writeF80(mem: X87Memory, a: number, v: F80): void {
+    mem.write32(a, Number(v.sig & 0xffffffffn));
+    mem.write32(a + 4, Number(v.sig >> 32n));
+    mem.write16(a + 8, v.se);
+  }
+  readF80At(mem: X87Memory, a: number): F80 {
+    return this.readF80(mem, a);
+  }
+  private read64(mem: X87Memory, a: number): bigint {
+    return (BigInt(mem.read32(a + 4) >>> 0) << 32n) | BigInt(mem.read32(a) >>> 0);
+  }
+  private write64(mem: X87Memory, a: number, v: bigint): void {
+    mem.write32(a, Number(v & 0xffffffffn));
+    mem.write32(a + 4, Number((v >> 32n) & 0xffffffffn));
+  }
+  private readBcd(mem: X87Memory, a: number): bigint {
+    return this.read64(mem, a) | (BigInt(mem.read16(a + 8)) << 64n);
+  }
+
+  /** Memory operand of D8/DC/DA/DE arithmetic, converted to extF80 (flags into env). */
+  private loadArithOperand(opcode: number, mem: X87Memory, a: number): F80 {
+    const env = this.env;
+    switch (opcode) {
+      case 0xd8:
+        return f32ToF80(env, mem.read32(a) >>> 0);
+      case 0xdc:
+        return f64ToF80(env, this.read64(mem, a));
+      case 0xda:
+        return intToF80(BigInt(mem.read32(a) | 0));
+      default:
+        return intToF80(BigInt((mem.read16(a) << 16) >> 16));
+    }
+  }
+
+  // ---- arithmetic ----
+  /**
+   * dest ← dest op src for op = reg field (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr), with
+   * the operands given by stack index (src may be an already loaded memory value).
+   */
+  private arith(op: number, dest: number, srcIdx: number, srcVal: F80 | null, popAfter: boolean): void {
+    if (this.isEmpty(dest) || (srcVal === null && this.isEmpty(srcIdx))) {
+      if (this.underflow()) {
+        this.setSt(dest, defaultNaN());
+        if (popAfter) this.pop();
+      }
+      return;
+    }
+    const a = this.st(dest);
+    const b = srcVal ?? this.st(srcIdx);
+    const env = this.env;
+    let r: F80;
+    switch (op) {
+      case 0:
+        r = f80Add(env, a, b);
+        break;
+      case 1:
+        r = f80Mul(env, a, b);
+        break;
+      case 4:
+        r = f80Add(env, a, b, 1);
+        break;
+      case 5:
+        r = f80Add(env, b, a, 1);
+        break;
+      case 6:
+        r = f80Div(env, a, b);
+        break;
+      default:
+        r = f80Div(env, b, a);
+        break;
+    }
+    if (!this.commit()) return;
+    this.setSt(dest, r);
+    if (popAfter) this.pop();
+  }
+
+  /** FCOM/FUCOM/FICOM/FCOMI family: compare ST(0) with src; pops 0–2; eflags or C3/C2/C0. */
+  private compare(srcIdx: number, srcVal: F80 | null, signalling: boolean, pops: number, toEflags: boolean): void {
+    let rel: number;
+    if (this.isEmpty(0) || (srcVal === null && this.isEmpty(srcIdx))) {
+      if (!this.underflow()) return;
+      rel = REL_UNORDERED;
+    } else {
+      rel = f80Compare(this.env, this.st(0), srcVal ?? this.st(srcIdx), signalling);
+      if (!this.commit()) return;
+    }
+    const lt = rel === REL_LESS || rel === REL_UNORDERED ? 1 : 0;
+    const eq = rel === REL_EQUAL || rel === REL_UNORDERED ? 1 : 0;
+    const un = rel === REL_UNORDERED ? 1 : 0;
+    if (toEflags) {
+      let ef = this.eflags & ~(EF_CF | EF_PF | EF_ZF | EF_OF | EF_SF | EF_AF);
+      if (lt) ef |= EF_CF;
+      if (eq) ef |= EF_ZF;
+      if (un) ef |= EF_PF;
+      this.eflags = ef;
+      this.sw &= ~SW_C1;
+    } else {
+      this.setCC(eq, un, 0, lt);
+    }
+    for (let i = 0; i < pops; i++) this.pop();
+  }
+
+  /** Push a value loaded from memory or the stack (FLD/FILD/FBLD/constants). */
+  private pushValue(v: F80): void {
+    if (!this.isEmpty(7)) {
+      this.overflowPush();
+      return;
+    }
+    if (!this.commit()) return;
+    this.push(v);
+  }
+
+  private updatePointers(opcode: number, modrm: number, memOp: boolean): void {
+    this.fcs = this.instrCs;
+    this.fip = this.instrIp;
+    this.fop = ((opcode & 7) << 8) | modrm;
+    if (memOp) {
+      this.fds = this.dataSel;
+      this.fdp = this.dataOff;
+    }
+  }
+
+  /** Execute one ESC instruction (opcode D8–DF with its ModRM byte). */
+  execute(opcode: number, modrm: number, addr: number, mem: X87Memory, is32: boolean, realMode: boolean): number {
+    this.beginOp();
+    const reg = (modrm >> 3) & 7;
+    if (modrm >= 0xc0) return this.execRegister(opcode, modrm, reg, modrm & 7);
+    return this.execMemory(opcode, modrm, reg, addr, mem, is32, realMode);
+  }
+
+  private execMemory(opcode: number, modrm: number, reg: number, a: number, mem: X87Memory, is32: boolean, realMode: boolean): number {
+    // Control instructions leave FIP/FDP/FOP alone (Intel SDM vol.1 §8.1.8).
+    const control = (opcode === 0xd9 && reg >= 4) || (opcode === 0xdd && (reg === 4 || reg === 6 || reg === 7));
+    if (!control) this.updatePointers(opcode, modrm, true);
+    const env = this.env;
+    switch (opcode) {
+      case 0xd8:
+      case 0xdc:
+      case 0xda:
+      case 0xde: {
+        if (reg === 2 || reg === 3) {
+          const v = this.loadArithOperand(opcode, mem, a);
+          this.compare(0, v, true, reg - 2, false);
+        } else {
+          const v = this.loadArithOperand(opcode, mem, a);
+          this.arith(reg, 0, 0, v, false);
+        }
+        return X87_OK;
+      }
+      case 0xd9:
+        switch (reg) {
+          case 0:
+            this.pushValue(f32ToF80(env, mem.read32(a) >>> 0));
+            return X87_OK;
+          case 2:
+          case 3:
+            this.storeFloat(mem, a, 32, reg === 3);
+            return X87_OK;
+          case 4:
+            fldenv(this, mem, a, is32, realMode);
+            return X87_OK;
+          case 5:
+            this.fldcw(mem.read16(a));
+            return X87_OK;
+          case 6:
+            fstenv(this, mem, a, is32, realMode);
+            this.cw |= 0x3f; // FSTENV masks all exceptions after storing (Intel SDM vol.2 FSTENV)
+            return X87_OK;
+          case 7:
+            mem.write16(a, this.cw);
+            return X87_OK;
+        }
+        return X87_UD;
+      case 0xdd:
+        switch (reg) {
+          case 0:
+            this.pushValue(f64ToF80(env, this.read64(mem, a)));
+            return X87_OK;
+          case 2:
+          case 3:
+            this.storeFloat(mem, a, 64, reg === 3);
+            return X87_OK;
+          case 4:
+            frstor(this, mem, a, is32, realMode);
+            return X87_OK;
+          case 6:
+            fsave(this, mem, a, is32, realMode);
+            this.fninit();
+            return X87_OK;
+          case 7:
+            mem.write16(a, this.statusWord);
+            return X87_OK;
+        }
+        return X87_UD; // DD /1 is FISTTP (SSE3), not on a P6
+      case 0xdb:
+        switch (reg) {
+          case 0:
+            this.pushValue(intToF80(BigInt(mem.read32(a) | 0)));
+            return X87_OK;
+          case 2:
+          case 3:
+            this.storeInt(mem, a, 32, reg === 3);
+            return X87_OK;
+          case 5:
+            this.pushValue(this.readF80(mem, a)); // no conversion, no exceptions
+            return X87_OK;
+          case 7:
+            this.storeF80(mem, a);
+            return X87_OK;
+        }
+        return X87_UD;
+      default: // 0xdf
+        switch (reg) {
+          case 0:
+            this.pushValue(intToF80(BigInt((mem.read16(a) << 16) >> 16)));
+            return X87_OK;
+          case 2:
+          case 3:
+            this.storeInt(mem, a, 16, reg === 3);
+            return X87_OK;
+          case 4:
+            this.pushValue(bcdToF80(this.readBcd(mem, a)));
+            return X87_OK;
+          case 5:
+            this.pushValue(intToF80(BigInt.asIntN(64, this.read64(mem, a))));
+            return X87_OK;
+          case 6:
+            this.storeBcd(mem, a);
+            return X87_OK;
+          case 7:
+            this.storeInt(mem, a, 64, true);
+            return X87_OK;
+        }
+        return X87_UD;
+    }
+  }
+
+  fldcw(v: number): void {
+    this.cw = (v & 0x1f7f) | 0x40; // bit 6 reads as 1; bits 13–15 reserved (Intel SDM vol.1 §8.1.5)
+    if (this.sw & ~this.cw & 0x3f) this.sw |= SW_ES;
+    else this.sw &= ~SW_ES;
+  }
+
+  private storeFloat(mem: X87Memory, a: number, bits: 32 | 64, popAfter: boolean): void {
+    if (this.isEmpty(0)) {
+      if (!this.underflow()) return;
+      if (bits === 32) mem.write32(a, INDEF32);
+      else this.write64(mem, a, INDEF64);
+      if (popAfter) this.pop();
+      return;
+    }
+    const v = this.st(0);
+    const env = this.env;
+    const saved = this.sw;
+    if (bits === 32) {
+      const r = f80ToF32(env, v);
+      if (!this.commit(true)) return;
+      this.writeOrRestore(saved, () => mem.write32(a, r));
+    } else {
+      const r = f80ToF64(env, v);
+      if (!this.commit(true)) return;
+      this.writeOrRestore(saved, () => this.write64(mem, a, r));
+    }
+    if (popAfter) this.pop();
+  }
+
+  /** Perform a store; if it faults, put the status word back so a restart sees the old state. */
+  private writeOrRestore(saved: number, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.sw = saved;
+      throw e;
+    }
+  }
+
+  private storeInt(mem: X87Memory, a: number, bits: 16 | 32 | 64, popAfter: boolean): void {
+    let v: bigint;
+    const saved = this.sw;
+    if (this.isEmpty(0)) {
+      if (!this.underflow()) return;
+      v = -(1n << BigInt(bits - 1));
+    } else {
+      v = f80ToInt(this.env, this.st(0), bits, true);
+      if (!this.commit(true)) return;
+    }
+    const u = BigInt.asUintN(bits, v);
+    this.writeOrRestore(saved, () => {
+      if (bits === 16) mem.write16(a, Number(u));
+      else if (bits === 32) mem.write32(a, Number(u));
+      else this.write64(mem, a, u);
+    });
+    if (popAfter) this.pop();
+  }
+
+  private storeF80(mem: X87Memory, a: number): void {
+    const saved = this.sw;
+    let v: F80;
+    if (this.isEmpty(0)) {
+      if (!this.underflow()) return;
+      v = defaultNaN();
+    } else v = this.st(0);
+    this.writeOrRestore(saved, () => this.writeF80(mem, a, v));
+    this.pop();
+  }
+
+  private storeBcd(mem: X87Memory, a: number): void {
+    const saved = this.sw;
+    let v: bigint;
+    if (this.isEmpty(0)) {
+      if (!this.underflow()) return;
+      v = 0xffffc000000000000000n;
+    } else {
+      v = f80ToBcd(this.env, this.st(0));
+      if (!this.commit(true)) return;
+    }
+    this.writeOrRestore(saved, () => {
+      this.write64(mem, a, v & 0xffffffffffffffffn);
+      mem.write16(a + 8, Number(v >> 64n));
+    });
+    this.pop();
+  }
+
+  private execRegister(opcode: number, modrm: number, reg: number, i: number): number {
+    switch (opcode) {
+      case 0xd8:
+        this.updatePointers(opcode, modrm, false);
+        if (reg === 2 || reg === 3) this.compare(i, null, true, reg - 2, false);
+        else this.arith(reg, 0, i, null, false);
+        return X87_OK;
+      case 0xdc:
+        this.updatePointers(opcode, modrm, false);
+        if (reg === 2 || reg === 3) this.compare(i, null, true, reg - 2, false); // FCOM2/FCOMP3 aliases
+        else this.arith(reg >= 4 ? reg ^ 1 : reg, i, 0, null, false);
+        return X87_OK;
+      case 0xde:
+        this.updatePointers(opcode, modrm, false);
+        if (reg === 3) {
+          if (i !== 1) return X87_UD;
+          this.compare(1, null, true, 2, false); // FCOMPP
+        } else if (reg === 2) this.compare(i, null, true, 1, false); // FCOMP5 alias
+        else this.arith(reg >= 4 ? reg ^ 1 : reg, i, 0, null, true);
+        return X87_OK;
+      case 0xd9:
+        return this.execD9(modrm, reg, i);
+      case 0xda:
+        if (modrm === 0xe9) {
+          this.updatePointers(opcode, modrm, false);
+          this.compare(1, null, false, 2, false); // FUCOMPP
+          return X87_OK;
+        }
+        if (reg > 3) return X87_UD;
+        this.updatePointers(opcode, modrm, false);
+        this.fcmov(reg, false, i);
+        return X87_OK;
+      case 0xdb:
+        if (reg <= 3) {
+          this.updatePointers(opcode, modrm, false);
+          this.fcmov(reg, true, i);
+          return X87_OK;
+        }
+        if (reg === 4) {
+          if (modrm === 0xe2) this.sw &= ~(0xff | SW_B); // FNCLEX
+          else if (modrm === 0xe3) this.fninit();
+          else if (modrm > 0xe4) return X87_UD; // E0 FENI, E1 FDISI, E4 FSETPM: no-ops since the 387
+          return X87_OK;
+        }
+        if (reg === 5 || reg === 6) {
+          this.updatePointers(opcode, modrm, false);
+          this.compare(i, null, reg === 6, 0, true); // FUCOMI / FCOMI
+          return this.eflagsResult();
+        }
+        return X87_UD;
+      case 0xdd:
+        this.updatePointers(opcode, modrm, false);
+        switch (reg) {
+          case 0: // FFREE
+            this.empty[this.phys(i)] = 1;
+            return X87_OK;
+          case 1:
+            this.fxch(i); // FXCH4 alias
+            return X87_OK;
+          case 2:
+          case 3:
+            this.fstReg(i, reg === 3);
+            return X87_OK;
+          case 4:
+          case 5:
+            this.compare(i, null, false, reg - 4, false); // FUCOM / FUCOMP
+            return X87_OK;
+        }
+        return X87_UD;
+      default: // 0xdf
+        if (modrm === 0xe0) {
+          this.ax = this.statusWord; // FNSTSW AX
+          return X87_AX;
+        }
+        switch (reg) {
+          case 0: // FFREEP (undocumented on P6)
+            this.updatePointers(opcode, modrm, false);
+            this.empty[this.phys(i)] = 1;
+            this.pop();
+            return X87_OK;
+          case 1:
+            this.updatePointers(opcode, modrm, false);
+            this.fxch(i);
+            return X87_OK;
+          case 2:
+          case 3:
+            this.updatePointers(opcode, modrm, false);
+            this.fstReg(i, true); // FSTP8/FSTP9 aliases
+            return X87_OK;
+          case 5:
+          case 6:
+            this.updatePointers(opcode, modrm, false);
+            this.compare(i, null, reg === 6, 1, true); // FUCOMIP / FCOMIP
+            return this.eflagsResult();
+        }
+        return X87_UD;
+    }
+  }
+
+  private eflagsResult(): number {
+    return X87_EFLAGS;
+  }
+
+  private execD9(modrm: number, reg: number, i: number): number {
+    switch (reg) {
+      case 0: // FLD ST(i)
+        this.updatePointers(0xd9, modrm, false);
+        if (this.isEmpty(i)) {
+          if (!this.isEmpty(7)) this.overflowPush();
+          else if (this.underflow()) this.push(defaultNaN());
+          return X87_OK;
+        }
+        this.pushValue(this.st(i));
+        return X87_OK;
+      case 1:
+        this.updatePointers(0xd9, modrm, false);
+        this.fxch(i);
+        return X87_OK;
+      case 2:
+        if (modrm !== 0xd0) return X87_UD;
+        this.updatePointers(0xd9, modrm, false); // FNOP
+        return X87_OK;
+      case 3:
+        this.updatePointers(0xd9, modrm, false);
+        this.fstReg(i, true); // FSTP1 alias
+        return X87_OK;
+    }
+    if (!execD9Special(this, modrm)) return X87_UD;
+    this.updatePointers(0xd9, modrm, false);
+    return X87_OK;
+  }
+
+  private fxch(i: number): void {
+    if (this.isEmpty(0) || this.isEmpty(i)) {
+      if (!this.underflow()) return;
+      if (this.isEmpty(0)) this.setSt(0, defaultNaN());
+      if (this.isEmpty(i)) this.setSt(i, defaultNaN());
+    } else this.sw &= ~SW_C1;
+    const a = this.st(0);
+    this.setSt(0, this.st(i));
+    this.setSt(i, a);
+  }
+
+  /** FST/FSTP ST(i): a plain copy, no exceptions except stack underflow. */
+  private fstReg(i: number, popAfter: boolean): void {
+    if (this.isEmpty(0)) {
+      if (!this.underflow()) return;
+      this.setSt(i, defaultNaN());
+    } else {
+      this.sw &= ~SW_C1;
+      this.setSt(i, this.st(0));
+    }
+    if (popAfter) this.pop();
+  }
+
+  /** FCMOVcc (P6): cc 0 B, 1 E, 2 BE, 3 U; `negate` for the DB forms. */
+  private fcmov(cc: number, negate: boolean, i: number): void {
+    const ef = this.eflags;
+    let cond: boolean;
+    if (cc === 0) cond = (ef & EF_CF) !== 0;
+    else if (cc === 1) cond = (ef & EF_ZF) !== 0;
+    else if (cc === 2) cond = (ef & (EF_CF | EF_ZF)) !== 0;
+    else cond = (ef & EF_PF) !== 0;
+    if (negate) cond = !cond;
+    if (this.isEmpty(0) || this.isEmpty(i)) {
+      if (this.underflow()) this.setSt(0, defaultNaN());
+      return;
+    }
+    this.sw &= ~SW_C1;
+    if (cond) this.setSt(0, this.st(i));
+  }
+
+  /** FRNDINT helper shared with x87-special. */
+  roundToInt(v: F80): F80 {
+    return f80RoundToInt(this.env, v, true);
+  }
+
+  sqrt(v: F80): F80 {
+    return f80Sqrt(this.env, v);
+  }
+
+  mul(a: F80, b: F80): F80 {
+    return f80Mul(this.env, a, b);
+  }
+}
