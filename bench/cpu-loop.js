@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Interpreter speed on a real-mode loop (loads, stores, ALU, shift, compare, branch, LOOP).
+// Usage: npm run build && node bench/cpu-loop.js [instructions] [compiled dir, default dist]
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const total = Number(process.argv[2] ?? 50_000_000);
+const out = path.resolve(process.argv[3] ?? 'dist');
+const { makeMachine } = await import(pathToFileURL(path.join(out, 'cpu/test-machine.js')).href);
+
+// 0000:1000  mov cx,0 / mov si,2000h
+//       L:   mov ax,[si] / add ax,bx / mov [si+2],ax / xor dx,ax / inc bx / shl ax,1
+//            cmp ax,1234h / jz $+2 / loop L / jmp 1000h
+const code = [
+  0xb9, 0x00, 0x00, 0xbe, 0x00, 0x20,
+  0x8b, 0x04, 0x01, 0xd8, 0x89, 0x44, 0x02, 0x31, 0xc2, 0x43, 0xd1, 0xe0,
+  0x3d, 0x34, 0x12, 0x74, 0x00, 0xe2, 0xed, 0xeb, 0xe5,
+];
+const m = makeMachine(code);
+const slice = 100_000;
+// Warm up the JIT before timing.
+for (let i = 0; i < 50; i++) m.cpu.run(slice);
+const start0 = m.cpu.instructions;
+const t0 = process.hrtime.bigint();
+while (m.cpu.instructions - start0 < total) m.cpu.run(slice);
+const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+const n = m.cpu.instructions - start0;
+console.log(`cpu-loop: ${n} guest instructions in ${secs.toFixed(2)} s = ${(n / secs / 1e6).toFixed(1)} M instructions/s (interpreter, real mode)`);
+console.log(`command: node bench/cpu-loop.js ${total} ${path.relative(process.cwd(), out) || '.'}`);
