@@ -23,6 +23,8 @@ const TODO: Record<string, string> = {
   pg_pae: 'needs PAE paging with NX (issue 8)',
   sys_msr: 'needs control registers, MSRs and SYSENTER/SYSEXIT (issue 8)',
   sys_debug: 'needs debug registers and breakpoints (issue 8)',
+  cpuid: 'needs the CPUID feature bits promised by issue 8 (PAE, PGE, SEP, PAT, MTRR)',
+  triple_fault: 'needs protected mode and reset on triple fault (issue 8)',
 };
 
 test('harness: directives in the program header are parsed', () => {
