@@ -5,6 +5,7 @@ import { UsageError } from './errors.js';
 import { register as registerRun } from './commands/run.js';
 import { register as images } from './commands/images.js';
 import { register as conformance } from './commands/conformance.js';
+import { register as difftest } from './commands/difftest.js';
 
 const program = new Command();
 program
@@ -15,7 +16,7 @@ program
   .exitOverride();
 
 // Command registrations (one import per command file).
-const commands: Array<(p: Command) => void> = [registerRun, images, conformance];
+const commands: Array<(p: Command) => void> = [registerRun, images, conformance, difftest];
 for (const register of commands) register(program);
 
 try {
