@@ -132,9 +132,14 @@ export class Cpu {
   /** Interrupt shadow after MOV SS / POP SS / STI (SDM Vol. 3A §6.8.3). */
   inhibit = false;
 
-  // ---- instruction fetch cache: linear page and its offset in `ram` (-1: none) ----
-  fetchPage = -1;
-  fetchPhys = 0;
+  // ---- instruction fetch window: for eip <= fetchMax the byte is ram[eip + fetchDelta] ----
+  /** Last eip inside the cached RAM code page and the CS limit (-1: no window). */
+  fetchEnd = -1;
+  /** min(fetchEnd, instStart + 14): also enforces the 15-byte limit without a second compare. */
+  fetchMax = -1;
+  fetchDelta = 0;
+  /** Copy of memory.a20Mask, refreshed when A20 can change (run() entry, OUT). */
+  a20Mask = 0xffffffff;
 
   // ---- run control ----
   instructions = 0;
@@ -197,14 +202,14 @@ export class Cpu {
     this.stackMask = 0xffff;
     this.inhibit = false;
     this.halted = false;
-    this.fetchPage = -1;
+    this.flushFetch();
     this.deliveryDepth = 0;
   }
 
   /** Executes up to `budget` instructions (SDM semantics per instruction; see ops/). */
   run(budget: number): CpuExit {
     this.exitReason = CpuExit.Budget;
-    this.fetchPage = -1; // the memory map or A20 may have changed since the last slice
+    this.flushFetch(); // the memory map or A20 may have changed since the last slice
     this.stopAt = this.instructions + budget;
     if (this.halted) {
       // The loop below takes the pending interrupt at the first boundary.
@@ -224,7 +229,9 @@ export class Cpu {
             takeExternalInterrupt(this);
           }
           const tf = this.eflags & Flag.TF;
-          this.instStart = this.eip;
+          const start = this.eip;
+          this.instStart = start;
+          this.fetchMax = start + 14 < this.fetchEnd ? start + 14 : this.fetchEnd;
           this.startEsp = this.regs[Reg.ESP];
           this.o32 = this.codeBig;
           this.a32 = this.codeBig;
@@ -267,6 +274,13 @@ export class Cpu {
         }
       }
     }
+  }
+
+  /** Drops the fetch window (CS, A20, memory map or paging changed). */
+  flushFetch(): void {
+    this.fetchEnd = -1;
+    this.fetchMax = -1;
+    this.a20Mask = this.mem.a20Mask;
   }
 
   /** Stops the current run() after this instruction with the given reason (HLT, breakpoints). */
@@ -337,6 +351,6 @@ export class Cpu {
     this.codeBig = this.protectedMode && (this.eflags & Flag.VM) === 0 && (this.segAttr[Seg.CS] & 0x4000) !== 0;
     this.stackMask = this.protectedMode && (this.eflags & Flag.VM) === 0 && (this.segAttr[Seg.SS] & 0x4000) !== 0 ? 0xffffffff : 0xffff;
     for (let s = 0; s < 8; s++) refreshSegAccess(this, s);
-    this.fetchPage = -1;
+    this.flushFetch();
   }
 }

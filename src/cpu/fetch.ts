@@ -10,26 +10,29 @@ export const MAX_INSTRUCTION_LENGTH = 15;
 
 export function fetch8(c: Cpu): number {
   const eip = c.eip;
-  if (eip > c.segLimit[Seg.CS] || eip - c.instStart >= MAX_INSTRUCTION_LENGTH) fetchFault(c);
+  if (eip > c.fetchMax) return fetchSlow(c, eip);
+  c.eip = eip + 1;
+  return c.ram[eip + c.fetchDelta];
+}
+
+/**
+ * Outside the fetch window: checks the CS limit and the 15-byte limit (both #GP(0)), then opens
+ * a window over the RAM page holding the byte (ROM and MMIO are read byte by byte).
+ */
+function fetchSlow(c: Cpu, eip: number): number {
+  const limit = c.segLimit[Seg.CS];
+  if (eip > limit || eip - c.instStart >= MAX_INSTRUCTION_LENGTH) raise(c, Vec.GP, 0);
   c.eip = eip + 1;
   const lin = (c.segBase[Seg.CS] + eip) | 0;
-  if (lin >>> 12 === c.fetchPage) return c.ram[c.fetchPhys + (lin & 0xfff)];
-  return fetchSlow(c, lin);
-}
-
-function fetchFault(c: Cpu): never {
-  return raise(c, Vec.GP, 0);
-}
-
-function fetchSlow(c: Cpu, lin: number): number {
   // TODO(issue 8): translate through the TLB when paging is on.
-  const a = (lin & c.mem.a20Mask) >>> 0;
-  if (c.pageKind[a >>> 12] === RAM) {
-    c.fetchPage = lin >>> 12;
-    c.fetchPhys = a & ~0xfff;
-    return c.ram[a];
-  }
-  return c.mem.read8(a);
+  const a = (lin & c.a20Mask) >>> 0;
+  if (c.pageKind[a >>> 12] !== RAM) return c.mem.read8(a);
+  const pageEnd = eip + (0xfff - (lin & 0xfff));
+  c.fetchEnd = pageEnd < limit ? pageEnd : limit;
+  c.fetchDelta = a - eip;
+  const max = c.instStart + MAX_INSTRUCTION_LENGTH - 1;
+  c.fetchMax = max < c.fetchEnd ? max : c.fetchEnd;
+  return c.ram[a];
 }
 
 export function fetch16(c: Cpu): number {

@@ -11,21 +11,21 @@ const RAM = 1; // PageKind.Ram
 // ---- linear → physical. TODO(issue 8): when c.paging, translate through the TLB here. ----
 
 export function linRead8(c: Cpu, lin: number): number {
-  const a = (lin & c.mem.a20Mask) >>> 0;
+  const a = (lin & c.a20Mask) >>> 0;
   if (c.pageKind[a >>> 12] === RAM) return c.ram[a];
   return c.mem.read8(a);
 }
 
 export function linRead16(c: Cpu, lin: number): number {
   if ((lin & 0xfff) === 0xfff) return linRead8(c, lin) | (linRead8(c, (lin + 1) | 0) << 8);
-  const a = (lin & c.mem.a20Mask) >>> 0;
+  const a = (lin & c.a20Mask) >>> 0;
   if (c.pageKind[a >>> 12] === RAM) return c.ram[a] | (c.ram[a + 1] << 8);
   return c.mem.read16(a);
 }
 
 export function linRead32(c: Cpu, lin: number): number {
   if ((lin & 0xfff) > 0xffc) return (linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16)) >>> 0;
-  const a = (lin & c.mem.a20Mask) >>> 0;
+  const a = (lin & c.a20Mask) >>> 0;
   if (c.pageKind[a >>> 12] === RAM) {
     const r = c.ram;
     return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
@@ -34,7 +34,7 @@ export function linRead32(c: Cpu, lin: number): number {
 }
 
 export function linWrite8(c: Cpu, lin: number, v: number): void {
-  const a = (lin & c.mem.a20Mask) >>> 0;
+  const a = (lin & c.a20Mask) >>> 0;
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
     c.ram[a] = v;
@@ -50,7 +50,7 @@ export function linWrite16(c: Cpu, lin: number, v: number): void {
     linWrite8(c, (lin + 1) | 0, v >>> 8);
     return;
   }
-  const a = (lin & c.mem.a20Mask) >>> 0;
+  const a = (lin & c.a20Mask) >>> 0;
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
     c.ram[a] = v;
@@ -67,7 +67,7 @@ export function linWrite32(c: Cpu, lin: number, v: number): void {
     linWrite16(c, (lin + 2) | 0, v >>> 16);
     return;
   }
-  const a = (lin & c.mem.a20Mask) >>> 0;
+  const a = (lin & c.a20Mask) >>> 0;
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
     const r = c.ram;

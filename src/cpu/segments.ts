@@ -31,7 +31,7 @@ export function loadSegment(c: Cpu, seg: number, sel: number): void {
 export function setSegmentRealMode(c: Cpu, seg: number, sel: number): void {
   c.segSel[seg] = sel;
   c.segBase[seg] = sel << 4;
-  if (seg === Seg.CS) c.fetchPage = -1;
+  if (seg === Seg.CS) c.flushFetch();
 }
 
 /**

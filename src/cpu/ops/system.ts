@@ -82,7 +82,7 @@ export function inOut(c: Cpu): void {
     else if (size === 2) p.out16(port, c.r16[0]);
     else p.out32(port, c.regs[0]);
     // The write may have toggled A20 or remapped memory: drop the fetch cache.
-    c.fetchPage = -1;
+    c.flushFetch();
   }
 }
 
@@ -139,7 +139,7 @@ export function movCr(c: Cpu): void {
     c.modeChanged();
   } else {
     c.cr[n] = v;
-    c.fetchPage = -1;
+    c.flushFetch();
   }
 }
 
