@@ -6,11 +6,11 @@
 NODE ?= node
 RINGMASTER = $(NODE) bin/ringmaster.js
 
+# `ringmaster run` with no kernel/disk/CD boots the default guest (DEFAULT_GUEST in
+# src/cli/images/paths.ts: i386 kernel + busybox initrd from the image cache, console=ttyS0).
+# Extra options: make run ARGS='--memory 256M'
 run: setup
-	@$(RINGMASTER) run \
-	  --kernel "$$($(RINGMASTER) images --path i386-kernel)" \
-	  --initrd "$$($(RINGMASTER) images --path i386-initrd)" \
-	  --append console=ttyS0 --serial stdio
+	@$(RINGMASTER) run --serial stdio $(ARGS)
 
 # RINGMASTER_REQUIRE_IMAGES: a test whose guest image is missing fails instead of skipping.
 test: setup
