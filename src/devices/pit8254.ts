@@ -312,15 +312,11 @@ class PitCounter {
   private scheduleReload(t: number, n: number): void {
     const old = this.segN;
     const d = t - this.segStart;
-    if (old < 2) {
-      this.loadNext(t, n);
-      this.frozenOut = true;
-      this.nullUntil = t + 1;
-      return;
-    }
     let at: number;
     let low = false;
-    if (this.mode === 2) {
+    if (old < 2) {
+      at = t + 1; // (illegal) count 1: every pulse ends a period
+    } else if (this.mode === 2) {
       at = this.segStart + (Math.floor(d / old) + 1) * old;
     } else {
       const h = half(old);
@@ -354,9 +350,10 @@ class PitCounter {
         if (level) {
           if (this.crValid) this.trigger(t);
         } else {
+          const reloadPending = this.switchAt !== NEVER;
           this.pause(t);
           this.frozenOut = true; // "Mode 2"/"Mode 3": GATE low sets OUT high immediately
-          if (this.nullUntil > t) this.nullUntil = NEVER; // the new count now waits for a trigger
+          if (reloadPending) this.nullUntil = NEVER; // the new count now waits for a trigger
         }
     }
   }
