@@ -19,7 +19,7 @@ import {
   lsbExponent,
 } from './softfloat-types.js';
 
-function binToF80(env: FloatEnv, fmt: BinFormat, bits: bigint): F80 {
+function binToF80(env: FloatEnv, fmt: BinFormat, bits: bigint, keepSignaling = false): F80 {
   const fracBits = BigInt(fmt.p - 1);
   const expBits = BigInt(fmt.expBits);
   const sign = Number(bits >> (fracBits + expBits)) & 1;
@@ -31,8 +31,12 @@ function binToF80(env: FloatEnv, fmt: BinFormat, bits: bigint): F80 {
     if (frac === 0n) return { se: s | 0x7fff, sig: 1n << 63n };
     // NaN: payload moves to the top of the significand; an SNaN is quieted (invalid).
     const quiet = 1n << (fracBits - 1n);
+    const sig = (1n << 63n) | (frac << (63n - fracBits));
+    // An arithmetic instruction's memory operand stays signalling so that the NaN rules of the
+    // operation pick the right operand (Intel SDM vol.1 table 4-7); FLD quiets it here.
+    if (keepSignaling) return { se: s | 0x7fff, sig };
     if ((frac & quiet) === 0n) env.flags |= FLAG_INVALID;
-    return { se: s | 0x7fff, sig: (1n << 63n) | QUIET_BIT | (frac << (63n - fracBits)) };
+    return { se: s | 0x7fff, sig: sig | QUIET_BIT };
   }
   if (exp === 0) {
     if (frac === 0n) return { se: s, sig: 0n };
@@ -42,11 +46,11 @@ function binToF80(env: FloatEnv, fmt: BinFormat, bits: bigint): F80 {
   return { se: s | (exp - fmt.emax + 16383), sig: ((1n << fracBits) | frac) << (64n - BigInt(fmt.p)) };
 }
 
-export function f32ToF80(env: FloatEnv, bits: number): F80 {
-  return binToF80(env, BIN32, BigInt(bits >>> 0));
+export function f32ToF80(env: FloatEnv, bits: number, keepSignaling = false): F80 {
+  return binToF80(env, BIN32, BigInt(bits >>> 0), keepSignaling);
 }
-export function f64ToF80(env: FloatEnv, bits: bigint): F80 {
-  return binToF80(env, BIN64, bits);
+export function f64ToF80(env: FloatEnv, bits: bigint, keepSignaling = false): F80 {
+  return binToF80(env, BIN64, bits, keepSignaling);
 }
 
 function f80ToBin(env: FloatEnv, fmt: BinFormat, a: F80): bigint {

@@ -184,11 +184,12 @@ function binaryPop(f: X87, fn: (st1: F80, st0: F80) => F80): void {
 
 function ftst(f: X87): void {
   if (f.isEmpty(0)) {
-    if (f.underflow()) f.setCC(1, 1, 0, 1);
+    f.underflow();
+    f.setCC(1, 1, 0, 1);
     return;
   }
   const rel = f80Compare(f.env, f.st(0), zeroF80(0), true);
-  if (!f.commit()) return;
+  if (!f.commit() && (f.env.flags & FLAG_INVALID) === 0) return;
   if (rel === REL_UNORDERED) f.setCC(1, 1, 0, 1);
   else f.setCC(rel === REL_EQUAL ? 1 : 0, 0, 0, rel === REL_LESS ? 1 : 0);
 }

@@ -38,7 +38,10 @@ import {
   FLAG_OVERFLOW,
   FLAG_UNDERFLOW,
   FloatEnv,
+  C_UNSUPPORTED,
+  classify,
   defaultNaN,
+  isNaNClass,
 } from './softfloat-types.js';
 import { execD9Special } from './x87-special.js';
 import { fldenv, frstor, fsave, fstenv } from './x87-env.js';
@@ -305,9 +308,9 @@ export class X87 {
     const env = this.env;
     switch (opcode) {
       case 0xd8:
-        return f32ToF80(env, mem.read32(a) >>> 0);
+        return f32ToF80(env, mem.read32(a) >>> 0, true);
       case 0xdc:
-        return f64ToF80(env, this.read64(mem, a));
+        return f64ToF80(env, this.read64(mem, a), true);
       case 0xda:
         return intToF80(BigInt(mem.read32(a) | 0));
       default:
@@ -352,6 +355,7 @@ export class X87 {
         r = f80Div(env, b, a);
         break;
     }
+    if (srcVal) this.dropDenormalBesideNaN(a, b);
     if (!this.commit()) return;
     this.setSt(dest, r);
     if (popAfter) this.pop();
@@ -360,12 +364,18 @@ export class X87 {
   /** FCOM/FUCOM/FICOM/FCOMI family: compare ST(0) with src; pops 0–2; eflags or C3/C2/C0. */
   private compare(srcIdx: number, srcVal: F80 | null, signalling: boolean, pops: number, toEflags: boolean): void {
     let rel: number;
+    // Measured on silicon: an unmasked invalid still reports "unordered", but nothing is popped.
+    let popOk = true;
     if (this.isEmpty(0) || (srcVal === null && this.isEmpty(srcIdx))) {
-      if (!this.underflow()) return;
+      popOk = this.underflow();
       rel = REL_UNORDERED;
     } else {
-      rel = f80Compare(this.env, this.st(0), srcVal ?? this.st(srcIdx), signalling);
-      if (!this.commit()) return;
+      const a = this.st(0);
+      const b = srcVal ?? this.st(srcIdx);
+      rel = f80Compare(this.env, a, b, signalling);
+      if (srcVal) this.dropDenormalBesideNaN(a, b);
+      popOk = this.commit();
+      if (!popOk && (this.env.flags & FLAG_INVALID) === 0) return;
     }
     const lt = rel === REL_LESS || rel === REL_UNORDERED ? 1 : 0;
     const eq = rel === REL_EQUAL || rel === REL_UNORDERED ? 1 : 0;
@@ -380,7 +390,20 @@ export class X87 {
     } else {
       this.setCC(eq, un, 0, lt);
     }
-    for (let i = 0; i < pops; i++) this.pop();
+    if (popOk) for (let i = 0; i < pops; i++) this.pop();
+  }
+
+  /**
+   * A denormal memory operand (flagged when it was converted) does not raise #D when the other
+   * operand is a NaN — measured on silicon, as NaN handling precedes the denormal check.
+   */
+  private dropDenormalBesideNaN(a: F80, b: F80): void {
+    if ((this.env.flags & FLAG_DENORMAL) === 0) return;
+    const ca = classify(a.se, a.sig);
+    const cb = classify(b.se, b.sig);
+    if (isNaNClass(ca) || isNaNClass(cb) || ca === C_UNSUPPORTED || cb === C_UNSUPPORTED) {
+      this.env.flags &= ~FLAG_DENORMAL;
+    }
   }
 
   /** Push a value loaded from memory or the stack (FLD/FILD/FBLD/constants). */
@@ -657,8 +680,9 @@ export class X87 {
       case 0xdd:
         this.updatePointers(opcode, modrm, false);
         switch (reg) {
-          case 0: // FFREE
+          case 0: // FFREE (measured on silicon: C1 cleared)
             this.empty[this.phys(i)] = 1;
+            this.sw &= ~SW_C1;
             return X87_OK;
           case 1:
             this.fxch(i); // FXCH4 alias
@@ -682,6 +706,7 @@ export class X87 {
           case 0: // FFREEP (undocumented on P6)
             this.updatePointers(opcode, modrm, false);
             this.empty[this.phys(i)] = 1;
+            this.sw &= ~SW_C1;
             this.pop();
             return X87_OK;
           case 1:
@@ -728,7 +753,14 @@ export class X87 {
         return X87_OK;
       case 3:
         this.updatePointers(0xd9, modrm, false);
-        this.fstReg(i, true); // FSTP1 alias
+        if (this.isEmpty(0)) {
+          // FSTP1 (undocumented): measured on silicon, an empty ST(0) is copied as empty and
+          // popped without a stack fault.
+          this.empty[this.phys(i)] = 1;
+          this.pop();
+          return X87_OK;
+        }
+        this.fstReg(i, true);
         return X87_OK;
     }
     if (!execD9Special(this, modrm)) return X87_UD;
@@ -772,8 +804,7 @@ export class X87 {
       if (this.underflow()) this.setSt(0, defaultNaN());
       return;
     }
-    this.sw &= ~SW_C1;
-    if (cond) this.setSt(0, this.st(i));
+    if (cond) this.setSt(0, this.st(i)); // C1 unchanged (measured on silicon)
   }
 
   /** FRNDINT helper shared with x87-special. */
