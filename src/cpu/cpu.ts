@@ -5,7 +5,7 @@ import type { PhysicalMemory } from '../memory/physical-memory.js';
 import type { PortBus } from '../bus/port-bus.js';
 import type { InterruptController } from '../bus/irq.js';
 import {
-  Flag, Reg, Seg, SEG_NONE, REAL_MODE_DATA_ATTR, REAL_MODE_CODE_ATTR, Cr0, EFLAGS_WRITABLE,
+  Attr, Flag, Reg, Seg, SEG_NONE, REAL_MODE_DATA_ATTR, REAL_MODE_CODE_ATTR, Cr0, EFLAGS_WRITABLE,
 } from './state.js';
 import { getFlags } from './flags.js';
 import { OPCODE_INFO, Op, PREFIX } from './decoder.js';
@@ -125,6 +125,10 @@ export class Cpu {
   eaEspBase = false;
   instStart = 0;
   startEsp = 0;
+  /** The descriptor last read by protected/descriptors.ts (two dwords and its linear address). */
+  descLo = 0;
+  descHi = 0;
+  descAddr = 0;
   /** Scratch results of 64-bit multiply/divide helpers (ops/muldiv.ts). */
   mulHi = 0;
   divQ = 0;
@@ -344,13 +348,22 @@ export class Cpu {
     this.modeChanged();
   }
 
-  /** Recomputes cached mode bits after CR0, CS, SS or a state load changed them. */
+  /** Recomputes cached mode bits after CR0, EFLAGS.VM or a state load changed them. */
   modeChanged(): void {
     this.protectedMode = (this.cr[0] & Cr0.PE) !== 0;
     this.paging = false; // TODO(issue 8): (cr0 & PG) with the TLB
-    this.codeBig = this.protectedMode && (this.eflags & Flag.VM) === 0 && (this.segAttr[Seg.CS] & 0x4000) !== 0;
-    this.stackMask = this.protectedMode && (this.eflags & Flag.VM) === 0 && (this.segAttr[Seg.SS] & 0x4000) !== 0 ? 0xffffffff : 0xffff;
+    this.updateSizes();
     for (let s = 0; s < 8; s++) refreshSegAccess(this, s);
     this.flushFetch();
+  }
+
+  /**
+   * Default operand/address size from CS.D and stack width from SS.B. Real mode and V86
+   * use 16 bits whatever the caches hold (SDM Vol. 3A §20.1).
+   */
+  updateSizes(): void {
+    const pm = this.protectedMode && (this.eflags & Flag.VM) === 0;
+    this.codeBig = pm && (this.segAttr[Seg.CS] & Attr.DB) !== 0;
+    this.stackMask = pm && (this.segAttr[Seg.SS] & Attr.DB) !== 0 ? 0xffffffff : 0xffff;
   }
 }

@@ -3,7 +3,7 @@
 // restarts the instruction (fault semantics, SDM Vol. 3A §6.5) and delivers the vector.
 // Real mode dispatches through the IVT at IDTR.base (SDM Vol. 3A §20.1.4).
 import type { Cpu } from './cpu.js';
-import { CpuExit } from './cpu.js';
+import { deliverProtected } from './protected/transfer.js';
 import { Flag, Reg, Seg, Vec } from './state.js';
 import { getFlags, flushFlags } from './flags.js';
 import { linRead16, push16 } from './mmu.js';
@@ -62,7 +62,7 @@ export function deliverFault(c: Cpu): boolean {
 
 /** INT n, INT3, INTO, BOUND's #BR as a trap: the return address is the next instruction. */
 export function softwareInterrupt(c: Cpu, vector: number): void {
-  deliver(c, vector, -1, c.eip);
+  deliver(c, vector, -1, c.eip, true);
 }
 
 /** Takes one external interrupt from the controller at an instruction boundary. */
@@ -81,16 +81,16 @@ export function singleStepTrap(c: Cpu): void {
   deliver(c, Vec.DB, -1, c.eip);
 }
 
-/** Delivers `vector` with the given return EIP. */
-export function deliver(c: Cpu, vector: number, code: number, returnEip: number): void {
+/**
+ * Delivers `vector` with the given return EIP; `code` is the error code (-1: none), pushed only
+ * in protected mode. `software`: INT n/INT3/INTO (gate DPL checked against CPL).
+ */
+export function deliver(c: Cpu, vector: number, code: number, returnEip: number, software = false): void {
   c.lastVector = vector;
   if (c.protectedMode) {
-    // TODO(issue 8): IDT gates, privilege changes, error codes, V86 exits.
-    c.stop(CpuExit.Shutdown);
-    c.halted = true;
+    deliverProtected(c, vector, code, returnEip, software);
     return;
   }
-  void code; // real mode pushes no error code
   const off = vector << 2;
   if (off + 3 > c.idtrLimit) raise(c, Vec.GP, (vector << 3) | 2);
   flushFlags(c);

@@ -3,8 +3,7 @@
 // (TODO(issue 8): descriptor checks in a separate file, called from here).
 import type { Cpu } from './cpu.js';
 import { Attr, Flag, Seg, SegAccess } from './state.js';
-import { raise } from './interrupts.js';
-import { Vec } from './state.js';
+import { loadSegmentProtected } from './protected/descriptors.js';
 
 /** Loads segment register `seg` with `sel` the way the current mode requires. */
 export function loadSegment(c: Cpu, seg: number, sel: number): void {
@@ -20,8 +19,7 @@ export function loadSegment(c: Cpu, seg: number, sel: number): void {
     if (seg === Seg.SS) c.inhibit = true; // MOV SS/POP SS shadow (SDM Vol. 3A §6.8.3)
     return;
   }
-  // TODO(issue 8): protected-mode descriptor loads (GDT/LDT lookup, type/DPL/RPL/present checks).
-  raise(c, Vec.GP, sel & 0xfffc);
+  loadSegmentProtected(c, seg, sel);
 }
 
 /**
@@ -56,8 +54,8 @@ export function refreshSegAccess(c: Cpu, seg: number): void {
   }
   // Real mode and V86 ignore the type: every segment can be read and written.
   if (!c.protectedMode || (c.eflags & Flag.VM) !== 0) access = SegAccess.READ | SegAccess.WRITE;
-  // A null selector in protected mode leaves a segment that faults on every use.
-  if (c.protectedMode && (c.eflags & Flag.VM) === 0 && (c.segSel[seg] & 0xfffc) === 0 && seg !== Seg.CS) access = 0;
+  // A null selector loaded in protected mode has attributes 0 (not present): no access. The
+  // caches of real mode stay usable after entering protected mode until reloaded.
   c.segMin[seg] = min;
   c.segRMax[seg] = (access & SegAccess.READ) !== 0 ? max : -1;
   c.segWMax[seg] = (access & SegAccess.WRITE) !== 0 ? max : -1;

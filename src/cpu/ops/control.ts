@@ -1,15 +1,16 @@
 // Control transfer: Jcc, JMP, CALL, RET (near and far), LOOP/JCXZ, INT n/INT3/INTO/INT1, IRET,
 // BOUND (SDM Vol. 2A/2B per instruction). Far transfers here are the real-mode/V86 forms;
-// TODO(issue 8): protected-mode far transfers (gates, privilege changes) dispatch from here.
+// protected mode dispatches to protected/transfer.ts.
 import type { Cpu } from '../cpu.js';
 import { Flag, Reg, Seg, Vec, EFLAGS_WRITABLE } from '../state.js';
 import { testCC, getOF, getZF, getFlags } from '../flags.js';
 import { getRM16, getRM32, eaPlus } from '../operands.js';
 import { fetch8, fetch16, fetch32, fetchS8, fetchImmOp } from '../fetch.js';
 import { push16, push32, pushOp, setSp, rd16, rd32, stackRead16, stackRead32 } from '../mmu.js';
-import { raise, softwareInterrupt } from '../interrupts.js';
+import { raise, softwareInterrupt, deliver } from '../interrupts.js';
 import { loadSegment } from '../segments.js';
 import { setFlagsChecked } from './stack.js';
+import { farJumpProtected, farCallProtected, retFarProtected, iretProtected } from '../protected/transfer.js';
 
 /** Sets EIP to a near target of the operand size; #GP(0) beyond the CS limit. */
 export function jumpNear(c: Cpu, target: number): void {
@@ -20,7 +21,10 @@ export function jumpNear(c: Cpu, target: number): void {
 
 /** Far transfer to sel:off (real mode/V86 form). */
 function jumpFar(c: Cpu, sel: number, off: number): void {
-  if (c.protectedMode && (c.eflags & Flag.VM) === 0) raise(c, Vec.GP, sel & 0xfffc); // TODO(issue 8)
+  if (c.protectedMode && (c.eflags & Flag.VM) === 0) {
+    farJumpProtected(c, sel, off);
+    return;
+  }
   if (off > c.segLimit[Seg.CS]) raise(c, Vec.GP, 0);
   loadSegment(c, Seg.CS, sel);
   c.eip = off;
@@ -63,7 +67,10 @@ export function farImm(c: Cpu): void {
 }
 
 function farCall(c: Cpu, sel: number, off: number): void {
-  if (c.protectedMode && (c.eflags & Flag.VM) === 0) raise(c, Vec.GP, sel & 0xfffc); // TODO(issue 8)
+  if (c.protectedMode && (c.eflags & Flag.VM) === 0) {
+    farCallProtected(c, sel, off);
+    return;
+  }
   if (off > c.segLimit[Seg.CS]) raise(c, Vec.GP, 0);
   if (c.o32) {
     push32(c, c.segSel[Seg.CS]);
@@ -87,7 +94,10 @@ export function retNear(c: Cpu): void {
 /** CB RETF, CA RETF imm16 (real mode/V86). */
 export function retFar(c: Cpu): void {
   const imm = c.op === 0xca ? fetch16(c) : 0;
-  if (c.protectedMode && (c.eflags & Flag.VM) === 0) raise(c, Vec.GP, 0); // TODO(issue 8)
+  if (c.protectedMode && (c.eflags & Flag.VM) === 0) {
+    retFarProtected(c, imm);
+    return;
+  }
   const size = c.o32 ? 4 : 2;
   const ip = c.o32 ? stackRead32(c, 0) : stackRead16(c, 0);
   const cs = c.o32 ? stackRead32(c, 4) & 0xffff : stackRead16(c, 2);
@@ -99,7 +109,10 @@ export function retFar(c: Cpu): void {
 
 /** CF: IRET/IRETD in real mode (SDM Vol. 2A IRET "REAL-ADDRESS-MODE"). */
 export function iret(c: Cpu): void {
-  if (c.protectedMode) raise(c, Vec.GP, 0); // TODO(issue 8): protected-mode and V86 IRET
+  if (c.protectedMode) {
+    iretProtected(c);
+    return;
+  }
   if (c.o32) {
     const ip = stackRead32(c, 0);
     const cs = stackRead32(c, 4) & 0xffff;
@@ -174,7 +187,7 @@ export function int(c: Cpu): void {
     }
     case 0xcc: softIntChecked(c, Vec.BP); return;
     case 0xce: if (getOF(c) !== 0) softIntChecked(c, Vec.OF); return;
-    default: softwareInterrupt(c, Vec.DB); // INT1 behaves as a #DB trap
+    default: deliver(c, Vec.DB, -1, c.eip); // INT1 (ICEBP): a #DB trap without the gate DPL check
   }
 }
 

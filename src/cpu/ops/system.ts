@@ -9,6 +9,7 @@ import { getRM16, setRM16, eaPlus } from '../operands.js';
 import { fetch8 } from '../fetch.js';
 import { rd16, rd32, wr16, wr32, checkRead } from '../mmu.js';
 import { raise } from '../interrupts.js';
+import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
 
 /** Undefined opcode (SDM Vol. 3A §6.15 "Interrupt 6"). */
 export function undefinedOp(c: Cpu): void {
@@ -166,16 +167,20 @@ export function cacheOp(c: Cpu): void {
   checkCpl0(c);
 }
 
-/** 0F 00: SLDT/STR/LLDT/LTR/VERR/VERW are not recognised in real mode (#UD). */
+/** 0F 00: SLDT/STR/LLDT/LTR/VERR/VERW (#UD in real and V86 mode). */
 export function group6(c: Cpu): void {
-  if (!c.protectedMode || (c.eflags & Flag.VM) !== 0) raise(c, Vec.UD);
-  raise(c, Vec.UD); // TODO(issue 8)
+  group6Protected(c, getRM16, setRM16);
 }
 
-/** 0F 02 LAR, 0F 03 LSL: protected mode only. */
+/** 0F 02 LAR, 0F 03 LSL (#UD in real and V86 mode). */
 export function larLsl(c: Cpu): void {
   if (!c.protectedMode || (c.eflags & Flag.VM) !== 0) raise(c, Vec.UD);
-  raise(c, Vec.UD); // TODO(issue 8)
+  larLslProtected(c, getRM16(c));
+}
+
+/** 63 ARPL (#UD in real and V86 mode). */
+export function arplOp(c: Cpu): void {
+  arpl(c, getRM16, setRM16);
 }
 
 /** 0F 01: SGDT, SIDT, LGDT, LIDT, SMSW, LMSW, INVLPG (SDM Vol. 2B). */

@@ -18,7 +18,7 @@ import { pushReg, popReg, pushImm, pushSeg, popSeg, popRM, pushRM, pusha, popa, 
 import { jccShort, jccNear, jmpRel, callRel, farImm, retNear, retFar, iret, loop, groupFFControl, int, bound } from './control.js';
 import { stringOp } from './string.js';
 import {
-  undefinedOp, nop, flagOp, hlt, inOut, cpuid, rdtsc, movCr, movDr, clts, cacheOp, group6, group7, larLsl, wait, esc,
+  undefinedOp, nop, flagOp, arplOp, hlt, inOut, cpuid, rdtsc, movCr, movDr, clts, cacheOp, group6, group7, larLsl, wait, esc,
 } from './system.js';
 
 export type Handler = (c: Cpu) => void;
@@ -95,7 +95,7 @@ function build(): Handler[] {
   on([0x60], pusha);
   on([0x61], popa);
   on([0x62], bound);
-  // 63 ARPL: #UD in real and V86 mode (TODO(issue 8): protected mode).
+  on([0x63], arplOp);
   on([0x68, 0x6a], pushImm);
   on([0x69, 0x6b, 0x1af], imulForms);
   on([0x6c, 0x6d, 0x6e, 0x6f, 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf], stringOp);
