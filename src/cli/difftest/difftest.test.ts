@@ -25,6 +25,9 @@ const TODO: Record<string, string> = {
   sys_debug: 'needs debug registers and breakpoints (issue 8)',
   cpuid: 'needs the CPUID feature bits promised by issue 8 (PAE, PGE, SEP, PAT, MTRR)',
   triple_fault: 'needs protected mode and reset on triple fault (issue 8)',
+  fpu_arith: 'needs the x87 FPU in the CPU (issue 8)',
+  fpu_misc: 'needs the x87 FPU in the CPU (issue 8)',
+  sdm_divergent: 'needs segment limit checks, paging, debug registers and x87 (issue 8)',
 };
 
 test('harness: directives in the program header are parsed', () => {

@@ -1,0 +1,174 @@
+; Behaviour the SDM defines where QEMU 7.2 (TCG) is known to differ, so Ringmaster is
+; compared with tests/asm/sdm_divergent.expected (written from the SDM) instead of
+; QEMU. Each line names the rule; QEMU's own output differs on the marked lines:
+;  - segment limit, type and null-selector checks on data accesses (Vol. 3 5.3, 5.4):
+;    QEMU never checks them (real-mode offset FFFFh, expand-down, G bit, read-only)
+;  - CS accessed bit set by a far JMP (Vol. 3 3.4.5.1): QEMU leaves it clear
+;  - EXT=1 in the error code of a fault during delivery of an exception (6.13)
+;  - #PF for reserved bits has P=1 and RSVD=1 (4.7): QEMU 7.2 leaves P clear
+;  - MOV CR0 with PG=1 PE=0 or NW=1 CD=0 → #GP(0) (Vol. 2 MOV CR): not checked
+;  - DR7.GD general detect → #DB with DR6.BD (17.2.4): not implemented
+;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
+;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
+;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7)
+; difftest: expected
+%include "lib/rom.inc"
+%include "lib/fpu.inc"
+
+main:
+        PUTS "sdm_divergent", 10
+        XTRY "real mode word at ffff", {mov ax, [0xFFFF]}     ; #GP (vector 13), SDM 20.1.1
+        ; ---- x87
+        fninit
+        fld tword [cs:denorm]
+        fld1
+        fadd st0, st1
+        fnstsw ax
+        SHOW16 "x87 denormal operand sw=", ax         ; DE|PE: 0x3022
+        fninit
+        fld tword [cs:x3ulp4]           ; 0.75 ulp of 1.0
+        fld1
+        fadd st0, st1                   ; 1 + 0.75 ulp rounds up to 1 + ulp
+        fnstsw ax
+        SHOW16 "x87 round up sw=", ax                 ; C1|PE: 0x3220
+        NL
+        fninit
+%rep 8
+        fld1
+%endrep
+        fldpi
+        fnstsw ax
+        SHOW16 "x87 stack overflow sw=", ax           ; C1 SF IE TOP=7: 0x3a41
+        call pst0
+        fninit
+        fadd st0, st1
+        fnstsw ax
+        SHOW16 " underflow sw=", ax                   ; SF IE: 0x0041
+        call pst0
+        NL
+        mov eax, cr0
+        or eax, 0x20
+        mov cr0, eax
+        fninit
+        mov word [FCW], 0x037B
+        fldcw [FCW]
+        fld1
+        fldz
+        fdivp st1, st0                  ; ZE unmasked: ES set, no #MF yet
+        XTRY "x87 #MF at next waiting insn", {fld1}           ; #MF (vector 16)
+        fninit
+        mov eax, cr0
+        and eax, ~0x20
+        mov cr0, eax
+
+        ENTER_PM
+        ; ---- segment checks on data accesses
+        SETDESC 0x68, 0x100000, 0x00FFF, 0x93, 0x4      ; limit 0xFFF
+        SETDESC 0x70, 0x100000, 0x00FFF, 0x97, 0x4      ; expand-down, limit 0xFFF
+        SETDESC 0x78, 0x100000, 0x00000, 0x93, 0xC      ; limit 0 with G=1 → 0xFFF
+        SETDESC 0x80, 0x100000, 0xFFFFF, 0x91, 0xC      ; read-only
+        SETDESC 0x88, 0xF0000, 0xFFFFF, 0x99, 0xC       ; execute-only code, A=1
+        SETDESC 0x90, 0xF0000, 0xFFFFF, 0x9A, 0xC       ; readable code, A=0
+        mov ax, 0x68
+        mov fs, ax
+        TRY "read at limit", {mov al, [fs:0xFFF]}
+        XTRY "dword read across limit", {mov eax, [fs:0xFFE]}
+        XTRY "read beyond limit", {mov al, [fs:0x1000]}
+        mov ax, 0x70
+        mov fs, ax
+        XTRY "expand-down read at 0x800", {mov al, [fs:0x800]}
+        TRY "expand-down read at 0x1000", {mov al, [fs:0x1000]}
+        TRY "expand-down read at 0xffffffff", {mov al, [fs:0xFFFFFFFF]}
+        mov ax, 0x78
+        mov fs, ax
+        TRY "g=1 limit 0: read 0xfff", {mov al, [fs:0xFFF]}
+        XTRY "g=1 limit 0: read 0x1000", {mov al, [fs:0x1000]}
+        mov ax, 0x80
+        mov fs, ax
+        TRY "read-only: read", {mov al, [fs:0]}
+        XTRY "read-only: write", {mov byte [fs:0], 1}
+        xor ax, ax
+        mov fs, ax
+        XTRY "null fs: read", {mov al, [fs:0]}
+        PUTS "execute-only cs: read via cs: "
+        RESUME_AT .xo_done
+        mov dword [EXPECT_EIP], .xo
+        jmp 0x88:.xo
+.xo:    mov al, [cs:0]                  ; #GP(0): not readable
+        jmp CODE0:.xo1
+.xo1:   PUTS "ok", 10
+.xo_done:
+        jmp CODE0:.xo2
+.xo2:
+        ; ---- CS accessed bit
+        jmp 0x90:.acc
+.acc:   jmp CODE0:.acc2
+.acc2:  SHOW8 "cs accessed bit after far jmp: access=", [GDT_BASE + 0x90 + 5]  ; 9b
+        NL
+        ; ---- EXT bit
+        and byte [IDT_BASE + 6*8 + 5], 0x7F
+        XTRY "#ud with its gate not present", {ud2}      ; #NP(6*8+2+1) = 0x33
+        or byte [IDT_BASE + 6*8 + 5], 0x80
+        ; ---- control registers, MSRs, DR7.GD
+        XTRY "cr0 pg=1 pe=0", {mov eax, cr0}, {and eax, ~1}, {or eax, 0x80000000}, {mov cr0, eax}
+        XTRY "cr0 nw=1 cd=0", {mov eax, cr0}, {and eax, ~0x40000000}, {or eax, 0x20000000}, {mov cr0, eax}
+        XTRY "rdmsr 0x12345", {mov ecx, 0x12345}, {rdmsr}
+        XTRY "wrmsr pat type 2", {mov ecx, 0x277}, {mov eax, 2}, {xor edx, edx}, {wrmsr}
+        XTRY "mov cr8 (no long mode)", {db 0x0F, 0x20, 0xC0 | (8 << 3)}
+        SETIDT 1, h_db, 0x8E
+        mov eax, 0x2000                 ; GD
+        mov dr7, eax
+        PUTS "general detect: "
+.gd_mov: mov eax, dr0                    ; #DB (fault) before this MOV, GD cleared
+        mov eax, dr7
+        SHOW32 "general detect: dr7 after=", eax        ; 00000400
+        NL
+        ; ---- reserved-bit page fault (PAE, NXE=0, bit 63 set)
+        cld
+        mov edi, 0x34000
+        xor eax, eax
+        mov ecx, 0x3000 / 4
+        rep stosd
+        mov dword [0x34000], 0x35001                    ; PDPTE0 → PD
+        mov dword [0x35000], 0x000083                   ; 0-2 MiB, 2 MiB page
+        mov dword [0x35008], 0x36007                    ; 2-4 MiB → PT
+        mov dword [0x36000], 0x200003
+        mov dword [0x36004], 0x80000000                 ; XD with NXE=0: reserved
+        mov eax, cr4
+        or eax, 0x20
+        mov cr4, eax
+        mov eax, 0x34000
+        mov cr3, eax
+        mov eax, cr0
+        or eax, 0x80000000
+        mov cr0, eax
+        XTRY "pae read, bit 63 reserved", {mov eax, [0x200000]}    ; err 0009
+        XTRY "pae write, bit 63 reserved", {mov dword [0x200000], 1}  ; err 000b
+        SHOW32 "exceptions=", [EXC_COUNT]
+        NL
+        EXIT
+
+; #DB for general detect: EIP, DR6 (BD = bit 13)
+h_db:   push eax
+        PUTS "#db eip="
+        mov eax, [esp+4]
+        cmp eax, main.gd_mov
+        jne .raw
+        PUTS "at the mov"
+        jmp .d
+.raw:   call hex32_32
+.d:
+        mov eax, dr6
+        PUTS " dr6="
+        call hex32_32
+        NL
+        mov eax, 0xFFFF0FF0
+        mov dr6, eax
+        pop eax
+        iretd
+
+denorm: dd 0x2, 0x00000001
+        dw 0
+x3ulp4: dd 0, 0xC0000000
+        dw 0x3FFF - 64
+%include "lib/end.inc"
