@@ -42,6 +42,30 @@ int main(int argc,char**argv){
       __asm__ volatile("fnstsw %1; fstpt %0; fstp %%st(0)":"=m"(r),"=m"(sw));
       printf("%s %s %04X%016llX %02X %04X\n",a,b,r.se,(unsigned long long)r.sig,flagsOf(sw),sw&0x4700); continue;
     }
+    if(!strcmp(op,"fyl2x")||!strcmp(op,"fyl2xp1")||!strcmp(op,"fpatan")||!strcmp(op,"fscale")){
+      A=parse80(a); B=parse80(b);  /* A = ST0, B = ST1 */
+      __asm__ volatile("fldt %0; fldt %1"::"m"(B),"m"(A));
+      if(!strcmp(op,"fyl2x")) __asm__ volatile("fyl2x"); else if(!strcmp(op,"fyl2xp1")) __asm__ volatile("fyl2xp1");
+      else if(!strcmp(op,"fpatan")) __asm__ volatile("fpatan"); else __asm__ volatile("fscale; fxch; fstp %st(0)");
+      __asm__ volatile("fnstsw %1; fstpt %0":"=m"(r),"=m"(sw));
+      printf("%s %s %04X%016llX %02X %04X\n",a,b,r.se,(unsigned long long)r.sig,flagsOf(sw),sw&0x4700); continue;
+    }
+    if(!strcmp(op,"fsin")||!strcmp(op,"fcos")||!strcmp(op,"f2xm1")||!strcmp(op,"fptan")||!strcmp(op,"fsincos")||!strcmp(op,"fxtract")){
+      f80 r2={0,0}; A=parse80(a); __asm__ volatile("fldt %0"::"m"(A));
+      int two=0;
+      if(!strcmp(op,"fsin")) __asm__ volatile("fsin"); else if(!strcmp(op,"fcos")) __asm__ volatile("fcos"); else if(!strcmp(op,"f2xm1")) __asm__ volatile("f2xm1");
+      else { two=1; if(!strcmp(op,"fptan")) __asm__ volatile("fptan"); else if(!strcmp(op,"fsincos")) __asm__ volatile("fsincos"); else __asm__ volatile("fxtract"); }
+      __asm__ volatile("fnstsw %0":"=m"(sw));
+      if((sw&0x400)&&two) two=0;
+      if(two) __asm__ volatile("fstpt %0; fstpt %1":"=m"(r2),"=m"(r)); else __asm__ volatile("fstpt %0":"=m"(r));
+      printf("%s %04X%016llX %04X%016llX %02X %04X\n",a,r.se,(unsigned long long)r.sig,r2.se,(unsigned long long)r2.sig,flagsOf(sw),sw&0x4700); continue;
+    }
+    if(!strncmp(op,"fld",3)&&strlen(op)>3){
+      if(!strcmp(op,"fldpi")) __asm__ volatile("fldpi"); else if(!strcmp(op,"fldl2t")) __asm__ volatile("fldl2t"); else if(!strcmp(op,"fldl2e")) __asm__ volatile("fldl2e");
+      else if(!strcmp(op,"fldlg2")) __asm__ volatile("fldlg2"); else __asm__ volatile("fldln2");
+      __asm__ volatile("fnstsw %1; fstpt %0":"=m"(r),"=m"(sw));
+      printf("%04X%016llX %02X\n",r.se,(unsigned long long)r.sig,flagsOf(sw)); continue;
+    }
     if(!strcmp(op,"fbstp")){ unsigned char bcd[10]; A=parse80(a); __asm__ volatile("fldt %2; fbstp %0; fnstsw %1":"=m"(bcd),"=m"(sw):"m"(A));
       printf("%s ",a); for(int i=9;i>=0;i--) printf("%02X",bcd[i]); printf(" %02X\n",flagsOf(sw)); continue; }
     if(!strcmp(op,"fbld")){ unsigned char bcd[10]; for(int i=0;i<10;i++){ char t[3]={a[18-2*i],a[19-2*i],0}; bcd[i]=strtoul(t,0,16);} 
