@@ -129,6 +129,8 @@ export class Cpu {
   descLo = 0;
   descHi = 0;
   descAddr = 0;
+  /** Scratch for call-gate parameters (at most 31). */
+  readonly scratch = new Uint32Array(32);
   /** Scratch results of 64-bit multiply/divide helpers (ops/muldiv.ts). */
   mulHi = 0;
   divQ = 0;

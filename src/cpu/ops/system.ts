@@ -3,11 +3,11 @@
 // (SDM Vol. 2 per instruction).
 import type { Cpu } from '../cpu.js';
 import { CpuExit, CPU_SIGNATURE } from '../cpu.js';
-import { Cr0, Flag, Reg, Vec } from '../state.js';
+import { Cr0, Flag, Reg, Seg, Vec } from '../state.js';
 import { flushFlags } from '../flags.js';
 import { getRM16, setRM16, eaPlus } from '../operands.js';
 import { fetch8 } from '../fetch.js';
-import { rd16, rd32, wr16, wr32, checkRead } from '../mmu.js';
+import { rd16, rd32, wr16, wr32, checkRead, linRead16 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
 
@@ -56,15 +56,19 @@ export function hlt(c: Cpu): void {
 }
 
 /**
- * I/O permission: in protected mode with CPL > IOPL, or in V86 mode, the TSS I/O bitmap decides
- * (SDM Vol. 1 §19.5). TODO(issue 8): the bitmap; until then such accesses are refused.
+ * I/O permission: in protected mode with CPL > IOPL, or in V86 mode, every bit of the access in
+ * the 32-bit TSS's I/O permission bitmap must be 0 (SDM Vol. 1 §19.5.2); otherwise #GP(0).
  */
 export function checkIoPermission(c: Cpu, port: number, size: number): void {
-  if (c.protectedMode && (c.cpl > (c.eflags & Flag.IOPL) >> 12 || (c.eflags & Flag.VM) !== 0)) {
-    void port;
-    void size;
-    raise(c, Vec.GP, 0);
-  }
+  if (!c.protectedMode || (c.cpl <= (c.eflags & Flag.IOPL) >> 12 && (c.eflags & Flag.VM) === 0)) return;
+  const type = c.segAttr[Seg.TR] & 0x1f;
+  const limit = c.segLimit[Seg.TR];
+  if ((type !== 9 && type !== 11) || limit < 0x67) raise(c, Vec.GP, 0);
+  const base = c.segBase[Seg.TR];
+  const at = linRead16(c, (base + 0x66) | 0) + (port >>> 3);
+  if (at + 1 > limit) raise(c, Vec.GP, 0);
+  const bits = linRead16(c, (base + at) | 0);
+  if ((bits & (((1 << size) - 1) << (port & 7))) !== 0) raise(c, Vec.GP, 0);
 }
 
 /** E4-E7 (port ib), EC-EF (port DX): IN/OUT. */

@@ -238,7 +238,8 @@ export function larLslProtected(c: Cpu, src: number): void {
     if (ok && !conformingCode && (dplOf(hi) < c.cpl || dplOf(hi) < (sel & 3))) ok = false;
   }
   if (ok) {
-    const v = lsl ? descLimit(c.descLo, c.descHi) : c.descHi & 0x00ffff00;
+    // LAR: the second dword masked by 00FxFF00h, x (limit 19:16) undefined; read as 0 like QEMU/Bochs.
+    const v = lsl ? descLimit(c.descLo, c.descHi) : c.descHi & 0x00f0ff00;
     if (c.o32) c.regs[c.reg] = v;
     else c.r16[c.reg << 1] = v;
   }

@@ -40,7 +40,10 @@ function checkDirectCode(c: Cpu, sel: number, off: number): void {
 export function farJumpProtected(c: Cpu, sel: number, off: number): void {
   if ((sel & 0xfffc) === 0) raise(c, Vec.GP, 0);
   fetchDescriptor(c, sel);
-  if (!isCode(c.descHi)) raise(c, Vec.GP, sel & 0xfffc); // TODO(issue 8): call gates, task gates, TSS
+  if (!isCode(c.descHi)) {
+    callGate(c, sel, false);
+    return;
+  }
   checkDirectCode(c, sel, off);
   loadCS(c, sel, c.cpl);
   c.eip = off;
@@ -50,7 +53,10 @@ export function farJumpProtected(c: Cpu, sel: number, off: number): void {
 export function farCallProtected(c: Cpu, sel: number, off: number): void {
   if ((sel & 0xfffc) === 0) raise(c, Vec.GP, 0);
   fetchDescriptor(c, sel);
-  if (!isCode(c.descHi)) raise(c, Vec.GP, sel & 0xfffc); // TODO(issue 8): call gates, task gates, TSS
+  if (!isCode(c.descHi)) {
+    callGate(c, sel, true);
+    return;
+  }
   checkDirectCode(c, sel, off);
   const lo = c.descLo;
   const hi = c.descHi;
@@ -66,6 +72,71 @@ export function farCallProtected(c: Cpu, sel: number, off: number): void {
   c.descHi = hi;
   c.descAddr = addr;
   loadCS(c, sel, c.cpl);
+  c.eip = off;
+}
+
+/**
+ * JMP/CALL through a call gate (SDM Vol. 2A CALL "CALL-GATE", Vol. 3A §5.8.3-5.8.5): CALL to a
+ * more privileged non-conforming segment switches to the TSS stack of that level and copies the
+ * gate's parameter count of words/dwords from the caller's stack. JMP never changes CPL.
+ */
+function callGate(c: Cpu, gateSel: number, call: boolean): void {
+  const ghi = c.descHi;
+  const glo = c.descLo;
+  const type = (ghi >>> 8) & 0x1f;
+  if (type !== SysType.CALL_GATE16 && type !== SysType.CALL_GATE32) {
+    raise(c, Vec.GP, gateSel & 0xfffc); // TODO(issue 8): task gates and TSS descriptors (task switch)
+  }
+  if (dplOf(ghi) < c.cpl || dplOf(ghi) < (gateSel & 3)) raise(c, Vec.GP, gateSel & 0xfffc);
+  if (!present(ghi)) raise(c, Vec.NP, gateSel & 0xfffc);
+  const gate32 = type === SysType.CALL_GATE32;
+  const sel = glo >>> 16;
+  const off = gate32 ? ((glo & 0xffff) | (ghi & 0xffff0000)) >>> 0 : glo & 0xffff;
+  const params = ghi & 0x1f;
+  if ((sel & 0xfffc) === 0) raise(c, Vec.GP, 0);
+  fetchDescriptor(c, sel);
+  const hi = c.descHi;
+  if (!isCode(hi) || dplOf(hi) > c.cpl) raise(c, Vec.GP, sel & 0xfffc);
+  if (!present(hi)) raise(c, Vec.NP, sel & 0xfffc);
+  if (off > descLimit(c.descLo, hi)) raise(c, Vec.GP, 0);
+  const dpl = conforming(hi) ? c.cpl : dplOf(hi);
+  if (!call) {
+    if (dpl !== c.cpl) raise(c, Vec.GP, sel & 0xfffc);
+    loadCS(c, sel, c.cpl);
+    c.eip = off;
+    return;
+  }
+  const csLo = c.descLo;
+  const csAddr = c.descAddr;
+  const oldCs = c.segSel[Seg.CS];
+  const retEip = c.eip;
+  if (dpl < c.cpl) {
+    const { ss, esp } = tssStack(c, dpl, 0);
+    if ((ss & 0xfffc) === 0) raise(c, Vec.TS, 0);
+    fetchDescriptor(c, ss, Vec.TS);
+    const shi = c.descHi;
+    if ((ss & 3) !== dpl || dplOf(shi) !== dpl || !isData(shi) || (shi & 0x200) === 0) raise(c, Vec.TS, ss & 0xfffc);
+    if (!present(shi)) raise(c, Vec.SS, ss & 0xfffc);
+    // Parameters come from the caller's stack, read before the switch.
+    const oldSs = c.segSel[Seg.SS];
+    const oldEsp = c.regs[Reg.ESP];
+    const p = c.scratch;
+    for (let i = 0; i < params; i++) p[i] = gate32 ? stackRead32(c, i * 4) : stackRead16(c, i * 2);
+    setAccessed(c);
+    loadCacheFromDescriptor(c, Seg.SS, ss);
+    c.cpl = dpl;
+    c.updateSizes();
+    c.regs[Reg.ESP] = esp;
+    pushV(c, gate32, oldSs);
+    pushV(c, gate32, oldEsp);
+    for (let i = params - 1; i >= 0; i--) pushV(c, gate32, p[i]);
+  }
+  pushV(c, gate32, oldCs);
+  pushV(c, gate32, retEip);
+  c.descLo = csLo;
+  c.descHi = hi;
+  c.descAddr = csAddr;
+  loadCS(c, sel, dpl);
   c.eip = off;
 }
 
