@@ -1,0 +1,87 @@
+// Entering protected mode, descriptor loads with their checks, an interrupt gate and IRETD
+// (SDM Vol. 3A §9.9.1 "Switching to Protected Mode", §5.5-5.7, §6.12; Vol. 2 MOV/IRET).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeMachine } from '../test-machine.js';
+import { Reg, Seg } from '../state.js';
+
+/** Writes a segment descriptor: base, 20-bit limit, access byte, flags nibble (G D/B L AVL). */
+function desc(m: ReturnType<typeof makeMachine>, at: number, base: number, limit: number, access: number, flags: number): void {
+  m.memory.write32(at, ((base & 0xffff) << 16) | (limit & 0xffff));
+  m.memory.write32(at + 4, (base & 0xff000000) | ((flags & 0xf) << 20) | (limit & 0xf0000) | (access << 8) | ((base >>> 16) & 0xff));
+}
+
+/** A 32-bit interrupt gate (type 0Eh, present, DPL 0) for `vector`. */
+function gate(m: ReturnType<typeof makeMachine>, idt: number, vector: number, sel: number, off: number): void {
+  m.memory.write32(idt + vector * 8, (sel << 16) | (off & 0xffff));
+  m.memory.write32(idt + vector * 8 + 4, (off & 0xffff0000) | 0x8e00);
+}
+
+// Real-mode prologue at 0000:1000: lgdt [4F0h]; lidt [4F8h]; mov eax,cr0; or al,1; mov cr0,eax;
+// jmp dword 08h:101Ah — then 32-bit code follows at 101Ah.
+const PROLOGUE = [
+  0x0f, 0x01, 0x16, 0xf0, 0x04, 0x0f, 0x01, 0x1e, 0xf8, 0x04, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
+  0x66, 0xea, 0x1a, 0x10, 0x00, 0x00, 0x08, 0x00,
+];
+
+function pmMachine(code32: number[]) {
+  const m = makeMachine([...PROLOGUE, ...code32, 0xf4]);
+  desc(m, 0x508, 0, 0xfffff, 0x9a, 0xc); // 08: flat 32-bit code, DPL 0
+  desc(m, 0x510, 0, 0xfffff, 0x92, 0xc); // 10: flat data
+  desc(m, 0x518, 0, 0xfffff, 0x12, 0xc); // 18: data, not present
+  desc(m, 0x520, 0, 0xfffff, 0xf2, 0xc); // 20: data, DPL 3
+  m.memory.write16(0x4f0, 0x27);
+  m.memory.write32(0x4f2, 0x500);
+  m.memory.write16(0x4f8, 0x7ff);
+  m.memory.write32(0x4fa, 0x600);
+  gate(m, 0x600, 0x40, 0x08, 0x2000);
+  m.memory.writeBytes(0x2000, Uint8Array.from([0xbb, 0x34, 0x12, 0x00, 0x00, 0xcf])); // mov ebx,1234h; iretd
+  for (const v of [11, 12, 13]) {
+    gate(m, 0x600, v, 0x08, 0x2100 + v);
+    m.memory.write8(0x2100 + v, 0xf4);
+  }
+  return m;
+}
+
+// mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
+const SETUP = [0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00];
+
+test('protected mode: far JMP loads a 32-bit CS, data segments get base/limit from the GDT, accessed bit set', () => {
+  const m = pmMachine([...SETUP, 0xcd, 0x40]); // int 40h
+  m.run();
+  const c = m.cpu;
+  assert.equal(c.protectedMode, true);
+  assert.equal(c.segSel[Seg.CS], 0x08);
+  assert.equal(c.codeBig, true);
+  assert.equal(c.segSel[Seg.DS], 0x10);
+  assert.equal(c.segLimit[Seg.DS], 0xffffffff); // G=1: limit * 4096 + FFFh
+  assert.equal(c.stackMask, 0xffffffff); // SS.B=1: ESP
+  assert.equal(m.memory.read8(0x515) & 1, 1); // accessed bit written back
+  assert.equal(c.regs[Reg.EBX], 0x1234); // the gate's handler ran and IRETD came back
+  assert.equal(c.regs[Reg.ESP], 0x8000);
+});
+
+test('protected mode: #NP(selector) for a not-present data segment, error code pushed (SDM Vol. 2B MOV)', () => {
+  const m = pmMachine([...SETUP, 0x66, 0xb8, 0x18, 0x00, 0x8e, 0xc0]); // mov ax,18h; mov es,ax
+  m.run();
+  const c = m.cpu;
+  assert.equal(c.lastVector, 11);
+  const sp = c.regs[Reg.ESP];
+  assert.equal(m.memory.read32(sp), 0x18); // error code: the selector
+  assert.equal(m.memory.read32(sp + 8), 0x08); // CS
+  assert.equal(m.memory.read32(sp + 4), 0x101a + SETUP.length + 4); // EIP of the faulting MOV
+});
+
+test('protected mode: SS with DPL 3 at CPL 0 is #GP(selector); a null DS faults only when used', () => {
+  let m = pmMachine([...SETUP, 0x66, 0xb8, 0x20, 0x00, 0x8e, 0xd0]); // mov ax,20h; mov ss,ax
+  m.run();
+  assert.equal(m.cpu.lastVector, 13);
+  assert.equal(m.memory.read32(m.cpu.regs[Reg.ESP]), 0x20);
+
+  // xor eax,eax; mov ds,ax (fine); mov eax,[0] (#GP(0))
+  m = pmMachine([...SETUP, 0x31, 0xc0, 0x8e, 0xd8, 0xa1, 0x00, 0x00, 0x00, 0x00]);
+  m.run();
+  assert.equal(m.cpu.lastVector, 13);
+  assert.equal(m.memory.read32(m.cpu.regs[Reg.ESP]), 0);
+  assert.equal(m.memory.read32(m.cpu.regs[Reg.ESP] + 4), 0x101a + SETUP.length + 4);
+});
