@@ -114,12 +114,15 @@ export class Vga implements Device, VgaDisplaySource {
     return textLines(this.snapshotText());
   }
 
-  /** The text screen as one string, lines joined by "\n" with trailing blanks removed; "" in graphics modes. */
+  /**
+   * The text screen as one string: lines joined by "\n", trailing blanks and trailing empty
+   * lines removed (row n is still line n); "" in graphics modes.
+   */
   textScreenString(): string {
     if (displayInfo(this).kind === 'graphics') return '';
-    return this.textLines()
-      .map((l) => l.replace(/\s+$/u, ''))
-      .join('\n');
+    const lines = this.textLines().map((l) => l.replace(/\s+$/u, ''));
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    return lines.join('\n');
   }
 
   /** Draws the current picture into `target` (RGBA); see VgaFrameRenderer.render. */
