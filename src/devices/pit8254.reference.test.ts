@@ -175,9 +175,10 @@ function runDifferential(seed: number, steps: number): void {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return (seed >>> 8) % n;
   };
-  const clock = new Clock();
-  const irq = new RecordingIrqLine();
-  const pit = new Pit8254({ clock, irq0: irq });
+  let clock = new Clock();
+  let irq = new RecordingIrqLine();
+  let pit = new Pit8254({ clock, irq0: irq });
+  let risesBefore = 0; // IRQ0 edges counted by earlier devices (before a save/restore swap)
   const model = [new ModelCounter(true), new ModelCounter(true), new ModelCounter(false)];
   // Power-on state of the device: mode 0, LSB then MSB, binary, no count.
   for (const c of model) c.control(0x30);
@@ -193,9 +194,20 @@ function runDifferential(seed: number, steps: number): void {
   const log: string[] = [];
 
   for (let step = 0; step < steps; step++) {
+    if (step % 150 === 149) {
+      // Swap in a fresh clock and PIT restored from a JSON snapshot: nothing may be lost.
+      const saved = JSON.parse(JSON.stringify({ clock: clock.saveState(), pit: pit.saveState() }));
+      risesBefore += irq.rises;
+      clock = new Clock();
+      irq = new RecordingIrqLine();
+      pit = new Pit8254({ clock, irq0: irq });
+      clock.loadState(saved.clock);
+      pit.loadState(saved.pit);
+      risesBefore -= irq.rises; // restoring the line level is not a new edge
+    }
     const op = rnd(12);
     if (op <= 2) {
-      const n = rnd(5) === 0 ? 1 + rnd(70000) : rnd(40);
+      const n = rnd(12) === 0 ? 1 + rnd(70000) : rnd(40);
       for (let i = 0; i < n; i++) {
         for (const c of model) c.pulse();
         countRise();
@@ -250,7 +262,10 @@ function runDifferential(seed: number, steps: number): void {
       assert.equal(ce, want, `CE, ${ctx}`);
     }
     assert.equal((pit.readPortB() & 0x20) !== 0, model[2]!.out, `OUT2 on port 61h at pulse ${tick}`);
-    assert.equal(irq.rises, modelRises, `IRQ0 rising edges at pulse ${tick} after ${log.slice(-12).join(' ')}`);
+    if (risesBefore + irq.rises !== modelRises) {
+      const mine = log.filter((e) => e[0] === '+' || e.startsWith('w0') || (e.startsWith('cw') && parseInt(e.slice(2), 16) >> 6 === 0));
+      assert.fail(`IRQ0 rising edges ${risesBefore + irq.rises}, model ${modelRises}, at pulse ${tick} after ${mine.slice(-16).join(' ')}`);
+    }
   }
 }
 

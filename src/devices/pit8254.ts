@@ -67,7 +67,7 @@ function riseAfter(mode: number, start: number, n: number, startLow: boolean, tc
   return start + r > t ? start + r : NEVER;
 }
 
-export type PitCounterState = Record<string, number | boolean>;
+export type PitCounterState = Record<string, number | boolean | null>;
 
 /**
  * One counter ("Functional Description"): control bits, count register (CR), output latch
@@ -165,6 +165,10 @@ class PitCounter {
   }
 
   nextRise(t: number): number {
+    // A load can end a strobe (modes 4/5 reloaded during their low pulse): OUT rises with it.
+    if (t < this.segStart && this.segStart !== NEVER && !this.frozenOut && this.outAt(this.segStart)) {
+      return this.segStart;
+    }
     if (this.held) return NEVER;
     const r = riseAfter(this.mode, this.segStart, this.segN, this.phaseLow, this.tcDone, t);
     if (r <= this.switchAt) return r;
@@ -398,7 +402,7 @@ class PitCounter {
     const s: PitCounterState = {};
     for (const k of COUNTER_FIELDS) {
       const v = this[k];
-      s[k] = v === NEVER ? -1 : v;
+      s[k] = v === NEVER ? null : v; // Infinity is not JSON; pulse numbers may be negative
     }
     return s;
   }
@@ -409,7 +413,8 @@ class PitCounter {
       if (typeof this[k] === 'boolean') (this as Record<typeof k, unknown>)[k] = v === true;
       else {
         const n = Number(v);
-        (this as Record<typeof k, unknown>)[k] = TIME_FIELDS.has(k) && !(n >= 0) ? NEVER : Number.isFinite(n) ? n : 0;
+        const ok = v !== null && Number.isFinite(n);
+        (this as Record<typeof k, unknown>)[k] = ok ? n : TIME_FIELDS.has(k) ? NEVER : 0;
       }
     }
     this.modeBits &= 7;
@@ -578,7 +583,7 @@ export class Pit8254 implements Device {
       counters: this.counters.map((c) => c.save()),
       portB: this.portB,
       irqLevel: this.irqLevel,
-      armedRise: this.armedRise === Infinity ? -1 : this.armedRise,
+      armedRise: this.armedRise === Infinity ? null : this.armedRise,
       unhandled: this.unhandled,
     };
   }
@@ -589,8 +594,8 @@ export class Pit8254 implements Device {
     this.counters.forEach((c, i) => c.load(cs[i] ?? ({} as PitCounterState)));
     this.portB = Number(state.portB) & 0x0f;
     this.unhandled = Number(state.unhandled) || 0;
-    const rise = Number(state.armedRise);
-    this.armedRise = Number.isFinite(rise) && rise >= 0 ? rise : Infinity;
+    const rise = typeof state.armedRise === 'number' ? state.armedRise : NaN;
+    this.armedRise = Number.isFinite(rise) ? rise : Infinity;
     if (this.armedRise === Infinity) this.timer.cancel();
     else this.timer.armAt(nsAtPitTick(this.armedRise));
     this.irqLevel = state.irqLevel === true;
