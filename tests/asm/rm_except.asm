@@ -5,15 +5,6 @@
 ; through memory and RETF n.
 %include "lib/rom.inc"
 
-; TRY16 for code without a fault: label then "ok"
-%macro TRY16 2-*
-        PUTS %1, ": "
-%rep %0 - 1
-%rotate 1
-        %1
-%endrep
-        PUTS "ok", 10
-%endmacro
 
 main:
         PUTS "rm_except", 10

@@ -27,6 +27,8 @@ const TODO: Record<string, string> = {
   triple_fault: 'needs protected mode and reset on triple fault (issue 8)',
   fpu_arith: 'needs the x87 FPU in the CPU (issue 8)',
   fpu_misc: 'needs the x87 FPU in the CPU (issue 8)',
+  fpu_nm: 'needs the x87 FPU in the CPU (issue 8)',
+  irq: 'needs protected mode for its second half (issue 8)',
   sdm_divergent: 'needs segment limit checks, paging, debug registers and x87 (issue 8)',
 };
 
