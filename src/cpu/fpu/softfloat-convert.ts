@@ -170,6 +170,7 @@ export function f80ToBcd(env: FloatEnv, a: F80): bigint {
     return BCD_INDEFINITE;
   }
   env.flags |= trial.flags;
+  env.roundedUp = trial.roundedUp;
   let out = 0n;
   let m = mag;
   for (let i = 0; i < 18; i++) {

@@ -113,9 +113,9 @@ export function f80RoundToInt(env: FloatEnv, a: F80, exact: boolean, rc = env.rc
   const sh = BigInt(-E);
   let q = sh >= 66n ? 0n : a.sig >> sh;
   const rem = sh >= 66n ? a.sig : a.sig & ((1n << sh) - 1n);
+  let up = false;
   if (rem !== 0n) {
     if (exact) env.flags |= FLAG_INEXACT;
-    let up = false;
     if (rc === RC_NEAREST) {
       const half = 1n << (sh - 1n);
       up = sh < 66n && (rem > half || (rem === half && (q & 1n) === 1n));
@@ -123,8 +123,9 @@ export function f80RoundToInt(env: FloatEnv, a: F80, exact: boolean, rc = env.rc
     else if (rc === RC_UP) up = sign === 0;
     if (up) q += 1n;
   }
-  if (q === 0n) return { se: sign << 15, sig: 0n };
-  return roundPackF80(env, sign, q, 0, 64);
+  const r = q === 0n ? { se: sign << 15, sig: 0n } : roundPackF80(env, sign, q, 0, 64);
+  env.roundedUp = up; // the x87 reports it in C1
+  return r;
 }
 
 export const REL_LESS = 0;

@@ -85,10 +85,16 @@ export function roundCore(
     if (tiny && wrap !== 0 && env.underflowUnmasked) {
       // Unmasked underflow: deliver the normalised result scaled by 2^wrap, flag UE.
       const r = roundAt(rc, sign, sig, lsb - E);
-      if (r.inexact) env.flags |= FLAG_INEXACT;
       env.roundedUp = r.up;
       env.flags |= FLAG_UNDERFLOW;
+      if (r.inexact) env.flags |= FLAG_INEXACT;
       setOut(out, r.q, lsb + wrap, p);
+      if (out.lsb + bitLength(out.q) - 1 < emin) {
+        // Still out of range after the bias adjustment (FSCALE): a signed zero.
+        env.flags |= FLAG_INEXACT;
+        env.roundedUp = false;
+        out.q = 0n;
+      }
       return;
     }
     lsb = emin - (p - 1);
@@ -101,6 +107,11 @@ export function roundCore(
     if (wrap !== 0 && env.overflowUnmasked) {
       if (r.inexact) env.flags |= FLAG_INEXACT;
       out.lsb -= wrap;
+      if (out.lsb + bitLength(out.q) - 1 <= emax) return;
+      // Still out of range after the bias adjustment (FSCALE; measured on silicon): ∞.
+      env.flags |= FLAG_INEXACT;
+      env.roundedUp = true;
+      out.inf = true;
       return;
     }
     env.flags |= FLAG_INEXACT;

@@ -244,10 +244,16 @@ export class X87 {
         return false;
       }
     }
+    if (store && unmasked & (SW_OE | SW_UE)) {
+      // Unmasked overflow/underflow on a store to memory: nothing is stored and only that
+      // exception is reported (measured on silicon; Intel SDM vol.1 §4.9.2).
+      this.sw |= (unmasked & (SW_OE | SW_UE)) | SW_ES;
+      return false;
+    }
     this.sw = (this.sw & ~SW_C1) | f;
     if (f & SW_PE && this.env.roundedUp) this.sw |= SW_C1;
     if (unmasked) this.sw |= SW_ES;
-    return !(store && unmasked & (SW_OE | SW_UE));
+    return true;
   }
 
   /** Raise exception bits directly (stack faults, invalid operands). */
@@ -374,8 +380,7 @@ export class X87 {
       const b = srcVal ?? this.st(srcIdx);
       rel = f80Compare(this.env, a, b, signalling);
       if (srcVal) this.dropDenormalBesideNaN(a, b);
-      popOk = this.commit();
-      if (!popOk && (this.env.flags & FLAG_INVALID) === 0) return;
+      popOk = this.commit(); // unmasked #IA/#D: the codes are still set (silicon), no pop
     }
     const lt = rel === REL_LESS || rel === REL_UNORDERED ? 1 : 0;
     const eq = rel === REL_EQUAL || rel === REL_UNORDERED ? 1 : 0;
