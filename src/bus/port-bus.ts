@@ -62,6 +62,21 @@ export class PortBus {
     }
   }
 
+  /**
+   * Removes `owner`'s handlers from `count` ports starting at `first` (ports held by another
+   * owner are left alone), so a device whose PCI BAR moves can register at its new base.
+   */
+  unregister(first: number, count: number, owner: string): void {
+    const end = Math.min(first + count, PORT_COUNT);
+    for (let p = Math.max(first, 0); p < end; p++) {
+      if (this.owners[p] !== owner) continue;
+      this.owners[p] = undefined;
+      this.read8s[p] = this.write8s[p] = undefined;
+      this.read16s[p] = this.write16s[p] = undefined;
+      this.read32s[p] = this.write32s[p] = undefined;
+    }
+  }
+
   ownerOf(port: number): string | undefined {
     return this.owners[port & 0xffff];
   }

@@ -99,16 +99,17 @@ export class PhysicalMemory {
   /** Maps a read-only region (BIOS, option ROM). Overrides RAM/unmapped pages beneath it. */
   mapRom(base: number, data: Uint8Array, name = 'rom'): void {
     this.checkRange(base, data.length, name);
-    const index = this.romRegions.length;
-    this.romRegions.push({ base, data, name });
+    // Re-mapping the same bytes at the same place reuses its slot (PAM and BAR toggles).
+    let index = this.romRegions.findIndex((r) => r.base === base && r.data === data);
+    if (index < 0) index = this.romRegions.push({ base, data, name }) - 1;
     this.claim(base, data.length, PageKind.Rom, index);
   }
 
   /** Maps a device region. base and size must be 4 KiB aligned. */
   mapMmio(base: number, size: number, handler: MmioHandler, name = 'mmio'): void {
     this.checkRange(base, size, name);
-    const index = this.mmioRegions.length;
-    this.mmioRegions.push({ base, size, handler, name });
+    let index = this.mmioRegions.findIndex((r) => r.base === base && r.size === size && r.handler === handler);
+    if (index < 0) index = this.mmioRegions.push({ base, size, handler, name }) - 1;
     this.claim(base, size, PageKind.Mmio, index);
   }
 
