@@ -8,6 +8,8 @@
 ;  - #PF for reserved bits has P=1 and RSVD=1 (4.7): QEMU 7.2 leaves P clear
 ;  - MOV CR0 with PG=1 PE=0 or NW=1 CD=0 → #GP(0) (Vol. 2 MOV CR): not checked
 ;  - DR7.GD general detect → #DB with DR6.BD (17.2.4): not implemented
+;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
+;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
 ;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7)
@@ -105,6 +107,13 @@ main:
 .acc:   jmp CODE0:.acc2
 .acc2:  SHOW8 "cs accessed bit after far jmp: access=", [GDT_BASE + 0x90 + 5]  ; 9b
         NL
+        ; ---- far calls
+        XTRY "call far beyond cs limit", {call dword CODE16:0x10000}
+        SETDESC 0x98, 0xF0000, 0xFFFFF, 0x9F, 0xC       ; conforming, DPL 0
+        SETGATE GDT_BASE + 0xA0, in_conf, 0x98, 0x00EC  ; call gate DPL 3
+        RING3_BEGIN 0
+        call 0xA3:0                     ; stays at CPL 3 (CS.RPL = 3)
+        RING3_END
         ; ---- EXT bit
         and byte [IDT_BASE + 6*8 + 5], 0x7F
         XTRY "#ud with its gate not present", {ud2}      ; #NP(6*8+2+1) = 0x33
@@ -147,6 +156,16 @@ main:
         SHOW32 "exceptions=", [EXC_COUNT]
         NL
         EXIT
+
+in_conf:
+        mov ax, cs
+        SHOW16 "conforming via gate: cs=", ax
+        mov ax, ss
+        SHOW16 "ss=", ax
+        mov eax, esp
+        SHOW32 "esp=", eax
+        NL
+        retf
 
 ; #DB for general detect: EIP, DR6 (BD = bit 13)
 h_db:   push eax
