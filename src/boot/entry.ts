@@ -12,6 +12,11 @@ export interface SegmentState {
   access: number;
   /** D/B bit: 32-bit default operand size (code) / 32-bit stack (SS). */
   big: boolean;
+  /**
+   * Bits 8-15 of the descriptor's high dword shifted down by 8 (SDM vol. 3A, 3.4.5): the access
+   * byte in bits 0-7, AVL/L/D-B/G in bits 12-15. What a CPU keeps in its segment cache.
+   */
+  attr: number;
 }
 
 export interface CpuEntryState {
@@ -70,7 +75,7 @@ export function writeFlatGdt(memory: PhysicalMemory, base = GDT_BASE): { base: n
 }
 
 function flat(selector: number, access: number): SegmentState {
-  return { selector, base: 0, limit: 0xffffffff, access, big: true };
+  return { selector, base: 0, limit: 0xffffffff, access, big: true, attr: access | 0x4000 | 0x8000 };
 }
 
 /** 32-bit flat protected mode, interrupts off, paging off, all GPRs zero unless given. */
@@ -106,7 +111,7 @@ export function protectedModeEntry(
 }
 
 function realSeg(selector: number, access: number): SegmentState {
-  return { selector, base: selector << 4, limit: 0xffff, access, big: false };
+  return { selector, base: selector << 4, limit: 0xffff, access, big: false, attr: access };
 }
 
 /** Real mode at cs:ip with every data segment = ds and the stack at ss:sp (ss = ds). */

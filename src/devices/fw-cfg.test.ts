@@ -196,6 +196,7 @@ test('PC items for SeaBIOS: RAM size, CPUs, boot menu off, NUMA, e820, boot-fail
       { base: 0xfeffc000, length: 0x4000, type: 2 },
     ],
     bootOrder: ['/pci@i0cf8/ide@1,1/drive@1/disk@0', '/pci@i0cf8/ide@1,1/drive@0/disk@0'],
+    vgaRom: Uint8Array.of(0x55, 0xaa, 1),
   });
   assert.deepEqual(read(fw, FW_CFG_RAM_SIZE, 8), Uint8Array.of(0, 0, 0, 8, 0, 0, 0, 0));
   assert.deepEqual(read(fw, FW_CFG_NB_CPUS, 2), Uint8Array.of(1, 0));
@@ -204,7 +205,8 @@ test('PC items for SeaBIOS: RAM size, CPUs, boot menu off, NUMA, e820, boot-fail
   assert.equal(fw.getItem(FW_CFG_NUMA)!.length, 16, 'node count + one CPU map entry');
   const files = directory(fw);
   const names = files.map((f) => f.name);
-  for (const n of ['etc/e820', 'etc/boot-fail-wait', 'etc/boot-cpus', 'bootorder']) assert.ok(names.includes(n), n);
+  for (const n of ['etc/e820', 'etc/boot-fail-wait', 'etc/boot-cpus', 'bootorder', 'vgaroms/vgabios.bin']) assert.ok(names.includes(n), n);
+  assert.ok(!names.includes('etc/table-loader'), 'no table-loader: SeaBIOS builds its own ACPI tables and keeps PM base 0xB000');
   // etc/e820: packed {u64 addr, u64 len, u32 type} little-endian, 20 bytes each (SeaBIOS e820_reservation).
   const e820 = files.find((f) => f.name === 'etc/e820')!;
   assert.equal(e820.size, 40);

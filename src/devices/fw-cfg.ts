@@ -371,6 +371,11 @@ export interface PcFwCfgOptions {
   bootOrder?: readonly string[];
   uuid?: Uint8Array;
   nographic?: boolean;
+  /**
+   * A VGA BIOS for a VGA that has no PCI ROM BAR: SeaBIOS runs every "vgaroms/*" file as the
+   * video option ROM (optionroms.c vgarom_setup -> run_file_roms("vgaroms/", ...)).
+   */
+  vgaRom?: Uint8Array;
 }
 
 /** struct e820_reservation as SeaBIOS reads "etc/e820": packed u64 addr, u64 len, u32 type (LE). */
@@ -410,6 +415,7 @@ export function configurePcFwCfg(fw: FwCfg, o: PcFwCfgOptions): void {
   fw.addFile('etc/boot-cpus', le16(cpus));
   if (o.bootMenu && o.bootMenuWaitMs !== undefined) fw.addFile('etc/boot-menu-wait', le16(o.bootMenuWaitMs));
   if (o.bootOrder && o.bootOrder.length > 0) fw.addFile('bootorder', ascii(o.bootOrder.join('\n') + '\0'));
+  if (o.vgaRom) fw.addFile('vgaroms/vgabios.bin', o.vgaRom);
 }
 
 export interface FwCfgKernelItems {
