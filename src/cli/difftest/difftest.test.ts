@@ -21,6 +21,7 @@ const TODO: Record<string, string> = {
   pm_task: 'needs hardware task switching (issue 8)',
   pm_v86: 'needs virtual-8086 mode (issue 8)',
   pg_basic: 'needs paging (issue 8)',
+  pg_task: 'needs paging and task switching (issue 8)',
   pg_pae: 'needs PAE paging with NX (issue 8)',
   sys_msr: 'needs control registers, MSRs and SYSENTER/SYSEXIT (issue 8)',
   sys_debug: 'needs debug registers and breakpoints (issue 8)',
