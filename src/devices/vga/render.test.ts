@@ -219,3 +219,42 @@ test('VgaPresenter pushes text screens to a terminal and frames to a canvas, onl
   canvas.refresh();
   assert.equal(frames.length, 2, 'unchanged picture: no frame');
 });
+
+test('line compare (CR18 + CR07 bit 4 + CR09 bit 6): lines after it restart at address 0', () => {
+  const v = new Vga({ clock: new Clock() });
+  loadModeRegisters(v.regs, MODE_12H);
+  loadEgaPalette(v.regs);
+  gr(v, 5, 0x02);
+  gr(v, 8, 0x80);
+  v.memory.read8(0);
+  v.memory.write8(0, 0x0f); // pixel (0,0) white at address 0
+  v.memory.read8(80 * 100);
+  v.memory.write8(80 * 100, 0x01); // pixel (0,100) blue
+  crtc(v, 0x11, 0x0c); // unlock
+  crtc(v, 0x0c, (80 * 100) >> 8);
+  crtc(v, 0x0d, (80 * 100) & 0xff); // display starts at line 100
+  crtc(v, 0x18, 239); // split after line 239
+  crtc(v, 0x07, v.regs.crtc[7] & ~0x10);
+  crtc(v, 0x09, v.regs.crtc[9] & ~0x40);
+  const r = render(v);
+  assert.deepEqual(r.px(0, 0), [0, 0, 170, 255], 'top shows line 100');
+  assert.deepEqual(r.px(0, 240), [255, 255, 255, 255], 'line 240 shows address 0');
+});
+
+test('VBE 24 bpp (B, G, R bytes) and 15 bpp (x:5:5:5) pixels', () => {
+  const v = new Vga({ clock: new Clock() });
+  const dispi = (i: number, x: number): void => (v.writePort16(0x1ce, i), v.writePort16(0x1cf, x));
+  dispi(C.VBE_INDEX_BPP, 24);
+  dispi(C.VBE_INDEX_XRES, 320);
+  dispi(C.VBE_INDEX_YRES, 200);
+  dispi(C.VBE_INDEX_ENABLE, C.VBE_ENABLED | C.VBE_LFB_ENABLED);
+  const o = (1 * 320 + 2) * 3;
+  [0x10, 0x20, 0xf0].forEach((b, i) => v.lfb.write8(o + i, b));
+  assert.deepEqual(render(v).px(2, 1), [0xf0, 0x20, 0x10, 255]);
+  dispi(C.VBE_INDEX_ENABLE, 0);
+  dispi(C.VBE_INDEX_BPP, 15);
+  dispi(C.VBE_INDEX_ENABLE, C.VBE_ENABLED | C.VBE_LFB_ENABLED);
+  v.lfb.write16!((1 * 320 + 2) * 2, 0x03e0); // green
+  assert.deepEqual(render(v).px(2, 1), [0, 255, 0, 255]);
+  assert.equal(v.displayInfo().bpp, 15);
+});

@@ -8,6 +8,8 @@ import { PortBus } from '../../bus/port-bus.js';
 import { PhysicalMemory } from '../../memory/physical-memory.js';
 import { Vga } from './vga.js';
 import * as C from './constants.js';
+import { CMD_MEMORY, PCI_BAR0, PCI_COMMAND, PciFunction } from '../pci/pci-function.js';
+import { vgaBarMapper, vgaPciIdentity } from './vga-pci.js';
 
 const dispiWrite = (v: Vga, i: number, x: number): void => (v.writePort16(0x1ce, i), v.writePort16(0x1cf, x));
 const dispiRead = (v: Vga, i: number): number => (v.writePort16(0x1ce, i), v.readPort16(0x1cf));
@@ -127,4 +129,23 @@ test('BAR2 MMIO window: DISPI registers at 0x500+2i, VGA ports at 0x400, qext at
   assert.equal(m.read32!(0x604), 0x1e1e1e1e);
   assert.equal(C.VGA_PCI_VENDOR, 0x1234);
   assert.equal(C.VGA_PCI_DEVICE, 0x1111);
+});
+
+test('PCI identity 1234:1111 with BAR0 = framebuffer; BAR placement maps the LFB in physical memory', () => {
+  const v = new Vga({ clock: new Clock() });
+  const mem = new PhysicalMemory(1 << 20);
+  const fn = new PciFunction('vga', vgaPciIdentity(v.vramSize, 0x10000));
+  fn.onBarChange = vgaBarMapper(v, mem);
+  assert.equal(fn.config[0] | (fn.config[1] << 8), 0x1234);
+  assert.equal(fn.config[2] | (fn.config[3] << 8), 0x1111);
+  assert.deepEqual([fn.config[0x0b], fn.config[0x0a]], [0x03, 0x00]);
+  fn.writeConfig(PCI_BAR0, 0xffffffff, 4); // size probe
+  assert.equal(fn.readConfig(PCI_BAR0, 4), (~(v.vramSize - 1) | 0x08) >>> 0, '16 MiB, prefetchable memory');
+  fn.writeConfig(PCI_BAR0, 0xfd000000, 4);
+  fn.writeConfig(PCI_COMMAND, CMD_MEMORY, 2);
+  v.lfb.write8(5, 0x5a);
+  assert.equal(mem.read8(0xfd000005), 0x5a);
+  fn.writeConfig(PCI_BAR0, 0xe0000000, 4); // moved by the guest
+  assert.equal(mem.read8(0xe0000005), 0x5a);
+  assert.equal(mem.read8(0xfd000005), 0xff, 'old place unmapped');
 });
