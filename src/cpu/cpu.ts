@@ -135,6 +135,8 @@ export class Cpu {
   mulHi = 0;
   divQ = 0;
   divR = 0;
+  /** The prefix-derived fields above differ from their defaults (reset before the next instruction). */
+  decodeDirty = true;
   /** Interrupt shadow after MOV SS / POP SS / STI (SDM Vol. 3A §6.8.3). */
   inhibit = false;
 
@@ -205,6 +207,7 @@ export class Cpu {
     this.protectedMode = false;
     this.paging = false;
     this.codeBig = false;
+    this.decodeDirty = true;
     this.stackMask = 0xffff;
     this.inhibit = false;
     this.halted = false;
@@ -239,13 +242,18 @@ export class Cpu {
           this.instStart = start;
           this.fetchMax = start + 14 < this.fetchEnd ? start + 14 : this.fetchEnd;
           this.startEsp = this.regs[Reg.ESP];
-          this.o32 = this.codeBig;
-          this.a32 = this.codeBig;
-          this.segOvr = SEG_NONE;
-          this.rep = 0;
-          this.lock = false;
+          if (this.decodeDirty) {
+            // Only after prefixes or a change of CS.D: most instructions skip these stores.
+            this.o32 = this.codeBig;
+            this.a32 = this.codeBig;
+            this.segOvr = SEG_NONE;
+            this.rep = 0;
+            this.lock = false;
+            this.decodeDirty = false;
+          }
           let b = fetch8(this);
           while (PREFIX[b] !== 0) {
+            this.decodeDirty = true;
             switch (b) {
               case 0x26: this.segOvr = Seg.ES; break;
               case 0x2e: this.segOvr = Seg.CS; break;
@@ -367,5 +375,6 @@ export class Cpu {
     const pm = this.protectedMode && (this.eflags & Flag.VM) === 0;
     this.codeBig = pm && (this.segAttr[Seg.CS] & Attr.DB) !== 0;
     this.stackMask = pm && (this.segAttr[Seg.SS] & Attr.DB) !== 0 ? 0xffffffff : 0xffff;
+    this.decodeDirty = true; // the default operand/address size may have changed
   }
 }

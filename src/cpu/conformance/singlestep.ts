@@ -74,6 +74,10 @@ export const DIFFERENCES = {
    *  (Intel, "80286 REP MOVS and REP INS Restartability", 1984); the 386+ faults with them
    *  unchanged (SDM Vol. 3A §6.5, faults are restartable): SI, DI and CX are not compared. */
   stringFaultRegisters: ['si', 'di', 'cx'],
+  /** A two-part memory operand (LES/LDS, BOUND, far CALL/JMP m16:16) at offset FFFEh: the 286
+   *  fetches its second word from offset 0 (80286 PRM lists interrupt 13 only for FFFDh and
+   *  FFFFh); the 386+ checks the whole operand against the limit and raises #GP(0). */
+  farPointerWrap: 0xfffe,
   /** MOV to/from Sreg 4/5 (FS/GS) is #UD on the 286 and valid on the 386+: the i686 must not fault. */
   fsGs: true,
 } as const;
@@ -165,6 +169,11 @@ export class SingleStepRunner {
       this.settle(s, t, file, 'lockUd', !lockAllowed(bytes, op), 'LOCK #UD on a lockable instruction');
       return;
     }
+    const twoPart = op.code === 0xc4 || op.code === 0xc5 || op.code === 0x62 || (op.code === 0xff && (modrmReg === 3 || modrmReg === 5));
+    if (twoPart && !exc && ea16(bytes, op.at, r) === DIFFERENCES.farPointerWrap) {
+      this.settle(s, t, file, 'farPointerWrap', firstVector === Vec.GP, 'i686 must raise #GP for a far pointer at FFFEh');
+      return;
+    }
     if (fsGsForm && exc?.number === Vec.UD) {
       this.settle(s, t, file, 'fsGs', firstVector !== Vec.UD, 'MOV with FS/GS must not fault on an i686');
       return;
@@ -242,6 +251,20 @@ export class SingleStepRunner {
       }
     }
   }
+}
+
+/** The 16-bit effective address of the ModRM operand after the opcode at `at` (-1 for a register). */
+function ea16(bytes: number[], at: number, r: SingleStepRegs): number {
+  const m = bytes[at + 1];
+  const mod = m >> 6;
+  const rm = m & 7;
+  if (mod === 3) return -1;
+  const bases = [r.bx + r.si, r.bx + r.di, r.bp + r.si, r.bp + r.di, r.si, r.di, r.bp, r.bx];
+  let ea = bases[rm];
+  if (mod === 0 && rm === 6) ea = bytes[at + 2] | (bytes[at + 3] << 8);
+  else if (mod === 1) ea += (bytes[at + 2] << 24) >> 24;
+  else if (mod === 2) ea += bytes[at + 2] | (bytes[at + 3] << 8);
+  return ea & 0xffff;
 }
 
 const STRING_OPS = [0x6c, 0x6d, 0x6e, 0x6f, 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf];
