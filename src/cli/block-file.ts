@@ -148,8 +148,17 @@ export class FileBlockStore implements BlockStore {
   }
 
   flush(): void {
-    const fd = this.openFd();
+    this.openFd();
     if (this.readOnly || this.overlay.size === 0) return;
+    const journal = this.commitJournal();
+    this.applyJournal(journal);
+  }
+
+  /**
+   * Step 1 of flush(): writes the dirty sectors to the journal and makes it durable (the commit
+   * point). Public so tests can stop here, as a crash would.
+   */
+  commitJournal(): Uint8Array {
     const sectors = [...this.overlay.keys()].sort((a, b) => a - b);
     const journal = new Uint8Array(JOURNAL_HEADER + sectors.length * ENTRY);
     const view = new DataView(journal.buffer);
@@ -159,14 +168,25 @@ export class FileBlockStore implements BlockStore {
       journal.set(this.overlay.get(s)!, at + 8);
     });
     writeHeader(journal, this.size, sectors.length);
-    // 1. Commit: the journal is durable before the image is touched.
     writeFileDurably(this.journalPath, journal);
-    // 2. Apply and make the image durable.
-    applyEntries(fd, journal, sectors.length);
+    return journal;
+  }
+
+  /** Step 2: writes the journal's sectors into the image, makes them durable, drops the journal. */
+  private applyJournal(journal: Uint8Array): void {
+    const fd = this.openFd();
+    applyEntries(fd, journal, (journal.length - JOURNAL_HEADER) / ENTRY);
     fs.fsyncSync(fd);
-    // 3. The journal is no longer needed.
     fs.unlinkSync(this.journalPath);
     syncDirectory(this.journalPath);
+    this.overlay.clear();
+  }
+
+  /** Closes without flushing, as a crash or a killed VM would: unflushed writes are lost. */
+  abandon(): void {
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
+    this.fd = null;
     this.overlay.clear();
   }
 
