@@ -46,6 +46,32 @@ test('save/restore round-trips registers, DAC, VGA memory and VBE state', () => 
   assert.equal(b.readPort16(0x1cf), 32);
 });
 
+test('saved video memory stops at the last block in use; restore zero-fills the rest', () => {
+  const a = new Vga({ clock: new Clock() });
+  a.lfb.write8(0x123456, 0x99);
+  const s = a.saveState();
+  assert.equal((s.vram as Uint8Array).length, 0x130000);
+  const b = new Vga({ clock: new Clock() });
+  b.lfb.write8(0x800000, 0x11);
+  b.loadState(s);
+  assert.equal(b.lfb.read8(0x123456), 0x99);
+  assert.equal(b.lfb.read8(0x800000), 0);
+  assert.equal((new Vga({ clock: new Clock() }).saveState().vram as Uint8Array).length, 0x40000);
+});
+
+test('loadFont writes glyphs to plane 2 where text mode reads them', () => {
+  const v = new Vga({ clock: new Clock() });
+  const glyphs = new Uint8Array(2 * 16);
+  glyphs[16] = 0xaa; // character 0x42, row 0
+  v.loadFont(glyphs, 16, 0x41);
+  assert.equal(v.memory.plane(2, 0x42 * 32), 0xaa);
+  v.memory.write8(0x18000, 0x42);
+  v.memory.write8(0x18001, 0x0f);
+  const buf = new Uint8ClampedArray(720 * 400 * 4);
+  v.renderGraphics(buf, 720, 400);
+  assert.deepEqual([buf[0], buf[4]], [255, 0]);
+});
+
 test('loadState refuses foreign versions and a different memory size', () => {
   const v = new Vga({ clock: new Clock(), vramSize: 1 << 20 });
   assert.throws(() => v.loadState({ ...v.saveState(), version: 99 }), StateVersionError);

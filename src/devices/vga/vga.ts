@@ -130,6 +130,25 @@ export class Vga implements Device, VgaDisplaySource {
     return this.frameRenderer.render(target, width, height);
   }
 
+  /**
+   * Writes glyphs into plane 2 as the VGA BIOS does (character map `map`, 32 bytes per glyph):
+   * `glyphs` holds `height` bytes per character, consecutive characters from `first`. For a
+   * machine that runs no VGA BIOS (direct Linux boot) but is shown on a pixel display.
+   */
+  loadFont(glyphs: Uint8Array, height: number, first = 0, map = 0): void {
+    if (!Number.isInteger(height) || height < 1 || height > 32) throw new RangeError(`font height ${height} is not 1-32`);
+    const base = [0x0000, 0x4000, 0x8000, 0xc000, 0x2000, 0x6000, 0xa000, 0xe000][map & 7]!;
+    const count = Math.min(256 - first, Math.floor(glyphs.length / height));
+    for (let c = 0; c < count; c++) {
+      for (let y = 0; y < 32; y++) {
+        const pa = base + (first + c) * 32 + y;
+        this.memory.vram[(pa << 2) | 2] = y < height ? glyphs[c * height + y]! : 0;
+      }
+    }
+    this.memory.touch(0, 4 * C.VGA_PLANE_SIZE);
+    this.memory.fontGen++;
+  }
+
   // ---- Device ----
 
   reset(): void {
@@ -168,7 +187,9 @@ export class Vga implements Device, VgaDisplaySource {
       dacState: r.dacState,
       pelMask: r.pelMask,
       latch: this.memory.latch,
-      vram: this.memory.vram.slice(),
+      vramSize: this.memory.size,
+      // Only up to the last non-zero 64 KiB: a text-mode guest saves 256 KiB, not 16 MiB.
+      vram: this.memory.vram.slice(0, usedVram(this.memory.vram)),
       vbeIndex: this.vbe.index,
       vbeRegs: this.vbe.regs.slice(),
     };
@@ -177,8 +198,8 @@ export class Vga implements Device, VgaDisplaySource {
   loadState(s: DeviceState): void {
     checkVersion(this.name, s, STATE_VERSION);
     const vram = s.vram as Uint8Array;
-    if (!(vram instanceof Uint8Array) || vram.length !== this.memory.size) {
-      throw new RangeError(`vga: saved video memory is ${vram?.length ?? 0} bytes, this adapter has ${this.memory.size}`);
+    if (!(vram instanceof Uint8Array) || s.vramSize !== this.memory.size || vram.length > this.memory.size) {
+      throw new RangeError(`vga: saved video memory is ${String(s.vramSize)} bytes, this adapter has ${this.memory.size}`);
     }
     const r = this.regs;
     r.misc = s.misc as number;
@@ -201,6 +222,7 @@ export class Vga implements Device, VgaDisplaySource {
     r.dacState = s.dacState as number;
     r.pelMask = s.pelMask as number;
     this.memory.vram.set(vram);
+    this.memory.vram.fill(0, vram.length);
     this.memory.touch(0, this.memory.size);
     this.memory.fontGen++;
     this.memory.latch = s.latch as number;
@@ -210,6 +232,16 @@ export class Vga implements Device, VgaDisplaySource {
     r.refresh();
     this.frameRenderer.invalidate();
   }
+}
+
+/** Bytes of vram worth saving: up to the end of the last 64 KiB block holding a non-zero byte. */
+function usedVram(vram: Uint8Array): number {
+  const block = 0x10000;
+  const words = new Uint32Array(vram.buffer, vram.byteOffset, vram.length >>> 2);
+  for (let end = vram.length; end > 4 * C.VGA_PLANE_SIZE; end -= block) {
+    for (let i = (end - block) >>> 2; i < end >>> 2; i++) if (words[i] !== 0) return end;
+  }
+  return 4 * C.VGA_PLANE_SIZE;
 }
 
 /**
