@@ -10,6 +10,8 @@
 ;  - DR7.GD general detect → #DB with DR6.BD (17.2.4): not implemented
 ;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
 ;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
+;  - alignment check: CR0.AM=1, EFLAGS.AC=1, CPL 3, misaligned access → #AC(0) (6.15,
+;    "Interrupt 17"): QEMU does not implement #AC
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
 ;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7)
@@ -114,6 +116,19 @@ main:
         RING3_BEGIN 0
         call 0xA3:0                     ; stays at CPL 3 (CS.RPL = 3)
         RING3_END
+        ; ---- alignment check
+        mov eax, cr0
+        or eax, 0x40000                 ; AM
+        mov cr0, eax
+        RING3_BEGIN 0
+        pushfd
+        or dword [esp], 0x40000         ; AC
+        popfd
+        XTRY "ring 3 misaligned dword with am and ac", {mov eax, [SCRATCH + 1]}
+        RING3_END
+        mov eax, cr0
+        and eax, ~0x40000
+        mov cr0, eax
         ; ---- EXT bit
         and byte [IDT_BASE + 6*8 + 5], 0x7F
         XTRY "#ud with its gate not present", {ud2}      ; #NP(6*8+2+1) = 0x33

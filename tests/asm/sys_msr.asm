@@ -1,7 +1,7 @@
 ; System registers and MSRs (SDM Vol. 3 2.5, 2.8, 5.8.7, Vol. 4): CR0 (ET reads as 1,
 ; LMSW cannot clear PE, CLTS, invalid PG/PE and NW/CD combinations), CR2/CR4 (a
 ; reserved CR4 bit faults), RDMSR/WRMSR of TSC, SYSENTER_CS/ESP/EIP, PAT, MTRR
-; capability/default/variable range, APIC base, RDTSC, then SYSENTER/SYSEXIT (fixed
+; capability/default/variable range, APIC base, RDTSC and CR4.TSD, then SYSENTER/SYSEXIT (fixed
 ; flat CS/SS from SYSENTER_CS, ESP/EIP from the MSRs, IF cleared; SYSEXIT to ring 3
 ; with ECX/EDX) and their #GP cases.
 %include "lib/rom.inc"
@@ -94,6 +94,17 @@ main:
         setnz al
         SHOW8 "delta lo nonzero=", al
         NL
+
+        ; CR4.TSD: RDTSC is privileged (#GP(0) at CPL > 0) only when TSD=1
+        TRYU 0, "rdtsc at cpl 3, tsd=0", {rdtsc}
+        mov eax, cr4
+        or eax, 4
+        mov cr4, eax
+        TRYU 0, "rdtsc at cpl 3, tsd=1", {rdtsc}
+        TRY "rdtsc at cpl 0, tsd=1", {rdtsc}
+        mov eax, cr4
+        and eax, ~4
+        mov cr4, eax
 
         PUTS "-- sysenter/sysexit", 10
         TRY "sysenter with cs=0", {sysenter}
