@@ -3,7 +3,8 @@
 ; with #GP to a ring-0 monitor when IOPL < 3, INT3 going straight through the IDT,
 ; IN/OUT checked against the TSS I/O bitmap, INT n with IOPL 3 through a DPL-3 gate
 ; (the 9-dword frame with the V86 segments, data segments zeroed in the handler),
-; instructions that are #UD/#GP in V86 (LAR, MOV CR0) and leaving V86 from a handler.
+; instructions that are #UD/#GP in V86 (LAR, MOV CR0), leaving V86 from a handler, and
+; entering V86 by a task switch to a TSS whose EFLAGS has VM=1.
 %include "lib/rom.inc"
 
 %define V86_SS 0x3000
@@ -52,9 +53,53 @@ main:
         V86_RUN v_cr0, 0x3002
         V86_RUN v_div, 0x3002
         V86_RUN v_gate0, 0x3002
+        PUTS "-- entering V86 by a task switch", 10
+        ; a TSS whose EFLAGS has VM=1: CS:EIP and the segment fields are real-mode
+        ; values; the task leaves through INT 33h (DPL 3 gate) whose handler, running
+        ; in the V86 task at ring 0, jumps back to the main task
+        SETIDT 0x33, v86_task_exit, 0xEE
+        mov edi, 0x5100
+        xor eax, eax
+        mov ecx, 0x68 / 4
+        rep stosd
+        mov dword [0x5100 + 0x04], 0x2D000      ; ESP0
+        mov dword [0x5100 + 0x08], DATA0        ; SS0
+        mov dword [0x5100 + 0x20], v_task       ; EIP
+        mov dword [0x5100 + 0x24], VM | 0x3002  ; EFLAGS: VM, IOPL 3
+        mov dword [0x5100 + 0x28], 0x0000ABCD   ; EAX
+        mov dword [0x5100 + 0x38], 0x0800       ; ESP
+        mov dword [0x5100 + 0x48], 0x5001       ; ES
+        mov dword [0x5100 + 0x4C], 0xF000       ; CS
+        mov dword [0x5100 + 0x50], 0x3000       ; SS
+        mov dword [0x5100 + 0x54], 0x5000       ; DS
+        mov word [0x5100 + 0x66], 0x68          ; I/O bitmap for ports 0-0xFF only:
+        mov edi, 0x5100 + 0x68                  ; V86 I/O ignores IOPL and uses the map
+        mov al, 0xFF
+        mov ecx, 0x21
+        rep stosb
+        and byte [0x5100 + 0x68 + (0xE9 >> 3)], ~(1 << (0xE9 & 7)) & 0xFF
+        SETDESC 0x68, 0x5100, 0x68 + 0x20, 0x89, 0x0
+        jmp 0x68:0
+        PUTS "back in the main task: "
+        str ax
+        SHOW16 "tr=", ax
+        SHOW32 "v86 task saved eflags=", [0x5100 + 0x24]
+        SHOW16 "cs=", [0x5100 + 0x4C]
+        NL
         SHOW32 "exceptions=", [EXC_COUNT]
         NL
         EXIT
+
+v86_task_exit:
+        mov ax, DATA0
+        mov ds, ax
+        PUTS "int 33 in the v86 task: "
+        str ax
+        SHOW16 "tr=", ax
+        mov eax, [esp+8]
+        SHOW32 "frame eflags=", eax
+        NL
+        jmp TSS_SEL:0
 
         bits 16
 v_basic:
@@ -118,6 +163,20 @@ v_iopl3:
         SHOW16 "ds=", ax
         NL
         int 0x30
+v_task: PUTS "v86 task: "
+        SHOW16 "ax=", ax                ; from the TSS
+        mov ax, cs
+        SHOW16 "cs=", ax
+        mov ax, ss
+        SHOW16 "ss=", ax
+        mov ax, sp
+        SHOW16 "sp=", ax
+        SHOW32 "[es:0]=", [es:0]
+        pushfd
+        pop eax
+        SHOW32 "pushfd=", eax
+        NL
+        int 0x33
 v_lar:  PUTS "lar: "
         lar ax, bx
         int 0x30
