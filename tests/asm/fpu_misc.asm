@@ -3,7 +3,8 @@
 ; with rounding and overflow, FILD/FIST/FISTP m16/m32/m64 (rounding, integer
 ; indefinite), FBLD/FBSTP, FCOM/FUCOM/FTST/FXAM condition codes, FCOMI/FUCOMI EFLAGS,
 ; FCMOVcc, FSAVE/FRSTOR and FSTENV images
-; (control, status, tag words and registers; the instruction/operand pointers are
+; (control, status, tag words and registers; FLDENV;
+; the instruction/operand pointers are
 ; not compared), and an unmasked exception raising #MF (vector 16) at the next
 ; waiting instruction with CR0.NE=1. Real mode. C1 is not compared where it would
 ; report rounding up (QEMU 7.2 does not set it).
@@ -237,6 +238,23 @@ main:
         SHOW16 "tw=", [IMG+4]
         HEX16 [IMG+14+8]
         NL
+
+        PUTS "-- fstenv/fldenv", 10
+        fninit
+        mov word [FCW], 0x0F40          ; all exceptions unmasked, RC=chop, PC=24
+        fldcw [FCW]
+        fld1
+        o32 fnstenv [IMG]               ; (then masks all exceptions: not compared,
+        SHOW16 "image cw=", [IMG]       ; QEMU 7.2 does not; see sdm_divergent)
+        mov word [IMG], 0x027F
+        mov word [IMG+4], 0x4100        ; C3 C0 in the status word
+        o32 fldenv [IMG]
+        fnstcw [SCRATCH]
+        fnstsw ax
+        SHOW16 "after fldenv cw=", [SCRATCH]
+        SHOW16 "sw=", ax
+        NL
+        fninit
 
         PUTS "-- unmasked exception and #MF", 10
         mov eax, cr0

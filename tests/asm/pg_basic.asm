@@ -117,6 +117,17 @@ main:
         SHOW32 "cr4=", eax
         SHOW32 "global pte=", [PTE1(0x400000)]
         SHOW32 "read=", [0x400000]
+        ; toggling CR4.PGE flushes global entries too (SDM 4.10.4.1)
+        mov dword [PTE1(0x400000)], 0x105103
+        mov eax, cr4
+        and eax, ~0x80
+        mov cr4, eax
+        or eax, 0x80
+        mov cr4, eax
+        SHOW32 "after pge toggle=", [0x400000]
+        mov dword [PTE1(0x400000)], 0x100103
+        invlpg [0x400000]
+        SHOW32 "after invlpg=", [0x400000]
         NL
 
         PUTS "-- rep movsb into a missing page", 10

@@ -14,7 +14,8 @@
 ;    "Interrupt 17"): QEMU does not implement #AC
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
-;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7)
+;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7), FSTENV
+;    masking all exceptions after storing (Vol. 2 FSTENV)
 ; difftest: expected
 %include "lib/rom.inc"
 %include "lib/fpu.inc"
@@ -49,6 +50,13 @@ main:
         fnstsw ax
         SHOW16 " underflow sw=", ax                   ; SF IE: 0x0041
         call pst0
+        NL
+        fninit
+        mov word [FCW], 0x0F40
+        fldcw [FCW]
+        o32 fnstenv [0xB00]
+        fnstcw [SCRATCH]
+        SHOW16 "x87 cw after fstenv=", [SCRATCH]
         NL
         mov eax, cr0
         or eax, 0x20
