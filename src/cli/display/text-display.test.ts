@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Clock } from '../../bus/clock.js';
 import { Vga } from '../../devices/vga/vga.js';
-import { TerminalTextDisplay } from './text-display.js';
+import { attachTextDisplay, TerminalTextDisplay } from './text-display.js';
 
 function setup(): { vga: Vga; out: string[]; d: TerminalTextDisplay } {
   const vga = new Vga({ clock: new Clock(), vramSize: 1 << 18 });
@@ -60,4 +60,19 @@ test('graphics modes show a one-line notice', () => {
   const { out, d } = setup();
   d.graphics({ width: 320, height: 200, data: new Uint8ClampedArray(0), dirtyTop: 0, dirtyBottom: 200 });
   assert.ok(out.join('').includes('[graphics mode 320x200'));
+});
+
+test('attachTextDisplay draws at once, then only on change, and restores the terminal on close', () => {
+  const vga = new Vga({ clock: new Clock(), vramSize: 1 << 18 });
+  const out: string[] = [];
+  const d = attachTextDisplay(vga, { write: (s: string) => out.push(s) }, { intervalMs: 60_000 });
+  const n = out.length;
+  assert.ok(n > 0);
+  d.refresh();
+  assert.equal(out.length, n, 'nothing changed');
+  put(vga, 0, 0, 0x41, 0x07);
+  d.refresh();
+  assert.ok(out.length > n && out[out.length - 1]!.includes('\x1b[1;1H'));
+  d.close();
+  assert.ok(out[out.length - 1]!.endsWith('\x1b[?1049l'));
 });

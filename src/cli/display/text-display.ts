@@ -5,7 +5,7 @@
 // shows a one-line notice instead of pixels.
 
 import { cp437ToUnicode } from '../../devices/vga/cp437.js';
-import type { RgbaFrame, VgaRenderer } from '../../devices/vga/renderer.js';
+import { VgaPresenter, type RgbaFrame, type VgaDisplaySource, type VgaRenderer } from '../../devices/vga/renderer.js';
 import type { TextScreen } from '../../devices/vga/text.js';
 
 /** Where escape sequences go (process.stdout, or a buffer in tests). */
@@ -128,4 +128,36 @@ export class TerminalTextDisplay implements VgaRenderer {
 function rowEqual(a: Uint16Array, b: Uint16Array, from: number, n: number): boolean {
   for (let i = from; i < from + n; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+export interface AttachedTextDisplay {
+  /** Draws what changed now (also called by the timer). */
+  refresh(): void;
+  /** Stops the timer and restores the terminal. */
+  close(): void;
+}
+
+/**
+ * Shows a VGA on a terminal for `--display text`: refreshes every `intervalMs` (default 50 ms,
+ * 20 Hz) on a timer that does not keep the process alive. Usage:
+ * `const d = attachTextDisplay(machine.vga, process.stdout); ... d.close();`
+ */
+export function attachTextDisplay(
+  vga: VgaDisplaySource,
+  out: TerminalOutput,
+  options: TextDisplayOptions & { intervalMs?: number } = {},
+): AttachedTextDisplay {
+  const display = new TerminalTextDisplay(out, options);
+  const presenter = new VgaPresenter(vga, display);
+  const timer = setInterval(() => presenter.refresh(), options.intervalMs ?? 50);
+  timer.unref?.();
+  presenter.refresh();
+  return {
+    refresh: () => presenter.refresh(),
+    close: () => {
+      clearInterval(timer);
+      presenter.refresh();
+      display.close();
+    },
+  };
 }

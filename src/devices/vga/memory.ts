@@ -133,7 +133,7 @@ export class VgaMemory implements MmioHandler {
       if (mapMask & (1 << (a & 3))) {
         const i = a & (this.size - 1);
         this.vram[i] = value;
-        this.touch(i);
+        this.pageGen[i >>> PAGE_SHIFT] = ++this.writeSeq;
         if ((a & 3) === 2) this.fontGen++;
       }
       return;
@@ -150,7 +150,7 @@ export class VgaMemory implements MmioHandler {
         this.fontGen++;
       }
       if (planes & 8) this.vram[base | 3] = value;
-      this.touch(base, 4);
+      this.pageGen[base >>> PAGE_SHIFT] = ++this.writeSeq;
       return;
     }
     this.writePlanar(a & this.planeAddressMask, value, mapMask);
@@ -202,7 +202,7 @@ export class VgaMemory implements MmioHandler {
     const keep = planeMask32(mapMask);
     this.vram32[pa] = (this.vram32[pa] & ~keep) | (data & keep);
     if (mapMask & 4) this.fontGen++;
-    this.touch(pa << 2, 4);
+    this.pageGen[pa >>> (PAGE_SHIFT - 2)] = ++this.writeSeq;
   }
 
   /** Byte of plane `plane` at plane address `pa` (renderers and tests). */

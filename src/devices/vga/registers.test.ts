@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Clock } from '../../bus/clock.js';
 import { Vga } from './vga.js';
+import { MODE_13H } from './mode-tables.js';
 
 function make(): { vga: Vga; clock: Clock } {
   const clock = new Clock();
@@ -134,4 +135,22 @@ test('input status 1: retrace and display-enable follow the clock, not the numbe
   }
   assert.ok(retraceStarts >= 6 && retraceStarts <= 8, `~70 Hz: ${retraceStarts} retraces in 100 ms`);
   assert.ok(displayToggles > 100, 'display-enable toggles during lines');
+});
+
+test('a BIOS-style mode set through the ports alone (IBM BIOS order) enters mode 13h', () => {
+  const { vga } = make();
+  const m = MODE_13H;
+  vga.readPort(0x3da); // reset the flip-flop
+  m.attr.forEach((x, i) => (vga.writePort(0x3c0, i), vga.writePort(0x3c0, x)));
+  m.seq.forEach((x, i) => vga.writePort16(0x3c4, i | (x << 8)));
+  vga.writePort(0x3c2, m.misc);
+  vga.writePort16(0x3d4, 0x0011); // clear CR11 protection before CR00-CR07
+  m.crtc.forEach((x, i) => vga.writePort16(0x3d4, i | (x << 8)));
+  m.gc.forEach((x, i) => vga.writePort16(0x3ce, i | (x << 8)));
+  vga.writePort(0x3c0, 0x20); // PAS: video on
+  vga.readPort(0x3da);
+  assert.deepEqual(Array.from(vga.regs.crtc), m.crtc);
+  assert.deepEqual(vga.displayInfo(), { kind: 'graphics', width: 320, height: 200, bpp: 8 });
+  vga.memory.write8(5, 0x77);
+  assert.equal(vga.memory.vram[5], 0x77, 'chain-4 window at A0000');
 });
