@@ -4,7 +4,6 @@
 import { BIN32, BIN64, BinFormat, Rounded, packBin, roundCore, roundPackF80 } from './softfloat-round.js';
 import { f80RoundToInt } from './softfloat-rem.js';
 import {
-  C_DENORMAL,
   C_INF,
   C_UNSUPPORTED,
   C_ZERO,

@@ -4,7 +4,9 @@
 // table 3-53). Reserved high halves of 32-bit fields are stored as ones, as P6 processors do.
 // Loads read the whole image before changing any state, so a faulting read leaves the unit intact.
 import { F80 } from './softfloat-types.js';
-import type { X87, X87Memory } from './x87.js';
+import type { X87 } from './x87.js';
+import type { X87Memory } from './x87-defs.js';
+import { readF80, writeF80 } from './x87-mem.js';
 
 const SW_ES = 0x80;
 
@@ -131,14 +133,14 @@ export function fldenv(f: X87, mem: X87Memory, a: number, is32: boolean, realMod
 export function fsave(f: X87, mem: X87Memory, a: number, is32: boolean, realMode: boolean): void {
   fstenv(f, mem, a, is32, realMode);
   const base = a + envSize(is32);
-  for (let i = 0; i < 8; i++) f.writeF80(mem, base + 10 * i, f.st(i));
+  for (let i = 0; i < 8; i++) writeF80(mem, base + 10 * i, f.st(i));
 }
 
 export function frstor(f: X87, mem: X87Memory, a: number, is32: boolean, realMode: boolean): void {
   const env = readEnv(mem, a, is32, realMode);
   const base = a + envSize(is32);
   const regs: F80[] = [];
-  for (let i = 0; i < 8; i++) regs.push(f.readF80At(mem, base + 10 * i));
+  for (let i = 0; i < 8; i++) regs.push(readF80(mem, base + 10 * i));
   applyEnv(f, env);
   const empty = f.empty.slice();
   for (let i = 0; i < 8; i++) {
@@ -169,7 +171,7 @@ export function fxsaveX87(f: X87, mem: X87Memory, a: number): void {
   mem.write16(a + 22, 0);
   for (let i = 0; i < 8; i++) {
     const slot = a + 32 + 16 * i;
-    f.writeF80(mem, slot, f.st(i));
+    writeF80(mem, slot, f.st(i));
     mem.write16(slot + 10, 0);
     mem.write32(slot + 12, 0);
   }
@@ -185,7 +187,7 @@ export function fxrstorX87(f: X87, mem: X87Memory, a: number): void {
   const fdp = mem.read32(a + 16) >>> 0;
   const fds = mem.read16(a + 20);
   const regs: F80[] = [];
-  for (let i = 0; i < 8; i++) regs.push(f.readF80At(mem, a + 32 + 16 * i));
+  for (let i = 0; i < 8; i++) regs.push(readF80(mem, a + 32 + 16 * i));
   let tw = 0;
   for (let i = 0; i < 8; i++) if (!(abridged & (1 << i))) tw |= 3 << (2 * i);
   applyEnv(f, { cw, sw, tw, fip, fcs, fdp, fds, fop });

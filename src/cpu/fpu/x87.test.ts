@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X87, X87Memory, X87_AX, X87_EFLAGS, X87_OK, X87_UD } from './x87.js';
 import { fxrstorX87, fxsaveX87 } from './x87-env.js';
-import { FloatEnv, formatF80, parseF80 } from './softfloat-types.js';
+import { FloatEnv, formatF80 } from './softfloat-types.js';
 import { f80ToF64 } from './softfloat-convert.js';
 
 class FakeMemory implements X87Memory {

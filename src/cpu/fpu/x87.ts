@@ -18,16 +18,6 @@
 // register); tags are kept as "empty" bits and the full 2-bit tags are derived from contents
 // when stored (FSTENV/FSAVE), as on P6 (Intel SDM vol.1 §8.1.7).
 import { f80Add, f80Div, f80Mul, f80Sqrt } from './softfloat-arith.js';
-import {
-  bcdToF80,
-  f32ToF80,
-  f64ToF80,
-  f80ToBcd,
-  f80ToF32,
-  f80ToF64,
-  f80ToInt,
-  intToF80,
-} from './softfloat-convert.js';
 import { f80Compare, f80RoundToInt, REL_EQUAL, REL_LESS, REL_UNORDERED } from './softfloat-rem.js';
 import {
   F80,
@@ -44,55 +34,10 @@ import {
   isNaNClass,
 } from './softfloat-types.js';
 import { execD9Special } from './x87-special.js';
-import { fldenv, frstor, fsave, fstenv } from './x87-env.js';
+import { execMemory } from './x87-mem.js';
+import { EF_AF, EF_CF, EF_OF, EF_PF, EF_SF, EF_ZF, SW_B, SW_C1, SW_C2, SW_C3, SW_C0, SW_CC, SW_DE, SW_ES, SW_IE, SW_OE, SW_PE, SW_SF, SW_UE, SW_ZE, TAG_EMPTY, TAG_SPECIAL, TAG_VALID, TAG_ZERO, X87Memory, X87_AX, X87_EFLAGS, X87_OK, X87_UD } from './x87-defs.js';
 
-/** Byte/word/dword access at a linear address (the CPU's accessors, which may throw). */
-export interface X87Memory {
-  read8(addr: number): number;
-  read16(addr: number): number;
-  read32(addr: number): number;
-  write8(addr: number, v: number): void;
-  write16(addr: number, v: number): void;
-  write32(addr: number, v: number): void;
-}
-
-export const X87_OK = 0;
-export const X87_UD = 1;
-export const X87_EFLAGS = 2;
-export const X87_AX = 3;
-
-// Status word (Intel SDM vol.1 §8.1.3, figure 8-4).
-export const SW_IE = 0x0001;
-export const SW_DE = 0x0002;
-export const SW_ZE = 0x0004;
-export const SW_OE = 0x0008;
-export const SW_UE = 0x0010;
-export const SW_PE = 0x0020;
-export const SW_SF = 0x0040;
-export const SW_ES = 0x0080;
-export const SW_C0 = 0x0100;
-export const SW_C1 = 0x0200;
-export const SW_C2 = 0x0400;
-export const SW_C3 = 0x4000;
-export const SW_B = 0x8000;
-const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
-
-// EFLAGS bits written by FCOMI/FUCOMI and read by FCMOVcc.
-const EF_CF = 0x01;
-const EF_PF = 0x04;
-const EF_AF = 0x10;
-const EF_ZF = 0x40;
-const EF_SF = 0x80;
-const EF_OF = 0x800;
-
-/** Tag values (Intel SDM vol.1 §8.1.7). */
-export const TAG_VALID = 0;
-export const TAG_ZERO = 1;
-export const TAG_SPECIAL = 2;
-export const TAG_EMPTY = 3;
-
-const INDEF32 = 0xffc00000;
-const INDEF64 = 0xfff8000000000000n;
+export * from './x87-defs.js';
 
 export class X87 {
   readonly se = new Uint16Array(8);
@@ -284,52 +229,12 @@ export class X87 {
     this.sw = (this.sw & ~SW_CC) | (c3 ? SW_C3 : 0) | (c2 ? SW_C2 : 0) | (c1 ? SW_C1 : 0) | (c0 ? SW_C0 : 0);
   }
 
-  // ---- memory operand formats ----
-  private readF80(mem: X87Memory, a: number): F80 {
-    const lo = mem.read32(a) >>> 0;
-    const hi = mem.read32(a + 4) >>> 0;
-    return { se: mem.read16(a + 8), sig: (BigInt(hi) << 32n) | BigInt(lo) };
-  }
-  writeF80(mem: X87Memory, a: number, v: F80): void {
-    mem.write32(a, Number(v.sig & 0xffffffffn));
-    mem.write32(a + 4, Number(v.sig >> 32n));
-    mem.write16(a + 8, v.se);
-  }
-  readF80At(mem: X87Memory, a: number): F80 {
-    return this.readF80(mem, a);
-  }
-  private read64(mem: X87Memory, a: number): bigint {
-    return (BigInt(mem.read32(a + 4) >>> 0) << 32n) | BigInt(mem.read32(a) >>> 0);
-  }
-  private write64(mem: X87Memory, a: number, v: bigint): void {
-    mem.write32(a, Number(v & 0xffffffffn));
-    mem.write32(a + 4, Number((v >> 32n) & 0xffffffffn));
-  }
-  private readBcd(mem: X87Memory, a: number): bigint {
-    return this.read64(mem, a) | (BigInt(mem.read16(a + 8)) << 64n);
-  }
-
-  /** Memory operand of D8/DC/DA/DE arithmetic, converted to extF80 (flags into env). */
-  private loadArithOperand(opcode: number, mem: X87Memory, a: number): F80 {
-    const env = this.env;
-    switch (opcode) {
-      case 0xd8:
-        return f32ToF80(env, mem.read32(a) >>> 0, true);
-      case 0xdc:
-        return f64ToF80(env, this.read64(mem, a), true);
-      case 0xda:
-        return intToF80(BigInt(mem.read32(a) | 0));
-      default:
-        return intToF80(BigInt((mem.read16(a) << 16) >> 16));
-    }
-  }
-
   // ---- arithmetic ----
   /**
    * dest ← dest op src for op = reg field (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr), with
    * the operands given by stack index (src may be an already loaded memory value).
    */
-  private arith(op: number, dest: number, srcIdx: number, srcVal: F80 | null, popAfter: boolean): void {
+  arith(op: number, dest: number, srcIdx: number, srcVal: F80 | null, popAfter: boolean): void {
     if (this.isEmpty(dest) || (srcVal === null && this.isEmpty(srcIdx))) {
       if (this.underflow()) {
         this.setSt(dest, defaultNaN());
@@ -368,7 +273,7 @@ export class X87 {
   }
 
   /** FCOM/FUCOM/FICOM/FCOMI family: compare ST(0) with src; pops 0–2; eflags or C3/C2/C0. */
-  private compare(srcIdx: number, srcVal: F80 | null, signalling: boolean, pops: number, toEflags: boolean): void {
+  compare(srcIdx: number, srcVal: F80 | null, signalling: boolean, pops: number, toEflags: boolean): void {
     let rel: number;
     // Measured on silicon: an unmasked invalid still reports "unordered", but nothing is popped.
     let popOk = true;
@@ -412,7 +317,7 @@ export class X87 {
   }
 
   /** Push a value loaded from memory or the stack (FLD/FILD/FBLD/constants). */
-  private pushValue(v: F80): void {
+  pushValue(v: F80): void {
     if (!this.isEmpty(7)) {
       this.overflowPush();
       return;
@@ -421,7 +326,7 @@ export class X87 {
     this.push(v);
   }
 
-  private updatePointers(opcode: number, modrm: number, memOp: boolean): void {
+  updatePointers(opcode: number, modrm: number, memOp: boolean): void {
     this.fcs = this.instrCs;
     this.fip = this.instrIp;
     this.fop = ((opcode & 7) << 8) | modrm;
@@ -436,200 +341,13 @@ export class X87 {
     this.beginOp();
     const reg = (modrm >> 3) & 7;
     if (modrm >= 0xc0) return this.execRegister(opcode, modrm, reg, modrm & 7);
-    return this.execMemory(opcode, modrm, reg, addr, mem, is32, realMode);
-  }
-
-  private execMemory(opcode: number, modrm: number, reg: number, a: number, mem: X87Memory, is32: boolean, realMode: boolean): number {
-    // Control instructions leave FIP/FDP/FOP alone (Intel SDM vol.1 §8.1.8).
-    const control = (opcode === 0xd9 && reg >= 4) || (opcode === 0xdd && (reg === 4 || reg === 6 || reg === 7));
-    if (!control) this.updatePointers(opcode, modrm, true);
-    const env = this.env;
-    switch (opcode) {
-      case 0xd8:
-      case 0xdc:
-      case 0xda:
-      case 0xde: {
-        if (reg === 2 || reg === 3) {
-          const v = this.loadArithOperand(opcode, mem, a);
-          this.compare(0, v, true, reg - 2, false);
-        } else {
-          const v = this.loadArithOperand(opcode, mem, a);
-          this.arith(reg, 0, 0, v, false);
-        }
-        return X87_OK;
-      }
-      case 0xd9:
-        switch (reg) {
-          case 0:
-            this.pushValue(f32ToF80(env, mem.read32(a) >>> 0));
-            return X87_OK;
-          case 2:
-          case 3:
-            this.storeFloat(mem, a, 32, reg === 3);
-            return X87_OK;
-          case 4:
-            fldenv(this, mem, a, is32, realMode);
-            return X87_OK;
-          case 5:
-            this.fldcw(mem.read16(a));
-            return X87_OK;
-          case 6:
-            fstenv(this, mem, a, is32, realMode);
-            this.cw |= 0x3f; // FSTENV masks all exceptions after storing (Intel SDM vol.2 FSTENV)
-            return X87_OK;
-          case 7:
-            mem.write16(a, this.cw);
-            return X87_OK;
-        }
-        return X87_UD;
-      case 0xdd:
-        switch (reg) {
-          case 0:
-            this.pushValue(f64ToF80(env, this.read64(mem, a)));
-            return X87_OK;
-          case 2:
-          case 3:
-            this.storeFloat(mem, a, 64, reg === 3);
-            return X87_OK;
-          case 4:
-            frstor(this, mem, a, is32, realMode);
-            return X87_OK;
-          case 6:
-            fsave(this, mem, a, is32, realMode);
-            this.fninit();
-            return X87_OK;
-          case 7:
-            mem.write16(a, this.statusWord);
-            return X87_OK;
-        }
-        return X87_UD; // DD /1 is FISTTP (SSE3), not on a P6
-      case 0xdb:
-        switch (reg) {
-          case 0:
-            this.pushValue(intToF80(BigInt(mem.read32(a) | 0)));
-            return X87_OK;
-          case 2:
-          case 3:
-            this.storeInt(mem, a, 32, reg === 3);
-            return X87_OK;
-          case 5:
-            this.pushValue(this.readF80(mem, a)); // no conversion, no exceptions
-            return X87_OK;
-          case 7:
-            this.storeF80(mem, a);
-            return X87_OK;
-        }
-        return X87_UD;
-      default: // 0xdf
-        switch (reg) {
-          case 0:
-            this.pushValue(intToF80(BigInt((mem.read16(a) << 16) >> 16)));
-            return X87_OK;
-          case 2:
-          case 3:
-            this.storeInt(mem, a, 16, reg === 3);
-            return X87_OK;
-          case 4:
-            this.pushValue(bcdToF80(this.readBcd(mem, a)));
-            return X87_OK;
-          case 5:
-            this.pushValue(intToF80(BigInt.asIntN(64, this.read64(mem, a))));
-            return X87_OK;
-          case 6:
-            this.storeBcd(mem, a);
-            return X87_OK;
-          case 7:
-            this.storeInt(mem, a, 64, true);
-            return X87_OK;
-        }
-        return X87_UD;
-    }
+    return execMemory(this, opcode, modrm, reg, addr, mem, is32, realMode);
   }
 
   fldcw(v: number): void {
     this.cw = (v & 0x1f7f) | 0x40; // bit 6 reads as 1; bits 13–15 reserved (Intel SDM vol.1 §8.1.5)
     if (this.sw & ~this.cw & 0x3f) this.sw |= SW_ES;
     else this.sw &= ~SW_ES;
-  }
-
-  private storeFloat(mem: X87Memory, a: number, bits: 32 | 64, popAfter: boolean): void {
-    if (this.isEmpty(0)) {
-      if (!this.underflow()) return;
-      if (bits === 32) mem.write32(a, INDEF32);
-      else this.write64(mem, a, INDEF64);
-      if (popAfter) this.pop();
-      return;
-    }
-    const v = this.st(0);
-    const env = this.env;
-    const saved = this.sw;
-    if (bits === 32) {
-      const r = f80ToF32(env, v);
-      if (!this.commit(true)) return;
-      this.writeOrRestore(saved, () => mem.write32(a, r));
-    } else {
-      const r = f80ToF64(env, v);
-      if (!this.commit(true)) return;
-      this.writeOrRestore(saved, () => this.write64(mem, a, r));
-    }
-    if (popAfter) this.pop();
-  }
-
-  /** Perform a store; if it faults, put the status word back so a restart sees the old state. */
-  private writeOrRestore(saved: number, write: () => void): void {
-    try {
-      write();
-    } catch (e) {
-      this.sw = saved;
-      throw e;
-    }
-  }
-
-  private storeInt(mem: X87Memory, a: number, bits: 16 | 32 | 64, popAfter: boolean): void {
-    let v: bigint;
-    const saved = this.sw;
-    if (this.isEmpty(0)) {
-      if (!this.underflow()) return;
-      v = -(1n << BigInt(bits - 1));
-    } else {
-      v = f80ToInt(this.env, this.st(0), bits, true);
-      if (!this.commit(true)) return;
-    }
-    const u = BigInt.asUintN(bits, v);
-    this.writeOrRestore(saved, () => {
-      if (bits === 16) mem.write16(a, Number(u));
-      else if (bits === 32) mem.write32(a, Number(u));
-      else this.write64(mem, a, u);
-    });
-    if (popAfter) this.pop();
-  }
-
-  private storeF80(mem: X87Memory, a: number): void {
-    const saved = this.sw;
-    let v: F80;
-    if (this.isEmpty(0)) {
-      if (!this.underflow()) return;
-      v = defaultNaN();
-    } else v = this.st(0);
-    this.writeOrRestore(saved, () => this.writeF80(mem, a, v));
-    this.pop();
-  }
-
-  private storeBcd(mem: X87Memory, a: number): void {
-    const saved = this.sw;
-    let v: bigint;
-    if (this.isEmpty(0)) {
-      if (!this.underflow()) return;
-      v = 0xffffc000000000000000n;
-    } else {
-      v = f80ToBcd(this.env, this.st(0));
-      if (!this.commit(true)) return;
-    }
-    this.writeOrRestore(saved, () => {
-      this.write64(mem, a, v & 0xffffffffffffffffn);
-      mem.write16(a + 8, Number(v >> 64n));
-    });
-    this.pop();
   }
 
   private execRegister(opcode: number, modrm: number, reg: number, i: number): number {
