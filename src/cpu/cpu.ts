@@ -140,12 +140,14 @@ export class Cpu {
   /** Interrupt shadow after MOV SS / POP SS / STI (SDM Vol. 3A §6.8.3). */
   inhibit = false;
 
-  // ---- instruction fetch window: for eip <= fetchMax the byte is ram[eip + fetchDelta] ----
+  // ---- instruction fetch window: for eip <= fetchMax the byte is fetchBuf[eip + fetchDelta] ----
   /** Last eip inside the cached RAM code page and the CS limit (-1: no window). */
   fetchEnd = -1;
   /** min(fetchEnd, instStart + 14): also enforces the 15-byte limit without a second compare. */
   fetchMax = -1;
   fetchDelta = 0;
+  /** The array the window reads: RAM, or a ROM region's bytes. */
+  fetchBuf: Uint8Array;
   /** Copy of memory.a20Mask, refreshed when A20 can change (run() entry, OUT). */
   a20Mask = 0xffffffff;
 
@@ -175,6 +177,7 @@ export class Cpu {
     this.pageKind = host.memory.pageKind;
     this.codePages = host.memory.codePages;
     this.dirtyPages = host.memory.dirtyPages;
+    this.fetchBuf = this.ram;
     this.reset();
   }
 

@@ -12,12 +12,13 @@ export function fetch8(c: Cpu): number {
   const eip = c.eip;
   if (eip > c.fetchMax) return fetchSlow(c, eip);
   c.eip = eip + 1;
-  return c.ram[eip + c.fetchDelta];
+  return c.fetchBuf[eip + c.fetchDelta];
 }
 
 /**
  * Outside the fetch window: checks the CS limit and the 15-byte limit (both #GP(0)), then opens
- * a window over the RAM page holding the byte (ROM and MMIO are read byte by byte).
+ * a window over the RAM or ROM page holding the byte (MMIO is read byte by byte). Mappings
+ * change only through port writes or between run() calls, both of which drop the window.
  */
 function fetchSlow(c: Cpu, eip: number): number {
   const limit = c.segLimit[Seg.CS];
@@ -26,13 +27,17 @@ function fetchSlow(c: Cpu, eip: number): number {
   const lin = (c.segBase[Seg.CS] + eip) | 0;
   // TODO(issue 8): translate through the TLB when paging is on.
   const a = (lin & c.a20Mask) >>> 0;
-  if (c.pageKind[a >>> 12] !== RAM) return c.mem.read8(a);
+  const page = a >>> 12;
+  const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
+  if (bytes === null) return c.mem.read8(a); // MMIO or unmapped: no window
+  const index = a - (bytes === c.ram ? 0 : c.mem.pageBytesBase(page));
   const pageEnd = eip + (0xfff - (lin & 0xfff));
   c.fetchEnd = pageEnd < limit ? pageEnd : limit;
-  c.fetchDelta = a - eip;
+  c.fetchBuf = bytes;
+  c.fetchDelta = index - eip;
   const max = c.instStart + MAX_INSTRUCTION_LENGTH - 1;
   c.fetchMax = max < c.fetchEnd ? max : c.fetchEnd;
-  return c.ram[a];
+  return bytes[index];
 }
 
 export function fetch16(c: Cpu): number {

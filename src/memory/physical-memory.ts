@@ -275,6 +275,21 @@ export class PhysicalMemory {
     return out;
   }
 
+  /**
+   * For instruction fetch (read-only use): the array backing a RAM or ROM page, or null for
+   * MMIO and unmapped pages. Element 0 of the array is at physical pageBytesBase(page).
+   */
+  pageBytes(page: number): Uint8Array | null {
+    const kind = this.pageKind[page];
+    if (kind === PageKind.Ram) return this.ram;
+    if (kind === PageKind.Rom) return this.romRegions[this.pageRegion[page]].data;
+    return null;
+  }
+
+  pageBytesBase(page: number): number {
+    return this.pageKind[page] === PageKind.Rom ? this.romRegions[this.pageRegion[page]].base : 0;
+  }
+
   /** RAM contents and the A20 state for snapshots; ROM and MMIO belong to their owners. */
   saveState(): { version: 1; a20: boolean; ram: Uint8Array } {
     return { version: 1, a20: this.a20Enabled, ram: this.ram.slice() };
