@@ -8,7 +8,9 @@ import { BlockImageError, FileBlockStore } from './block-file.js';
 import { UsageError } from './errors.js';
 import { ReadOnlyStoreError } from '../devices/block/block-store.js';
 import { AtaDisk } from '../devices/ata/ata-disk.js';
-import { makeChannel, settle } from '../devices/ata/testing.js';
+import { AtapiCdrom } from '../devices/ata/atapi-cdrom.js';
+import { makeChannel, readPio16, settle } from '../devices/ata/testing.js';
+import { imagePath } from './images/paths.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ringmaster-block-'));
@@ -134,4 +136,27 @@ test('the guest FLUSH CACHE makes disk writes durable in the file', () => {
   assert.equal(fs.readFileSync(file)[3 * 512], 0xef);
   store.close();
   fs.rmSync(dir, { recursive: true });
+});
+
+test('the project\'s ISOLINUX CD through the ATAPI drive: volume descriptor and El Torito record (ECMA-119 8.1; El Torito 2.0)', (t) => {
+  const iso = imagePath('i386-iso');
+  if (!fs.existsSync(iso)) return t.skip(`${iso} not built (make images)`);
+  const store = FileBlockStore.open(iso, { kind: 'cdrom' });
+  const c = makeChannel(new AtapiCdrom(0, { store }));
+  c.ch.writeCommandBlock(4, 0x00);
+  c.ch.writeCommandBlock(5, 0x10); // byte count limit 4096
+  c.ch.writeCommandBlock(7, 0xa0);
+  const cdb = [0x28, 0, 0, 0, 0, 16, 0, 0, 2, 0, 0, 0]; // READ(10) sectors 16-17
+  for (let i = 0; i < 12; i += 2) c.ch.writeData16(cdb[i] | (cdb[i + 1] << 8));
+  settle(c);
+  assert.equal(c.ch.readCommandBlock(7) & 0x09, 0x08);
+  const data = readPio16(c.ch, 4096);
+  const text = (from: number, n: number) => String.fromCharCode(...data.subarray(from, from + n));
+  assert.equal(data[0], 1, 'primary volume descriptor');
+  assert.equal(text(1, 5), 'CD001');
+  assert.equal(data[2048], 0, 'boot record');
+  assert.equal(text(2048 + 7, 23), 'EL TORITO SPECIFICATION');
+  settle(c);
+  assert.equal(c.ch.readCommandBlock(7) & 0x89, 0);
+  store.close();
 });

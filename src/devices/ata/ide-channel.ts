@@ -230,13 +230,12 @@ export class IdeChannel implements Device, DriveHost {
     this.control = value & (CTL_HOB | CTL_SRST | CTL_NIEN);
     if ((value & CTL_SRST) && !(old & CTL_SRST)) {
       for (const d of this.drives) {
-        if (d.kind === 'none') continue;
         d.softReset();
-        d.status = ST_BSY;
+        if (d.kind !== 'none') d.status = ST_BSY;
       }
     } else if (!(value & CTL_SRST) && (old & CTL_SRST)) {
       // Reset ends: signatures in place, device 0 selected (ATA-6 9.2).
-      for (const d of this.drives) if (d.kind !== 'none') d.softReset();
+      for (const d of this.drives) d.softReset();
       this.selected = 0;
     }
     this.updateLine();
