@@ -278,3 +278,15 @@ test('save/restore round-trips the CPU state', () => {
   assert.equal(n.cpu.instructions, m.cpu.instructions);
   assert.equal(HANDLER_BASE, 0x3000);
 });
+
+test('code runs from ROM pages; a store into the next instruction takes effect (SDM Vol. 3A §8.1.3)', () => {
+  // RAM: mov byte [cs:1009h],42h; mov al,0 (its immediate at 1009h is overwritten); jmp far F000:0
+  const m = makeMachine([0x2e, 0xc6, 0x06, 0x09, 0x10, 0x42, 0x90, 0x90, 0xb0, 0x00, 0xea, 0x00, 0x00, 0x00, 0xf0]);
+  const rom = new Uint8Array(0x10000);
+  rom.set([0x88, 0xc4, 0xb0, 0x07, HLT]); // mov ah,al; mov al,7; hlt
+  m.memory.mapRom(0xf0000, rom, 'test-rom');
+  m.run();
+  assert.equal(m.cpu.regs[Reg.EAX] & 0xffff, 0x4207);
+  assert.equal(m.cpu.segSel[Seg.CS], 0xf000);
+  assert.equal(m.cpu.eip, 5);
+});
