@@ -2,6 +2,13 @@
 // PCI 1234:1111). The board registers the port ranges (VGA_PORT_FIRST/COUNT, VBE ports) and
 // forwards them here, maps `memory` at 0xA0000 (128 KiB), `lfb` at the BAR0 address and
 // `mmioBar` at BAR2. Time comes only from the Clock (input status 1 retrace bits, blinking).
+//
+//   const vga = new Vga({ clock });
+//   ports.register(VGA_PORT_FIRST, VGA_PORT_COUNT, 'vga', vga.portHandlers());
+//   ports.register(VBE_PORT_INDEX, 3, 'vga', vga.portHandlers());
+//   memory.mapMmio(VGA_WINDOW_BASE, VGA_WINDOW_SIZE, vga.memory, 'vga-window');
+//   pciFn = new PciFunction('vga', vgaPciIdentity(vga.vramSize, romSize));
+//   pciFn.onBarChange = vgaBarMapper(vga, memory, romHandler);  // or map vga.lfb at 0xE0000000
 
 import type { Clock } from '../../bus/clock.js';
 import { checkVersion, type Device, type DeviceState } from '../../bus/device.js';
