@@ -124,6 +124,7 @@ export class PciFunction {
       if (bar) this.defineBar(i, bar);
     });
     if (id.romSize) this.defineBar(ROM_BAR, { kind: 'mem', size: id.romSize });
+    this.commitDefaults();
   }
 
   /** Declares a BAR: its type bits are read-only, its address bits writable above the size. */
@@ -144,7 +145,7 @@ export class PciFunction {
     for (let i = 0; i < 4; i++) this.writeMask[offset + i] = (mask >>> (8 * i)) & 0xff;
   }
 
-  /** Takes the current registers as the power-on values (call at the end of a constructor). */
+  /** Takes the current registers as the power-on values (subclasses call it after their own). */
   protected commitDefaults(): void {
     this.defaults.set(this.config);
   }
