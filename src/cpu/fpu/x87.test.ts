@@ -457,3 +457,17 @@ test('transcendentals: FSIN/FCOS/FPTAN/FPATAN/FYL2X/F2XM1 on simple values', () 
   assert.equal(f.statusWord & 0x0400, 0x0400);
   assert.equal(num(f, 0), 2 ** 64);
 });
+
+test('saveState/loadState round trip (plain JSON data)', () => {
+  const { f, run, m } = setup();
+  fld(run, m, 1.25);
+  run(0xd9, 0xeb);
+  const json = JSON.stringify(f.saveState());
+  const g = new X87();
+  g.loadState(JSON.parse(json));
+  assert.equal(g.statusWord, f.statusWord);
+  assert.equal(g.tagWord(), f.tagWord());
+  assert.equal(formatF80(g.st(0)), '4000C90FDAA22168C235');
+  assert.equal(num(g, 1), 1.25);
+  assert.equal(g.fop, f.fop);
+});

@@ -39,6 +39,22 @@ import { EF_AF, EF_CF, EF_OF, EF_PF, EF_SF, EF_ZF, SW_B, SW_C1, SW_C2, SW_C3, SW
 
 export * from './x87-defs.js';
 
+const X87_STATE_VERSION = 1;
+
+export interface X87State {
+  version: number;
+  cw: number;
+  sw: number;
+  empty: number[];
+  se: number[];
+  sig: string[];
+  fip: number;
+  fcs: number;
+  fdp: number;
+  fds: number;
+  fop: number;
+}
+
 export class X87 {
   readonly se = new Uint16Array(8);
   readonly sig = new BigUint64Array(8);
@@ -64,6 +80,39 @@ export class X87 {
 
   reset(): void {
     this.fninit();
+  }
+
+  /** Plain, JSON-safe state for machine snapshots (significands as hex strings). */
+  saveState(): X87State {
+    return {
+      version: X87_STATE_VERSION,
+      cw: this.cw,
+      sw: this.statusWord,
+      empty: Array.from(this.empty),
+      se: Array.from(this.se),
+      sig: Array.from(this.sig, (v) => v.toString(16)),
+      fip: this.fip,
+      fcs: this.fcs,
+      fdp: this.fdp,
+      fds: this.fds,
+      fop: this.fop,
+    };
+  }
+
+  loadState(s: X87State): void {
+    if (s.version !== X87_STATE_VERSION) throw new Error(`x87 state version ${s.version} is not supported`);
+    this.cw = s.cw;
+    this.statusWord = s.sw;
+    for (let i = 0; i < 8; i++) {
+      this.empty[i] = s.empty[i] ? 1 : 0;
+      this.se[i] = s.se[i];
+      this.sig[i] = BigInt('0x' + s.sig[i]);
+    }
+    this.fip = s.fip;
+    this.fcs = s.fcs;
+    this.fdp = s.fdp;
+    this.fds = s.fds;
+    this.fop = s.fop;
   }
 
   fninit(): void {
