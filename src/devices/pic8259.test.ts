@@ -311,12 +311,15 @@ test('"Specific Rotation": set priority and rotate on specific EOI', () => {
   assert.equal(pic.acknowledge(), 0x26);
   pic.writeMaster(0, 0xe0 | 6); // rotate on specific EOI of IR6: IR6 lowest, IR7 highest
   assert.equal(isrM(pic), 0);
+  pic.irqLine(6).pulse();
   pic.irqLine(7).pulse();
   assert.equal(pic.acknowledge(), 0x27);
   pic.writeMaster(0, specificEoi(7));
-  assert.equal(pic.acknowledge(), 0x20);
+  assert.equal(pic.acknowledge(), 0x20, 'IR0 now outranks IR6');
   pic.writeMaster(0, EOI);
   assert.equal(pic.acknowledge(), 0x25);
+  pic.writeMaster(0, EOI);
+  assert.equal(pic.acknowledge(), 0x26);
 });
 
 test('"Special Mask Mode": masking the level in service lets lower priorities through', () => {

@@ -488,6 +488,12 @@ test('"Read-Back Command": status byte (OUT, NULL COUNT, RW, mode, BCD) then cou
   assert.equal(readWord(r.pit, 0), 100 - 2 * 29, 'count latched at pulse 30');
   r.at(32);
   assert.equal(r.pit.read(2), 0x19, 'BCD 50 loaded at pulse 1, 31 pulses later: 19');
+  // A second status latch before the first is read is ignored, like a second count latch.
+  r.pit.write(3, 0xe0 | 0x08);
+  r.pit.write(2, 0x30); // new count: NULL COUNT goes to 1
+  r.pit.write(3, 0xe0 | 0x08);
+  assert.equal(r.pit.read(2) & 0x40, 0, 'status as first latched');
+  assert.equal(status(r.pit, 2) & 0x40, 0x40, 'a fresh latch shows the new count pending');
 });
 
 test('"Read-Back Command": the status OUT bit and NULL COUNT follow the counter', () => {
