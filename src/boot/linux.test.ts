@@ -251,12 +251,16 @@ test('16-bit entry: real-mode code at X=0x10000, entered at (X>>4)+0x20:0 with s
   assert.equal(m.read16(0x10000 + 0x1fa), 0xffff, 'vid_mode normal');
 });
 
-const DEBIAN_KERNEL_PATHS = [
-  path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'ringmaster/images/linux'),
+/** The image cache of the recipe (src/cli/images/paths.ts): $RINGMASTER_IMAGES or the XDG cache. */
+const imagesDir = process.env.RINGMASTER_IMAGES ?? path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'ringmaster/images');
+const firstExisting = (...paths: string[]) => paths.find((p) => existsSync(p));
+const debianKernel = firstExisting(
+  path.join(imagesDir, 'i386/vmlinuz'),
   '/usr/lib/debian-installer/images/12/i386/text/debian-installer/i386/linux',
-];
-const debianKernel = DEBIAN_KERNEL_PATHS.find((p) => existsSync(p));
-const debianInitrd = debianKernel && [path.join(path.dirname(debianKernel), 'initrd.gz')].find((p) => existsSync(p));
+);
+const debianInitrd = debianKernel && firstExisting(path.join(path.dirname(debianKernel), 'initrd.gz'));
+const amd64Kernel = firstExisting(path.join(imagesDir, 'amd64/vmlinuz'));
+const memtest = firstExisting(path.join(imagesDir, 'memtest/memtest86+ia32.bin'), '/boot/memtest86+ia32.bin');
 
 test('real Debian 12 i386 kernel: header values', { skip: debianKernel ? false : 'Debian kernel not present' }, () => {
   const bz = parseBzImage(new Uint8Array(readFileSync(debianKernel!)));
@@ -273,7 +277,7 @@ test('real Debian 12 i386 kernel: header values', { skip: debianKernel ? false :
   assert.match(bz.kernelVersion ?? '', /^6\.\d+\.\d+/);
 });
 
-test('real Debian kernel + installer initrd: loads in 128 MiB, refused in 48 MiB', { skip: debianInitrd ? false : 'Debian initrd not present' }, () => {
+test('real Debian kernel + its initrd: loads in 128 MiB; a 20 MiB initrd is refused in 48 MiB', { skip: debianInitrd ? false : 'Debian initrd not present' }, () => {
   const kernel = new Uint8Array(readFileSync(debianKernel!));
   const initrd = new Uint8Array(readFileSync(debianInitrd!));
   const m = new PhysicalMemory(128 * MiB);
@@ -282,15 +286,32 @@ test('real Debian kernel + installer initrd: loads in 128 MiB, refused in 48 MiB
   assert.equal(plan.initrd!.address, Math.floor((128 * MiB - initrd.length) / 4096) * 4096);
   assert.equal(m.read8(0x100000), kernel[(kernel[0x1f1] + 1) * 512]);
   assert.equal(m.read32(plan.zeroPage + 0x21c), initrd.length);
-  assert.throws(() => loadLinux(new PhysicalMemory(48 * MiB), kernel, { initrd }), /: initrd of \d+\.\d MiB does not fit .*give the VM more memory$/);
+  // The kernel unpacks at 16 MiB and needs init_size (> 16 MiB) there: a 20 MiB initrd cannot go below 48 MiB too.
+  assert.throws(
+    () => loadLinux(new PhysicalMemory(48 * MiB), kernel, { initrd: new Uint8Array(20 * MiB) }),
+    /: initrd of 20 MiB does not fit below 0x3000000 .*give the VM more memory$/,
+  );
 });
 
-test('real memtest86+ (Debian): a non-relocatable 2.12 bzImage', { skip: existsSync('/boot/memtest86+ia32.bin') ? false : 'memtest86+ not present' }, () => {
-  const bz = parseBzImage(new Uint8Array(readFileSync('/boot/memtest86+ia32.bin')));
+test('real memtest86+ (Debian): a non-relocatable 2.12 bzImage', { skip: memtest ? false : 'memtest86+ not present' }, () => {
+  const bz = parseBzImage(new Uint8Array(readFileSync(memtest!)));
   assert.equal(bz.header.version, 0x020c);
   assert.equal(bz.header.setupSects, 2);
   assert.equal(bz.header.relocatable, false);
   assert.equal(bz.header.prefAddress, 0x100000);
   const plan = loadLinux(new PhysicalMemory(16 * MiB), bz);
   assert.equal(plan.entry, 0x100000);
+});
+
+test('real Debian amd64 kernel: a 64-bit bzImage still offers the 32-bit entry', { skip: amd64Kernel ? false : 'amd64 kernel not built' }, () => {
+  const bz = parseBzImage(new Uint8Array(readFileSync(amd64Kernel!)));
+  assert.ok(bz.header.version >= 0x020c);
+  assert.equal(bz.header.xloadflags & 1, 1, 'XLF_KERNEL_64');
+  assert.equal(bz.header.code32Start, 0x100000);
+});
+
+test('acpi_rsdp_addr is passed in the zero page when the board placed an RSDP', () => {
+  const m = new PhysicalMemory(16 * MiB);
+  const plan = loadLinux(m, fakeBzImage(), { acpiRsdpAddress: 0xf0000 });
+  assert.equal(m.read32(plan.zeroPage + 0x70), 0xf0000);
 });

@@ -61,6 +61,7 @@ const CAN_USE_HEAP = 0x80;
 
 // struct boot_params fields outside the setup header (zero-page.rst).
 const BP_SCREEN_INFO = 0x000;
+const BP_ACPI_RSDP_ADDR = 0x070;
 const BP_ALT_MEM_K = 0x1e0;
 const BP_E820_ENTRIES = 0x1e8;
 const BP_E820_TABLE = 0x2d0;
@@ -190,6 +191,8 @@ export interface LinuxBootOptions {
   entry?: 'protected32' | 'real16';
   /** vid_mode for the real-mode setup: 0xFFFF "normal" (keep the 80x25 text mode). */
   vidMode?: number;
+  /** Where the board put the ACPI RSDP: boot_params.acpi_rsdp_addr (zero-page.rst 0x070), saves the scan. */
+  acpiRsdpAddress?: number;
 }
 
 export interface LinuxBootPlan {
@@ -294,7 +297,7 @@ export function loadLinux(memory: PhysicalMemory, image: Uint8Array | BzImage, o
   if (clash) throw new UnsupportedKernelError(`kernel layout clash: ${clash[0].name} overlaps ${clash[1].name}`);
 
   // ---- everything checked: write guest memory ----
-  const zp = buildZeroPage(bz, { mode, e820, ramTop, cmdLineAddress, initrd, vidMode: options.vidMode ?? 0xffff });
+  const zp = buildZeroPage(bz, { mode, e820, ramTop, cmdLineAddress, initrd, vidMode: options.vidMode ?? 0xffff, acpiRsdpAddress: options.acpiRsdpAddress ?? 0 });
   copyToGuest(memory, zeroPage, zp);
   const cmdBytes = new Uint8Array(cmdline.length + 1);
   cmdBytes.set(cmdline);
@@ -331,6 +334,7 @@ interface ZeroPageInputs {
   cmdLineAddress: number;
   initrd: { address: number; size: number } | null;
   vidMode: number;
+  acpiRsdpAddress: number;
 }
 
 /**
@@ -354,6 +358,7 @@ function buildZeroPage(bz: BzImage, z: ZeroPageInputs): Uint8Array {
     const extKb = Math.max(0, Math.floor((z.ramTop - MiB) / 1024));
     v.setUint16(BP_SCREEN_INFO + 0x02, Math.min(extKb, 0xffff), true); // ext_mem_k
     v.setUint32(BP_ALT_MEM_K, extKb, true);
+    v.setUint32(BP_ACPI_RSDP_ADDR, z.acpiRsdpAddress, true);
     out[BP_E820_ENTRIES] = z.e820.length;
     z.e820.forEach((e, i) => writeE820Entry(v, BP_E820_TABLE + i * 20, e));
   }
