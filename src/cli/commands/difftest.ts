@@ -2,7 +2,7 @@
 // and on Ringmaster and compares their debug-console output byte for byte.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { runAll } from '../difftest/difftest.js';
+import { referenceOutput, runAll } from '../difftest/difftest.js';
 import { findRepoRoot, listPrograms } from '../difftest/programs.js';
 import { UsageError } from '../errors.js';
 
@@ -13,7 +13,8 @@ export function register(program: Command): void {
     .argument('[names...]', 'program names (default: all)')
     .option('-j, --jobs <n>', 'programs run in parallel', String(Math.max(1, os.cpus().length)))
     .option('-l, --list', 'list the programs and exit')
-    .action(async (names: string[], opts: { jobs: string; list?: boolean }) => {
+    .option('-r, --reference', 'print the reference output (QEMU or the expected file) instead of comparing')
+    .action(async (names: string[], opts: { jobs: string; list?: boolean; reference?: boolean }) => {
       let root: string;
       let progs;
       try {
@@ -24,6 +25,16 @@ export function register(program: Command): void {
       }
       if (opts.list) {
         for (const p of progs) process.stdout.write(`${p.name.padEnd(20)} ${p.description}\n`);
+        return;
+      }
+      if (opts.reference) {
+        for (const p of progs) {
+          try {
+            process.stdout.write(await referenceOutput(root, p));
+          } catch (err) {
+            throw new UsageError(`${p.name}: ${(err as Error).message}`);
+          }
+        }
         return;
       }
       const jobs = Number(opts.jobs);

@@ -35,7 +35,7 @@ const TODO: Record<string, string> = {
 };
 
 test('harness: directives in the program header are parsed', () => {
-  const p = parseProgram('x', '/t/x.asm', '; A test\n; difftest: cpu=pentium3,+pae\n; difftest: reset\n; difftest: expected\n; difftest: timeout=30\n');
+  const p = parseProgram('x', '/t/x.asm', '; A test (SDM 1.2): details\n; difftest: cpu=pentium3,+pae\n; difftest: reset\n; difftest: expected\n; difftest: timeout=30\n');
   assert.equal(p.description, 'A test');
   assert.equal(p.qemuCpu, 'pentium3,+pae');
   assert.equal(p.expectReset, true);

@@ -20,6 +20,15 @@ function referenceComplete(out: string): boolean {
   return out.endsWith('END\n');
 }
 
+/** The reference output of one program: QEMU's (cached) or its expected file. */
+export async function referenceOutput(root: string, prog: Program): Promise<string> {
+  const built = await assemble(root, prog);
+  if (built.expectedFile) return readFileSync(built.expectedFile, 'utf8');
+  const q = await runQemu(root, built);
+  if (q.ending === 'error' || q.ending === 'timeout') throw new Error(`QEMU reference run failed: ${q.ending}, ${q.detail}`);
+  return q.output.toString('latin1');
+}
+
 export async function runOne(root: string, prog: Program): Promise<DifftestResult> {
   const fail = (reason: string, details = ''): DifftestResult => ({ name: prog.name, passed: false, reason, details });
   let built;

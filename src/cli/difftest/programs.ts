@@ -60,7 +60,8 @@ export function parseProgram(name: string, source: string, text: string): Progra
   };
   const lines = text.split('\n');
   const firstComment = lines.find((l) => l.startsWith(';') && !l.includes('difftest:'));
-  prog.description = firstComment ? firstComment.replace(/^;\s*/, '').trim() : '';
+  // The first comment line up to its first parenthesis or colon: a short title.
+  prog.description = firstComment ? firstComment.replace(/^;\s*/, '').split(/ \(|: /)[0].trim() : '';
   for (const line of lines) {
     const m = /^;\s*difftest:\s*([a-z-]+)(?:=(\S+))?/.exec(line);
     if (!m) continue;
