@@ -229,11 +229,12 @@ export class X87 {
    * destination and stack stay unchanged); `store` adds unmasked overflow/underflow, which
    * also suppress a store to memory (§8.5.3/§8.5.4).
    */
-  commit(store = false): boolean {
+  commit(store = false, load = false): boolean {
     const f = X87.swFlags(this.env.flags);
     const unmasked = f & ~this.cw & 0x3f;
     for (const bit of [SW_IE, SW_ZE, SW_DE]) {
-      if (unmasked & bit) {
+      // A load (FLD m32/m64) of a denormal completes even when #D is unmasked (silicon).
+      if (unmasked & bit && !(load && bit === SW_DE)) {
         this.sw |= bit | SW_ES;
         return false;
       }
@@ -371,7 +372,7 @@ export class X87 {
       this.overflowPush();
       return;
     }
-    if (!this.commit()) return;
+    if (!this.commit(false, true)) return;
     this.push(v);
   }
 
