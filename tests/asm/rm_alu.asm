@@ -62,7 +62,123 @@ main:
         OP "cbw/cwde/cdq", 0, vals, {call ext_all}
         OP "movsx/movzx", 0, vals, {call movx_all}
         OP "bswap", 0, vals, {bswap eax}
+        ; memory-operand forms (ModRM mod != 3): the result is read back into EAX
+        OP "add m32,r", ALL, vals, {call m_add}
+        OP "sbb m16,r", ALL, vals, {call m_sbb}
+        OP "xor m8,imm", LOG, vals, {call m_xor}
+        OP "neg m32", ALL, vals, {call m_neg}
+        OP "inc m16", ALL, vals, {call m_inc}
+        OP "cmp r,m32", ALL, vals, {call m_cmp}
+        OP "xchg m32,r", 0, vals, {call m_xchg}
+        OP "xadd m32,r", ALL, vals, {call m_xadd}
+        OP "cmpxchg m32,r", ALL, vals, {call m_cmpxchg}
+        OP "bts m32,r (bit offset beyond the dword)", 0x01, bitoffs, {call m_bts}
+        OP "btr m16,r (negative bit offset)", 0x01, bitoffs, {call m_btr}
+        OP "bt m32,imm", 0x01, vals, {call m_bt}
         EXIT
+
+%define MEM SCRATCH+0x100
+m_add:  mov [MEM], eax
+        add [MEM], ebx
+        mov eax, [MEM]
+        ret
+m_sbb:  mov [MEM], eax
+        sbb [MEM], bx
+        mov eax, [MEM]
+        ret
+m_xor:  mov [MEM], eax
+        xor byte [MEM], 0x5A
+        mov eax, [MEM]
+        ret
+m_neg:  mov [MEM], eax
+        neg dword [MEM]
+        mov eax, [MEM]
+        ret
+m_inc:  mov [MEM], eax
+        inc word [MEM]
+        mov eax, [MEM]
+        ret
+m_cmp:  mov [MEM], ebx
+        cmp eax, [MEM]
+        ret
+m_xchg: mov [MEM], eax
+        xchg [MEM], ebx
+        mov eax, [MEM]
+        mov ecx, ebx
+        ret
+m_xadd: mov [MEM], eax
+        xadd [MEM], ebx
+        mov eax, [MEM]
+        mov ecx, ebx
+        ret
+m_cmpxchg:
+        mov [MEM], ebx
+        mov edx, 0x55555555
+        cmpxchg [MEM], edx
+        mov ecx, [MEM]
+        ret
+; a bit string at MEM-0x20 .. MEM+0x20; EBX = bit offset (signed); ECX = dword at
+; the addressed place afterwards, EAX = the byte offset it lands at
+m_bts:  call bitclear
+        bts [MEM], ebx
+        jmp bitfind
+m_btr:  call bitset
+        btr [MEM], bx
+        jmp bitfind
+bitclear:
+        pushf
+        push di
+        push cx
+        mov di, MEM - 0x20
+        xor eax, eax
+        mov cx, 0x10
+        rep stosd
+        pop cx
+        pop di
+        popf
+        ret
+bitset: pushf
+        push di
+        push cx
+        mov di, MEM - 0x20
+        mov eax, 0xFFFFFFFF
+        mov cx, 0x10
+        rep stosd
+        pop cx
+        pop di
+        popf
+        ret
+; finds the one dword that is not all 0 / all 1 (ignores flags)
+bitfind:
+        pushf
+        push si                 ; (SI is the sampler's table pointer)
+        mov si, MEM - 0x20
+        mov edx, [si]           ; the background pattern (unchanged dwords)
+.f:     mov ecx, [si]
+        cmp ecx, edx
+        jne .got
+        add si, 4
+        cmp si, MEM + 0x20
+        jb .f
+.got:   movzx eax, si
+        sub eax, MEM
+        pop si
+        popf
+        ret
+m_bt:   mov [MEM], eax
+        bt dword [MEM], 31
+        ret
+
+bitoffs:
+        dd 0, 0
+        dd 0, 31
+        dd 0, 32
+        dd 0, 100
+        dd 0, -1
+        dd 0, -33
+        dd 0, 0x7F
+        dd 0, -0x80
+        dd 0xDEADBEEF
 
 ; SETcc of all 16 conditions (bit n = condition n in SDM order o,no,b,nb,...) after
 ; CMP EAX,EBX packed into ECX, and after CMP AL,BL packed into EDX.
