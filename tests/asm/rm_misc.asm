@@ -102,6 +102,12 @@ main:
         mov es, ax
         HEX32 [BUF+0x100]
         NL
+        PUTS "rep outsb to port e9: "
+        mov si, outs_text
+        mov dx, 0xE9
+        mov cx, outs_text_end - outs_text
+        cs rep outsb
+        call regs
         PUTS "rep with cx=0", 10
         mov cx, 0
         mov si, BUF
@@ -260,6 +266,8 @@ int80:  mov bp, sp
         iret
 
 xlat_tab: db 0x10, 0x20, 0x30, 0x40
+outs_text: db "string out", 10
+outs_text_end:
 
 ; BUF[i] = i*7 + 3 for 0x200 bytes
 fill:   pushad
