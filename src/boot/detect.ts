@@ -6,6 +6,7 @@ import type { PhysicalMemory } from '../memory/physical-memory.js';
 import { NotAKernelError } from './errors.js';
 import { type LinuxBootOptions, type LinuxBootPlan, loadLinux } from './linux.js';
 import { type MultibootPlan, findMultibootHeader, loadMultiboot } from './multiboot.js';
+import { type AcpiOptions, installAcpiTables } from '../devices/acpi-tables.js';
 
 export type KernelKind = 'bzimage' | 'multiboot' | 'unknown';
 
@@ -43,17 +44,26 @@ export type KernelPlan = LinuxBootPlan | MultibootPlan;
  * Loads whichever kind of kernel `bytes` is. For a multiboot kernel the initrd becomes its
  * first module (as QEMU's -initrd does) and the command line goes in the information structure.
  */
-export function loadKernel(memory: PhysicalMemory, bytes: Uint8Array, options: LinuxBootOptions = {}): KernelPlan {
-  switch (detectKernelKind(bytes)) {
+export interface KernelBootOptions extends LinuxBootOptions {
+  /**
+   * ACPI tables to install for a firmware-less boot (RSDP at 0xF0000, tables after it: the
+   * default e820 reserves that range). A Linux kernel is also told the RSDP address.
+   */
+  acpi?: AcpiOptions;
+}
+
+export function loadKernel(memory: PhysicalMemory, bytes: Uint8Array, options: KernelBootOptions = {}): KernelPlan {
+  const kind = detectKernelKind(bytes);
+  if (kind === 'unknown') throw new NotAKernelError(unknownKernelMessage(bytes));
+  const acpi = options.acpi ? installAcpiTables(memory, options.acpi) : null;
+  switch (kind) {
     case 'bzimage':
-      return loadLinux(memory, bytes, options);
+      return loadLinux(memory, bytes, { ...options, acpiRsdpAddress: acpi?.rsdpAddress ?? options.acpiRsdpAddress });
     case 'multiboot':
       return loadMultiboot(memory, bytes, {
         cmdline: options.cmdline,
         e820: options.e820,
         modules: options.initrd && options.initrd.length ? [{ data: options.initrd, cmdline: 'initrd' }] : [],
       });
-    default:
-      throw new NotAKernelError(unknownKernelMessage(bytes));
   }
 }

@@ -207,3 +207,21 @@ test('loadKernel: a multiboot kernel gets the initrd as its first module', () =>
 test('real memtest86+ is a bzImage (Linux protocol), not booted as multiboot', { skip: existsSync('/boot/memtest86+ia32.bin') ? false : 'not present' }, () => {
   assert.equal(detectKernelKind(new Uint8Array(readFileSync('/boot/memtest86+ia32.bin'))), 'bzimage');
 });
+
+test('loadKernel with ACPI: tables installed at 0xF0000 and the RSDP address handed to Linux', () => {
+  const m = new PhysicalMemory(16 * MiB);
+  const bz = new Uint8Array(0x1000 + 0xa00);
+  const v = new DataView(bz.buffer);
+  bz[0x1f1] = 4;
+  v.setUint16(0x1fe, 0xaa55, true);
+  bz[0x201] = 0x6a;
+  v.setUint32(0x202, 0x53726448, true);
+  v.setUint16(0x206, 0x020f, true);
+  bz[0x211] = 1;
+  v.setUint32(0x214, 0x100000, true);
+  v.setUint32(0x238, 255, true);
+  const plan = loadKernel(m, bz, { acpi: { pmBase: 0xb000 } });
+  assert.equal(plan.kind, 'linux');
+  assert.equal(String.fromCharCode(...m.readBytes(0xf0000, 8)), 'RSD PTR ');
+  if (plan.kind === 'linux') assert.equal(m.read32(plan.zeroPage + 0x70), 0xf0000);
+});

@@ -176,4 +176,7 @@ test('bad placement is refused', () => {
   const m = new PhysicalMemory(MiB);
   assert.throws(() => installAcpiTables(m, { pmBase: 0xb000 }, { rsdpAddress: 0x1000 }), RangeError);
   assert.throws(() => installAcpiTables(m, { pmBase: 0xb000 }, { tablesAddress: 0xf0010 }), RangeError);
+  // Shadowed by a BIOS ROM: refused rather than silently lost.
+  m.mapRom(0xf0000, new Uint8Array(0x10000), 'bios');
+  assert.throws(() => installAcpiTables(m, { pmBase: 0xb000 }), /not in RAM/);
 });

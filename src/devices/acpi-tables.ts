@@ -280,6 +280,11 @@ export function installAcpiTables(
   const linked = linkAcpiTables(buildAcpiTables(o), tablesAddress);
   memory.writeBytes(rsdpAddress, linked.rsdp);
   memory.writeBytes(tablesAddress, linked.tables);
+  // A ROM or device mapped there would swallow the writes silently: check they landed.
+  const back = memory.readBytes(tablesAddress, linked.tables.length);
+  if (back.some((b, i) => b !== linked.tables[i]) || memory.read32(rsdpAddress) !== 0x20445352) {
+    throw new RangeError(`ACPI tables at 0x${rsdpAddress.toString(16)}/0x${tablesAddress.toString(16)} are not in RAM (is a ROM mapped there?)`);
+  }
   return { rsdpAddress, tablesAddress, length: linked.tables.length };
 }
 
