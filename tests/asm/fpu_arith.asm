@@ -46,17 +46,28 @@ main:
         FOP "fxtract", {fxtract}
         FOP "fadd m64", {fadd qword [cs:d_third]}
         FOP "fimul m32", {fimul dword [cs:i_seven]}
+        FOP "fisubr m16", {fisubr word [cs:i_seven]}
+        FOP "fidiv m32", {fidiv dword [cs:i_seven]}
+        FOP "fdivr m32", {fdivr dword [cs:f_tenth]}
+        FOP "fsub m64", {fsub qword [cs:d_third]}
+        FOP "faddp", {faddp st1, st0}
+        FOP "fsubrp", {fsubrp st1, st0}
+        FOP "fdivp", {fdivp st1, st0}
+        FOP "fmul st1,st0", {fmul st1, st0}
+        FOP "fabs/fchs", {fabs}, 0x38FD
+        FOP "fchs", {fchs}
         pop si
         add si, 2
         jmp .cw
 .done:  EXIT
 
-; for each pair: FNINIT, FLDCW, ST1=B, ST0=A, run [DI], print ST0 ST1 SW&BX
+; for each pair: FNINIT, FLDCW, ST2=1, ST1=B, ST0=A, run [DI], print ST0 ST1 SW&BX
 frun:   mov si, pairs
 .p:     cmp si, pairs_end
         jae .e
         fninit
         fldcw [FCW]
+        fld1                    ; a third register, so ST(1) is never empty after a pop
         fld tword [cs:si+10]
         fld tword [cs:si]
         call di
@@ -75,6 +86,7 @@ frun:   mov si, pairs
 cws:    dw 0x037F, 0x077F, 0x0B7F, 0x0F7F, 0x007F, 0x027F, 0
 d_third: dq 0.333333333333333333
 i_seven: dd 7
+f_tenth: dd 0.1
 %macro X80 3    ; sign|exponent, mantissa hi, mantissa lo
         dd %3, %2
         dw %1
