@@ -239,6 +239,27 @@ main:
         HEX16 [IMG+14+8]
         NL
 
+        PUTS "-- fxch/fincstp/fdecstp/ffree/fst st(i)", 10
+        fninit
+        fld1
+        fldz
+        fldpi                           ; ST0=pi ST1=0 ST2=1
+        fxch st2
+        ST0                             ; 1
+        fincstp                         ; (no printing here: PST0's FLD would hit
+        SW 0x3800                       ; the valid register below TOP: overflow)
+        fdecstp
+        ffree st1
+        o32 fnstenv [SCRATCH]
+        SHOW16 " tw=", [SCRATCH+8]
+        fst st1                         ; into an empty register: becomes valid
+        o32 fnstenv [SCRATCH]
+        SHOW16 "tw=", [SCRATCH+8]
+        fstp st2
+        SW 0x3800
+        ST0
+        NL
+
         PUTS "-- fstenv/fldenv", 10
         fninit
         mov word [FCW], 0x0F40          ; all exceptions unmasked, RC=chop, PC=24
