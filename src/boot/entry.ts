@@ -141,7 +141,7 @@ export function realModeEntry(cs: number, ip: number, ds: number, sp: number): C
   };
 }
 
-/** Throws unless no two regions overlap (loaders check their own layout before returning). */
+/** The first two regions that overlap, or null (loaders check their layout before writing). */
 export function findOverlap(regions: readonly LoadedRegion[]): [LoadedRegion, LoadedRegion] | null {
   const sorted = regions.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) {

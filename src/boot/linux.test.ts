@@ -98,6 +98,7 @@ test('bad input: typed errors whose message names the problem', () => {
   noFlag[0x1fe] = 0;
   assert.throws(() => parseBzImage(noFlag), NotAKernelError);
   assert.throws(() => parseBzImage(new Uint8Array(100)), /only 100 bytes/);
+  assert.throws(() => parseBzImage(fakeBzImage().subarray(0, 0x300)), (e: Error) => e instanceof TruncatedImageError && /file has 768/.test(e.message));
   assert.throws(
     () => parseBzImage(fakeBzImage({ version: 0x0201 })),
     (e: Error) => e instanceof UnsupportedKernelError && e.message === 'kernel boot protocol 2.01 is too old (need 2.02+)',

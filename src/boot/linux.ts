@@ -125,6 +125,9 @@ export function versionString(v: number): string {
 /** Reads and checks a bzImage's setup header (boot.rst "Details of Header Fields"). */
 export function parseBzImage(image: Uint8Array): BzImage {
   if (image.length < 0x400) {
+    if (image.length >= 0x206 && u32(image, HDR_HEADER) === HDRS) {
+      throw new TruncatedImageError(`truncated kernel: the boot sector and header need 1024 bytes, file has ${image.length}`);
+    }
     throw new NotAKernelError(`not a bzImage: the file is only ${image.length} bytes (a kernel starts with 1024 bytes of boot sector and header)`);
   }
   if (u16(image, HDR_BOOT_FLAG) !== BOOT_FLAG) {
