@@ -239,7 +239,7 @@ main:
         HEX16 [IMG+14+8]
         NL
 
-        PUTS "-- fxch/fincstp/fdecstp/ffree/fst st(i)", 10
+        PUTS "-- fxch/fincstp/fdecstp/ffree", 10
         fninit
         fld1
         fldz
@@ -252,13 +252,8 @@ main:
         ffree st1
         o32 fnstenv [SCRATCH]
         SHOW16 " tw=", [SCRATCH+8]
-        fst st1                         ; into an empty register: becomes valid
-        o32 fnstenv [SCRATCH]
-        SHOW16 "tw=", [SCRATCH+8]
-        fstp st2
-        SW 0x3800
-        ST0
-        NL
+        NL                              ; (FST ST(i) into an empty register: see
+        fninit                          ; sdm_divergent, QEMU keeps the tag empty)
 
         PUTS "-- fstenv/fldenv", 10
         fninit

@@ -15,7 +15,8 @@
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
 ;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7), FSTENV
-;    masking all exceptions after storing (Vol. 2 FSTENV)
+;    masking all exceptions after storing (Vol. 2 FSTENV), FST ST(i) setting the
+;    destination's tag
 ; difftest: expected
 %include "lib/rom.inc"
 %include "lib/fpu.inc"
@@ -50,6 +51,13 @@ main:
         fnstsw ax
         SHOW16 " underflow sw=", ax                   ; SF IE: 0x0041
         call pst0
+        NL
+        fninit
+        fld1
+        fldz                            ; ST0=0 ST1=1, ST2.. empty
+        fst st2                         ; FST into an empty register tags it valid
+        o32 fnstenv [0xB00]
+        SHOW16 "x87 fst st(2) to empty: tw=", [0xB08]
         NL
         fninit
         mov word [FCW], 0x0F40
