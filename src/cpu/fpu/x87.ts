@@ -4,12 +4,13 @@
 //   const fpu = new X87();
 //   // before each ESC (D8–DF) instruction, for FIP/FCS/FDP/FDS (Intel SDM vol.1 §8.1.8):
 //   fpu.instrCs = cs; fpu.instrIp = eipOfTheInstruction; fpu.dataSel = segSel; fpu.dataOff = ea;
-//   fpu.eflags = eflags;                          // FCMOVcc reads CF/ZF/PF
+//   if (fpu.readsEflags(opcode, modrm)) fpu.eflags = eflags;   // FCMOVcc reads CF/ZF/PF
 //   if (fpu.isWaiting(opcode, modrm) && fpu.pendingException()) → #MF (CR0.NE=1) or FERR/IRQ13
 //   const r = fpu.execute(opcode, modrm, linearAddress, mem, is32BitOperand, realOrV86Mode);
-//   r === X87_UD → raise #UD;  r === X87_EFLAGS → copy fpu.eflags back (FCOMI/FUCOMI);
-//   r === X87_AX → AX = fpu.ax (FNSTSW AX).
+//   r === X87_UD → raise #UD;  r === X87_AX → AX = fpu.ax (FNSTSW AX);
+//   r === X87_EFLAGS (FCOMI/FUCOMI[P]) → take ZF/PF/CF from fpu.eflags, clear OF/SF/AF (0x8D5).
 //   FWAIT (9B): `if (fpu.pendingException()) …` — the unit itself has nothing to do.
+//   CR0.EM/TS (#NM), CR0.NE/IGNNE and FERR# stay in the CPU; the unit only keeps ES pending.
 // `mem` accessors may throw the CPU's fault sentinel. Loads happen before any state change;
 // stores happen before the stack is popped or flags are written, so a faulting store leaves the
 // unit as it was and the instruction can be restarted.
@@ -151,6 +152,11 @@ export class X87 {
     }
     if (opcode === 0xdf && modrm === 0xe0) return false;
     return true;
+  }
+
+  /** FCMOVcc reads EFLAGS: the CPU must materialise CF/ZF/PF into `eflags` before execute(). */
+  readsEflags(opcode: number, modrm: number): boolean {
+    return (opcode === 0xda || opcode === 0xdb) && modrm >= 0xc0 && modrm < 0xe0;
   }
 
   /** Full 2-bit tag word derived from register contents (Intel SDM vol.1 §8.1.7). */
