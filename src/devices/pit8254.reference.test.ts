@@ -269,8 +269,8 @@ function runDifferential(seed: number, steps: number): void {
   }
 }
 
-for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`82C54 modes 0-5 match a pulse-by-pulse datasheet model (seed ${seed})`, () => {
-    runDifferential(seed, 2500);
+    runDifferential(seed, 2000);
   });
 }

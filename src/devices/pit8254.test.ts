@@ -643,3 +643,17 @@ test('register fuzz: random programming, reads, gate changes and time never thro
     assert.ok(r.clock.untilNextDeadline() >= 0);
   }
 });
+
+test('host-time clock: edges that fell due while nobody ran the clock are delivered when it catches up', () => {
+  let ms = 1000;
+  const clock = new Clock(() => ms);
+  const irq = new RecordingIrqLine();
+  const pit = new Pit8254({ clock, irq0: irq });
+  program(pit, 0, 2, 1193); // about 1 kHz
+  const base = irq.rises;
+  ms += 5.5;
+  assert.equal(irq.rises, base, 'nothing happens until the board runs the clock');
+  clock.runDue();
+  assert.equal(irq.rises, base + 5);
+  assert.ok(clock.untilNextDeadline() > 0);
+});
