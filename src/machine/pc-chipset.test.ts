@@ -10,6 +10,7 @@ import { Pic8259Pair } from '../devices/pic8259.js';
 import { FwCfg } from '../devices/fw-cfg.js';
 import { Vga } from '../devices/vga/vga.js';
 import { PciFunction } from '../devices/pci/pci-function.js';
+import { initPciLikeFirmware } from '../devices/pci/firmware-init.js';
 import { createPcChipset, type BusMasterRegisters, type IdeChannelRegisters, type PcChipset } from './pc-chipset.js';
 
 const MIB = 1024 * 1024;
@@ -39,14 +40,16 @@ interface Rig {
   bios: Uint8Array;
 }
 
-function rig(): Rig {
+function rig(withBios = true): Rig {
   const memory = new PhysicalMemory(32 * MIB);
   const ports = new PortBus();
   const clock = new Clock(null);
   const pic = new Pic8259Pair();
   const bios = new Uint8Array(0x20000).fill(0xea);
-  memory.mapRom(2 ** 32 - bios.length, bios, 'bios-high');
-  memory.mapRom(0x100000 - bios.length, bios, 'bios-low');
+  if (withBios) {
+    memory.mapRom(2 ** 32 - bios.length, bios, 'bios-high');
+    memory.mapRom(0x100000 - bios.length, bios, 'bios-low');
+  }
   const vga = new Vga({ clock, vramSize: MIB });
   const vgaBios = new Uint8Array(0x9a00);
   vgaBios.set([0x55, 0xaa, 0x4d]);
@@ -62,7 +65,7 @@ function rig(): Rig {
     ports,
     clock,
     isaIrq: (n) => pic.irqLine(n),
-    bios,
+    bios: withBios ? bios : null,
     requestReset: () => events.push('reset'),
     vga: { device: vga, bios: vgaBios },
     ide: { primary: fakeChannel('ide0', log), secondary: fakeChannel('ide1', log), busMaster },
@@ -272,4 +275,34 @@ test('reset control 0xCF9 and chipset reset: BARs stop decoding, PAM shows the R
   assert.equal(memory.read8(0xf0000), bios[0x10000]);
   assert.equal(ports.ownerOf(0xc000), undefined);
   assert.equal(ports.in8(0xcf9), 0);
+});
+
+test('without a BIOS: shadow RAM at reset, and firmware-like PCI setup for a direct kernel boot', () => {
+  const { ports, memory, chipset, pic, vga } = rig(false);
+  memory.write8(0xf0000, 0x52); // e.g. the ACPI RSDP placed by the loader
+  assert.equal(memory.read8(0xf0000), 0x52);
+  memory.write8(0xc8000, 0x53);
+  assert.equal(memory.read8(0xc8000), 0x53);
+  let elcr = -1;
+  const result = initPciLikeFirmware(chipset.bus, { memoryStart: memory.ramSize, setElcr: (m) => (elcr = m) });
+  assert.deepEqual(result.unplaced, []);
+  assert.equal(elcr, 0x0c00);
+  pic.writeElcr(1, elcr >> 8);
+  assert.equal(cfgRead32(ports, 1, 0, 0x60), 0x0b0b0a0a);
+  assert.equal(cfgRead32(ports, 1, 1, 0x40), 0x80008000);
+  // BARs: LFB at the top of the hole, the ROM and MMIO below it, bus master at 0xC000.
+  const where = (dev: number, fn: number, bar: number): number | undefined =>
+    result.bars.find((b) => b.device === dev && b.fn === fn && b.bar === bar)?.address;
+  assert.equal(where(2, 0, 0), 0xfeb00000); // 1 MiB of VRAM in this rig: the top MiB below 0xFEC00000
+  assert.equal(where(1, 1, 4), 0xc000);
+  assert.equal(ports.ownerOf(0xc000), 'ide-bm');
+  const lfb = where(2, 0, 0)!;
+  memory.write8(lfb + 5, 0x77);
+  assert.equal(vga.memory.vram[5], 0x77);
+  assert.ok(where(2, 0, 2)! < lfb && where(2, 0, 6)! < lfb);
+  assert.equal(cfgRead32(ports, 2, 0, 0x3c) & 0xffff, 0); // stdvga has no INTx pin: line untouched
+  // The PM block at 0x600 with its timer, SCI on IRQ9.
+  assert.equal(result.pmBase, 0x600);
+  assert.equal(cfgRead32(ports, 1, 3, 0x3c) & 0xff, 9);
+  assert.notEqual(ports.in32(0x608), 0xffffffff);
 });

@@ -185,7 +185,14 @@ export function createPcChipset(parts: PcChipsetParts): PcChipset {
     if (smramOpen) memory.unmap(V.VGA_WINDOW_BASE, V.VGA_WINDOW_SIZE);
     else memory.mapMmio(V.VGA_WINDOW_BASE, V.VGA_WINDOW_SIZE, vgaDevice.memory, 'vga-window');
   };
-  const hostBridge = new I440fxHostBridge({ memory, bios: parts.bios ?? null, onSmramOpen: mapVgaWindow });
+  // Without a BIOS image nothing would answer at 0xC0000-0xFFFFF: start with shadow RAM there,
+  // so loaders (direct Linux boot) can place tables such as the ACPI RSDP in the F segment.
+  const hostBridge = new I440fxHostBridge({
+    memory,
+    bios: parts.bios ?? null,
+    onSmramOpen: mapVgaWindow,
+    shadowRamAtReset: !parts.bios,
+  });
   bus.attach(PC_PCI_SLOTS.hostBridge[0], PC_PCI_SLOTS.hostBridge[1], hostBridge);
 
   // ---- 01.0 ISA bridge ----

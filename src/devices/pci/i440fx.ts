@@ -27,6 +27,11 @@ export interface I440fxOptions {
   bios?: Uint8Array | null;
   /** D_OPEN changed: true = DRAM at 0xA0000-0xBFFFF, false = the VGA window. */
   onSmramOpen?: (open: boolean) => void;
+  /**
+   * Power on with all of 0xC0000-0xFFFFF as read-write shadow RAM (PAM = 0x30/0x33), as firmware
+   * would leave it: for machines without a BIOS image, where the PCI side would show nothing.
+   */
+  shadowRamAtReset?: boolean;
 }
 
 export class I440fxHostBridge extends PciFunction {
@@ -50,6 +55,9 @@ export class I440fxHostBridge extends PciFunction {
     for (let r = I440FX_PAM0 + 1; r < I440FX_PAM0 + I440FX_PAM_COUNT; r++) this.writeMask[r] = 0x33;
     this.writeMask[I440FX_SMRAM] = SMRAM_D_OPEN | SMRAM_D_CLS | SMRAM_D_LCK | SMRAM_G_SMRAME;
     this.config[I440FX_SMRAM] = SMRAM_C_BASE_SEG;
+    if (options.shadowRamAtReset) {
+      for (let r = I440FX_PAM0; r < I440FX_PAM0 + I440FX_PAM_COUNT; r++) this.config[r] = this.writeMask[r];
+    }
     this.commitDefaults();
   }
 
