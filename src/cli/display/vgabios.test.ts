@@ -104,3 +104,38 @@ test('SeaVGABIOS sets VBE mode 4118h (1024x768, linear) and mode 13h through the
   vga.renderGraphics(buf, 320, 200);
   assert.deepEqual(Array.from(buf.subarray(20, 24)), [0, 0, 170, 255]);
 });
+
+test('SeaVGABIOS banked 8 bpp (105h, 4F05h window) and planar 4 bpp (102h, AH=0Ch pixels) VBE modes', { skip }, () => {
+  const { vga, mem, call } = machine();
+  call(0xc000, 0x0003, 0x0010);
+  // mode 105h without the LFB bit: 1024x768x8 through the 64 KiB window at A0000. SeaVGABIOS's
+  // AH=0Ch does not switch banks in packed modes (vgafb.c gfx_packed uses SEG_GRAPH offsets):
+  // the caller selects the window with 4F05h first, as VBE 1.2 programs do.
+  const pixel = (x: number, y: number, colour: number): number[] => [
+    0xb8, colour, 0x0c, 0xbb, 0x00, 0x00, 0xb9, x & 0xff, x >> 8, 0xba, y & 0xff, y >> 8, 0xcd, 0x10,
+  ];
+  const bank10 = [0xb8, 0x05, 0x4f, 0xbb, 0x00, 0x00, 0xba, 10, 0, 0xcd, 0x10]; // 4F05h: window A = bank 10
+  mem.ram.set([0xb8, 0x02, 0x4f, 0xbb, 0x05, 0x01, 0xcd, 0x10, ...pixel(20, 3, 0x02), ...bank10, 0xcb], 0x800);
+  call(0, 0x800);
+  assert.deepEqual([vga.vbe.width, vga.vbe.height, vga.vbe.bpp], [1024, 768, 8]);
+  assert.equal(vga.memory.vram[3 * 1024 + 20], 0x02, 'pixel in bank 0');
+  assert.equal(vga.vbe.regs[C.VBE_INDEX_BANK], 10);
+  mem.write8(0xa0000 + ((700 * 1024 + 500) & 0xffff), 0x04);
+  assert.equal(vga.memory.vram[700 * 1024 + 500], 0x04, 'bank 10 of the framebuffer');
+  let info = vga.displayInfo();
+  let buf = new Uint8ClampedArray(info.width * info.height * 4);
+  vga.renderGraphics(buf, info.width, info.height);
+  const at = (x: number, y: number): number[] => Array.from(buf.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 4));
+  assert.deepEqual(at(500, 700), [170, 0, 0, 255], 'palette entry 4: red');
+  assert.deepEqual(at(20, 3), [0, 170, 0, 255], 'palette entry 2: green');
+  // mode 102h: 800x600x4 planar (VGA mode 6Ah plus DISPI at 4 bpp).
+  mem.ram.set([0xb8, 0x02, 0x4f, 0xbb, 0x02, 0x01, 0xcd, 0x10, ...pixel(799, 599, 0x0e), ...pixel(3, 1, 0x09), 0xcb], 0x800);
+  call(0, 0x800);
+  info = vga.displayInfo();
+  assert.deepEqual([info.kind, info.width, info.height, info.bpp], ['graphics', 800, 600, 4]);
+  buf = new Uint8ClampedArray(info.width * info.height * 4);
+  vga.renderGraphics(buf, info.width, info.height);
+  assert.deepEqual(at(799, 599), [255, 255, 85, 255], 'colour 14: yellow');
+  assert.deepEqual(at(3, 1), [85, 85, 255, 255], 'colour 9: light blue');
+  assert.deepEqual(at(4, 1), [0, 0, 0, 255]);
+});
