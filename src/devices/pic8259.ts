@@ -291,6 +291,8 @@ export class Pic8259Pair implements Device, InterruptController {
 
   /** Drives IRQ `n` directly (what irqLine(n) does). */
   setIrq(n: number, level: boolean): void {
+    if (!(n >= 0 && n < 16)) return;
+    n |= 0;
     if (n < 8) {
       if (n === CASCADE_INPUT) return;
       this.master.setInput(n, level);
