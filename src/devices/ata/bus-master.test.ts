@@ -180,3 +180,21 @@ test('a read-only disk refuses WRITE DMA with ABRT and no memory traffic', () =>
   assert.equal(r.ch.readCommandBlock(1), 0x04);
   assert.equal(r.bm.stats.bytes, 0);
 });
+
+test('DMA to and from addresses without RAM is dropped or reads open bus, never a host exception', () => {
+  const r = rig();
+  prdTable(r, [[0x000ff000, 0x2000]]); // the last RAM page, then past the end of the 1 MiB of RAM
+  ataCommand(r, 0xc8, 0, 16);
+  r.bm.write8(0, 0x09);
+  settle(r);
+  assert.equal(r.bm.read8(2) & 0x05, 0x04);
+  assert.equal(r.mem.read8(0x000ff004), patternByte(0, 4));
+  assert.equal(r.mem.stats.unmappedWrites, 0x1000);
+  r.bm.write8(0, 0);
+  r.bm.write8(2, 0x04);
+  const store = (r.ch.drives[0] as AtaDisk).store as ReturnType<typeof diskImage>;
+  prdTable(r, [[0x00100000, 512]]);
+  ataCommand(r, 0xca, 5, 1);
+  r.bm.write8(0, 0x01);
+  assert.equal(store.data[5 * 512], 0xff, 'unmapped memory reads as all ones');
+});

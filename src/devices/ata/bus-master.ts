@@ -6,7 +6,7 @@
 // base address, byte count with 0 meaning 64 KiB, EOT in bit 31 of the second dword) and moves
 // the data through PhysicalMemory, so DMA writes mark pages dirty and drop cached code.
 
-import type { PhysicalMemory } from '../../memory/physical-memory.js';
+import { PAGE_SIZE, PageKind, type PhysicalMemory } from '../../memory/physical-memory.js';
 import { checkVersion, type Device, type DeviceState } from '../../bus/device.js';
 import type { DmaEngine, IdeChannel } from './ide-channel.js';
 
@@ -167,8 +167,8 @@ export class BusMaster implements Device {
         if (toMemory) {
           const data = drive.dmaRead(n);
           if (!data) return this.deviceFailed(c);
-          mem.writeBytes(address, data);
-        } else if (!drive.dmaWrite(mem.readBytes(address, n))) {
+          this.toMemory(address, data);
+        } else if (!drive.dmaWrite(this.fromMemory(address, n))) {
           return this.deviceFailed(c);
         }
         this.stats.bytes += n;
@@ -189,6 +189,40 @@ export class BusMaster implements Device {
     this.stats.shortTables++;
     c.status &= ~BM_ST_ACTIVE;
     drive.dmaShort();
+  }
+
+  /**
+   * Copies into guest memory a page at a time: RAM pages by a block copy (marking them dirty; a
+   * first byte through write8 lets PhysicalMemory drop cached code), anything else byte by byte.
+   */
+  private toMemory(address: number, data: Uint8Array): void {
+    const mem = this.memory;
+    for (let done = 0; done < data.length; ) {
+      const a = ((address + done) & mem.a20Mask) >>> 0;
+      const n = Math.min(data.length - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+      const page = a >>> 12;
+      if (mem.pageKind[page] === PageKind.Ram) {
+        if (mem.codePages[page]) mem.write8(a, data[done]);
+        mem.ram.set(data.subarray(done, done + n), a);
+        mem.dirtyPages[page] = 1;
+      } else {
+        mem.writeBytes(a, data.subarray(done, done + n));
+      }
+      done += n;
+    }
+  }
+
+  private fromMemory(address: number, length: number): Uint8Array {
+    const mem = this.memory;
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const a = ((address + done) & mem.a20Mask) >>> 0;
+      const n = Math.min(length - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+      if (mem.pageKind[a >>> 12] === PageKind.Ram) out.set(mem.ram.subarray(a, a + n), done);
+      else out.set(mem.readBytes(a, n), done);
+      done += n;
+    }
+    return out;
   }
 
   private deviceFailed(c: BmChannel): void {
