@@ -46,3 +46,16 @@ test('overlapping registrations by different owners are refused; ports wrap at 0
   assert.equal(bus.in8(0x103f8), 1);
   assert.equal(bus.ownerOf(0x3fa), 'uart');
 });
+
+test('unregister frees only the owner\'s ports, which can then be registered again elsewhere', () => {
+  const bus = new PortBus();
+  bus.register(0xc000, 16, 'bm', { read8: () => 1, read32: () => 0x11223344 });
+  bus.register(0xc010, 1, 'other', { read8: () => 2 });
+  bus.unregister(0xc000, 17, 'bm');
+  assert.equal(bus.in8(0xc000), 0xff);
+  assert.equal(bus.in32(0xc000), 0xffffffff);
+  assert.equal(bus.ownerOf(0xc00f), undefined);
+  assert.equal(bus.in8(0xc010), 2); // another owner's port stays
+  bus.register(0xc000, 16, 'other2', { read8: () => 3 });
+  assert.equal(bus.in8(0xc005), 3);
+});

@@ -108,3 +108,19 @@ test('bad maps are refused with a clear error; save/restore round-trips RAM and 
   assert.equal(n.a20Enabled, false);
   assert.throws(() => new PhysicalMemory(4 * MiB).loadState(s), /RAM/);
 });
+
+test('mapping the same handler or bytes at the same place again reuses the region slot', () => {
+  const m = new PhysicalMemory(0x100000);
+  const handler = { read8: () => 0x5a, write8: () => {} };
+  const rom = new Uint8Array(0x1000).fill(0xa5);
+  for (let i = 0; i < 70000; i++) {
+    // More toggles than the 16-bit region index could count if every map added a slot.
+    m.mapMmio(0xfe000000, 0x1000, handler);
+    m.mapRom(0xfe001000, rom);
+    m.unmap(0xfe000000, 0x2000);
+  }
+  m.mapMmio(0xfe000000, 0x1000, handler);
+  m.mapRom(0xfe001000, rom);
+  assert.equal(m.read8(0xfe000000), 0x5a);
+  assert.equal(m.read8(0xfe001000), 0xa5);
+});
