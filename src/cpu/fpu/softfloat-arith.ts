@@ -9,6 +9,7 @@ import {
   C_UNSUPPORTED,
   C_ZERO,
   F80,
+  bitLength,
   FLAG_DENORMAL,
   FLAG_DIVBYZERO,
   FLAG_INVALID,
@@ -137,8 +138,12 @@ export function f80Div(env: FloatEnv, a: F80, b: F80, precision = env.precision)
 /** Integer square root (floor) of a non-negative bigint, by Newton's iteration. */
 export function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
-  const bits = n.toString(16).length * 4;
-  let x = 1n << BigInt((bits >> 1) + 1);
+  // Start just above the root from a double estimate of the top bits, so Newton's iteration
+  // (decreasing from above) needs only two or three steps.
+  const bits = bitLength(n);
+  const shift = bits > 100 ? (bits - 100) & ~1 : 0;
+  const est = Math.floor(Math.sqrt(Number(n >> BigInt(shift))));
+  let x = (BigInt(est) + 2n) << BigInt(shift >> 1);
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) return x;
