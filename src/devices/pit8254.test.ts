@@ -8,6 +8,7 @@ import { Clock } from '../bus/clock.js';
 import { RecordingIrqLine } from '../bus/irq.js';
 import { StateVersionError } from '../bus/device.js';
 import { Pit8254, PIT_HZ, nsAtPitTick, pitTicksAt } from './pit8254.js';
+import { Pic8259Pair } from './pic8259.js';
 
 interface Rig {
   clock: Clock;
@@ -656,4 +657,32 @@ test('host-time clock: edges that fell due while nobody ran the clock are delive
   clock.runDue();
   assert.equal(irq.rises, base + 5);
   assert.ok(clock.untilNextDeadline() > 0);
+});
+
+test('IRQ0 through the 8259A: mode 2 and mode 3 ticks each give one interrupt per period', () => {
+  for (const mode of [2, 3]) {
+    const clock = new Clock();
+    const pic = new Pic8259Pair();
+    const pit = new Pit8254({ clock, irq0: pic.irqLine(0) });
+    pic.writeMaster(0, 0x11);
+    pic.writeMaster(1, 0x30);
+    pic.writeMaster(1, 0x04);
+    pic.writeMaster(1, 0x01);
+    program(pit, 0, mode, 1193); // ~1 ms
+    if (pic.hasPending()) {
+      pic.acknowledge(); // the edge of the control word itself
+      pic.writeMaster(0, 0x20);
+    }
+    let taken = 0;
+    const stepNs = 50_000; // the CPU polls between instruction slices
+    for (let ns = 0; ns < 1e8; ns += stepNs) {
+      clock.advance(stepNs);
+      if (pic.hasPending()) {
+        assert.equal(pic.acknowledge(), 0x30);
+        pic.writeMaster(0, 0x20);
+        taken++;
+      }
+    }
+    assert.equal(taken, Math.floor((pitTicksAt(1e8) - 1) / 1193), `mode ${mode}`);
+  }
 });
