@@ -1,6 +1,6 @@
 // Reference runs on QEMU (TCG), cached by the ROM's sha256 and the command line.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuiltProgram, workDir } from './programs.js';
 import { runProcess } from './run-process.js';
@@ -27,17 +27,24 @@ export function qemuArgs(prog: BuiltProgram, debugcon: string): string[] {
   return args;
 }
 
+/** `qemu-system-i386 --version`, part of the cache key (a reference from another QEMU is not reused). */
+async function qemuVersion(): Promise<string> {
+  const r = await runProcess(QEMU, ['--version'], 10_000);
+  return r.stdout.split('\n')[0] ?? '';
+}
+
 export async function runQemu(root: string, prog: BuiltProgram): Promise<ReferenceRun> {
   const dir = path.join(workDir(root), 'qemu');
   mkdirSync(dir, { recursive: true });
   const keyArgs = qemuArgs({ ...prog, rom: 'ROM' }, 'OUT').join(' ');
-  const key = createHash('sha256').update(prog.sha256).update(keyArgs).digest('hex').slice(0, 32);
+  const version = await qemuVersion();
+  const key = createHash('sha256').update(prog.sha256).update(keyArgs).update(version).digest('hex').slice(0, 32);
   const cacheFile = path.join(dir, `${prog.name}-${key}.json`);
   if (existsSync(cacheFile)) {
     const c = JSON.parse(readFileSync(cacheFile, 'utf8')) as { output: string; ending: ReferenceRun['ending']; detail: string };
     return { output: Buffer.from(c.output, 'base64'), ending: c.ending, detail: c.detail, cached: true };
   }
-  const out = path.join(dir, `${prog.name}-${key}.out`);
+  const out = path.join(dir, `${prog.name}-${key}.${process.pid}.out`);
   rmSync(out, { force: true });
   const r = await runProcess(QEMU, qemuArgs(prog, out), prog.timeoutSeconds * 1000 + 5000);
   if (r.spawnError) {
@@ -53,6 +60,10 @@ export async function runQemu(root: string, prog: BuiltProgram): Promise<Referen
   else ending = 'error';
   const detail = `status ${r.status ?? r.signal}${r.stderr ? `: ${r.stderr.trim()}` : ''}`;
   if (ending === 'exit' || ending === 'shutdown') {
+    // Older references of this program (other ROM or QEMU) are dropped.
+    for (const f of readdirSync(dir)) {
+      if (f.startsWith(`${prog.name}-`) && f.endsWith('.json')) rmSync(path.join(dir, f), { force: true });
+    }
     writeFileSync(cacheFile, JSON.stringify({ output: output.toString('base64'), ending, detail }));
   }
   return { output, ending, detail, cached: false };

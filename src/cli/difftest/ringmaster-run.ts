@@ -21,7 +21,8 @@ export function ringmasterMain(): string {
 export async function runRingmaster(root: string, prog: BuiltProgram): Promise<SubjectRun> {
   const dir = path.join(workDir(root), 'ringmaster');
   mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, `${prog.name}.out`);
+  // The pid keeps concurrent harness runs (CLI and tests) apart.
+  const out = path.join(dir, `${prog.name}.${process.pid}.out`);
   rmSync(out, { force: true });
   const args = [
     ringmasterMain(), 'run', '--bios', prog.rom, '--memory', '32M',
@@ -29,6 +30,7 @@ export async function runRingmaster(root: string, prog: BuiltProgram): Promise<S
   ];
   const r = await runProcess(process.execPath, args, prog.timeoutSeconds * 1000 + 15000);
   const output = existsSync(out) ? readFileSync(out) : Buffer.alloc(0);
+  rmSync(out, { force: true });
   const tail = (r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ');
   return {
     output,
