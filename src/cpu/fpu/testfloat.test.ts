@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { runVectorLines } from './testfloat-runner.js';
-import { f80Add, f80Div, f80Mul, f80Sub } from './softfloat-arith.js';
+import { parseVectorFileName, runVectorLines } from './testfloat-runner.js';
+import { f80Add, f80Div, f80Mul, f80Sub, isqrt } from './softfloat-arith.js';
 import { f80ToInt } from './softfloat-convert.js';
 import { FloatEnv, formatF80, parseF80, RC_DOWN, RC_NEAREST, RC_UP, RC_ZERO } from './softfloat-types.js';
 
@@ -128,4 +128,30 @@ test('integer conversion of ±2.5 in each rounding mode; FIST raises inexact', (
   const env = new FloatEnv();
   assert.equal(f80ToInt(env, parseF80('401E8000000000000000'), 32, true), -(1n << 31n)); // 2^31: indefinite
   assert.equal(env.flags, 0x10);
+});
+
+test('vector file names map to operation, precision control and rounding mode', () => {
+  assert.deepEqual(parseVectorFileName('extF80_add.precision32.rmin.txt.gz'), {
+    operation: 'extF80_add',
+    precision: 24,
+    rc: RC_DOWN,
+  });
+  assert.deepEqual(parseVectorFileName('/x/extF80_sqrt.precision64.rmax.txt'), {
+    operation: 'extF80_sqrt',
+    precision: 53,
+    rc: RC_UP,
+  });
+  assert.equal(parseVectorFileName('i64_to_extF80.rminMag.txt.gz').rc, RC_ZERO);
+  assert.throws(() => parseVectorFileName('extF80_add.rnear_maxMag.txt.gz')); // not an x87 mode
+  assert.throws(() => parseVectorFileName('f128_add.rnear_even.txt.gz'));
+});
+
+test('integer square root is the floor root (used by FSQRT)', () => {
+  let s = 1n;
+  for (let i = 0; i < 2000; i++) {
+    s = (s * 6364136223846793005n + 1442695040888963407n) & ((1n << 320n) - 1n);
+    const n = s >> BigInt(i % 320);
+    const r = isqrt(n);
+    assert.ok(r * r <= n && (r + 1n) * (r + 1n) > n);
+  }
 });
