@@ -106,7 +106,7 @@ test('#UD: LOCK on non-lockable or register forms, UD2, group holes (SDM Vol. 2A
   assert.equal(m.stoppedInHandler(), -1);
 });
 
-test('CPUID: GenuineIntel, family 6, advertises only TSC, CX8 and CMOV (no FPU before issue 8)', () => {
+test('CPUID: GenuineIntel, family 6, advertises only PSE, TSC, CX8, PGE and CMOV (no FPU before issue 8)', () => {
   let m = makeMachine([0x66, 0x31, 0xc0, 0x0f, 0xa2, HLT]);
   m.run();
   const r = m.cpu.regs;
@@ -115,7 +115,7 @@ test('CPUID: GenuineIntel, family 6, advertises only TSC, CX8 and CMOV (no FPU b
   m = makeMachine([...mov32(0, 1), 0x0f, 0xa2, HLT]);
   m.run();
   assert.equal((m.cpu.regs[Reg.EAX] >> 8) & 0xf, 6);
-  assert.equal(m.cpu.regs[Reg.EDX], (1 << 4) | (1 << 8) | (1 << 15));
+  assert.equal(m.cpu.regs[Reg.EDX], (1 << 3) | (1 << 4) | (1 << 8) | (1 << 13) | (1 << 15));
 });
 
 test('RDTSC counts retired instructions', () => {
@@ -289,4 +289,17 @@ test('code runs from ROM pages; a store into the next instruction takes effect (
   assert.equal(m.cpu.regs[Reg.EAX] & 0xffff, 0x4207);
   assert.equal(m.cpu.segSel[Seg.CS], 0xf000);
   assert.equal(m.cpu.eip, 5);
+});
+
+test('fetch window: a near jump from a ROM page back to a lower RAM page fetches the RAM bytes', () => {
+  const m = makeMachine([]);
+  const rom = new Uint8Array(0x10000);
+  rom.set([0xb0, 0x05, 0xe9, 0xfe, 0xef]); // F000:0 = EF00:1000: mov al,5; jmp near EF00:0003
+  m.memory.mapRom(0xf0000, rom, 'test-rom');
+  m.memory.writeBytes(0xef000, Uint8Array.from([0xe9, 0xfd, 0x0f, HLT])); // jmp near 1000h; (0003) hlt
+  setSegmentRealMode(m.cpu, Seg.CS, 0xef00);
+  m.cpu.eip = 0;
+  assert.equal(m.run(), CpuExit.Halted);
+  assert.equal(m.cpu.eip, 4);
+  assert.equal(m.cpu.regs[Reg.EAX] & 0xff, 5);
 });

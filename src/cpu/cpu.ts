@@ -14,6 +14,7 @@ import { decodeModRM, fetch8 } from './fetch.js';
 import { checkLock } from './ops/lock.js';
 import { deliverFault, takeExternalInterrupt, singleStepTrap, FaultSignal } from './interrupts.js';
 import { setSegmentRealMode, refreshSegAccess } from './segments.js';
+import { TlbState } from './paging.js';
 
 export interface CpuHost {
   memory: PhysicalMemory;
@@ -102,8 +103,11 @@ export class Cpu {
   cpl = 0;
   /** True when CR0.PE is set (protected mode, including V86). */
   protectedMode = false;
-  /** TODO(issue 8): paging. When set, linear addresses go through the TLB in mmu.ts. */
+  /** CR0.PG (with PE): linear addresses go through the TLB (paging.ts). */
   paging = false;
+  readonly tlb = new TlbState();
+  /** Memory accesses are checked as user-mode (CPL 3) accesses by paging. */
+  user = false;
   /** Default operand/address size of the code segment (CS.D) and stack width (SS.B). */
   codeBig = false;
   stackMask = 0xffff;
@@ -140,11 +144,14 @@ export class Cpu {
   /** Interrupt shadow after MOV SS / POP SS / STI (SDM Vol. 3A §6.8.3). */
   inhibit = false;
 
-  // ---- instruction fetch window: for eip <= fetchMax the byte is fetchBuf[eip + fetchDelta] ----
+  // ---- instruction fetch window: for fetchMin <= eip <= fetchMin + fetchSpan the byte is
+  // fetchBuf[eip + fetchDelta]; one unsigned compare checks both bounds ----
+  /** First eip inside the cached page. */
+  fetchMin = 0;
   /** Last eip inside the cached RAM code page and the CS limit (-1: no window). */
   fetchEnd = -1;
-  /** min(fetchEnd, instStart + 14): also enforces the 15-byte limit without a second compare. */
-  fetchMax = -1;
+  /** min(fetchEnd, instStart + 14) - fetchMin: also enforces the 15-byte limit; negative: no window. */
+  fetchSpan = -1;
   fetchDelta = 0;
   /** The array the window reads: RAM, or a ROM region's bytes. */
   fetchBuf: Uint8Array;
@@ -209,6 +216,8 @@ export class Cpu {
     this.cpl = 0;
     this.protectedMode = false;
     this.paging = false;
+    this.tlb.flush();
+    this.user = false;
     this.codeBig = false;
     this.decodeDirty = true;
     this.stackMask = 0xffff;
@@ -243,7 +252,7 @@ export class Cpu {
           const tf = this.eflags & Flag.TF;
           const start = this.eip;
           this.instStart = start;
-          this.fetchMax = start + 14 < this.fetchEnd ? start + 14 : this.fetchEnd;
+          this.fetchSpan = (start + 14 < this.fetchEnd ? start + 14 : this.fetchEnd) - this.fetchMin;
           this.startEsp = this.regs[Reg.ESP];
           if (this.decodeDirty) {
             // Only after prefixes or a change of CS.D: most instructions skip these stores.
@@ -296,7 +305,8 @@ export class Cpu {
   /** Drops the fetch window (CS, A20, memory map or paging changed). */
   flushFetch(): void {
     this.fetchEnd = -1;
-    this.fetchMax = -1;
+    this.fetchMin = 0;
+    this.fetchSpan = -1;
     this.a20Mask = this.mem.a20Mask;
   }
 
@@ -358,13 +368,14 @@ export class Cpu {
     this.instructions = s.instructions;
     this.inhibit = s.inhibit;
     this.tscOffset = s.tscOffset;
+    this.tlb.flush();
     this.modeChanged();
   }
 
   /** Recomputes cached mode bits after CR0, EFLAGS.VM or a state load changed them. */
   modeChanged(): void {
     this.protectedMode = (this.cr[0] & Cr0.PE) !== 0;
-    this.paging = false; // TODO(issue 8): (cr0 & PG) with the TLB
+    this.paging = this.protectedMode && (this.cr[0] & Cr0.PG) !== 0;
     this.updateSizes();
     for (let s = 0; s < 8; s++) refreshSegAccess(this, s);
     this.flushFetch();
@@ -378,6 +389,7 @@ export class Cpu {
     const pm = this.protectedMode && (this.eflags & Flag.VM) === 0;
     this.codeBig = pm && (this.segAttr[Seg.CS] & Attr.DB) !== 0;
     this.stackMask = pm && (this.segAttr[Seg.SS] & Attr.DB) !== 0 ? 0xffffffff : 0xffff;
+    this.user = this.protectedMode && ((this.eflags & Flag.VM) !== 0 || this.cpl === 3);
     this.decodeDirty = true; // the default operand/address size may have changed
   }
 }

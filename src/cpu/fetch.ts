@@ -2,6 +2,7 @@
 import type { Cpu } from './cpu.js';
 import { Reg, Seg, Vec } from './state.js';
 import { raise } from './interrupts.js';
+import { translate } from './paging.js';
 
 const RAM = 1;
 
@@ -10,7 +11,7 @@ export const MAX_INSTRUCTION_LENGTH = 15;
 
 export function fetch8(c: Cpu): number {
   const eip = c.eip;
-  if (eip > c.fetchMax) return fetchSlow(c, eip);
+  if ((eip - c.fetchMin) >>> 0 > c.fetchSpan) return fetchSlow(c, eip);
   c.eip = eip + 1;
   return c.fetchBuf[eip + c.fetchDelta];
 }
@@ -25,18 +26,18 @@ function fetchSlow(c: Cpu, eip: number): number {
   if (eip > limit || eip - c.instStart >= MAX_INSTRUCTION_LENGTH) raise(c, Vec.GP, 0);
   c.eip = eip + 1;
   const lin = (c.segBase[Seg.CS] + eip) | 0;
-  // TODO(issue 8): translate through the TLB when paging is on.
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = ((c.paging ? translate(c, lin, false, c.user) : lin) & c.a20Mask) >>> 0;
   const page = a >>> 12;
   const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
   if (bytes === null) return c.mem.read8(a); // MMIO or unmapped: no window
   const index = a - (bytes === c.ram ? 0 : c.mem.pageBytesBase(page));
   const pageEnd = eip + (0xfff - (lin & 0xfff));
   c.fetchEnd = pageEnd < limit ? pageEnd : limit;
+  c.fetchMin = eip - (lin & 0xfff);
   c.fetchBuf = bytes;
   c.fetchDelta = index - eip;
   const max = c.instStart + MAX_INSTRUCTION_LENGTH - 1;
-  c.fetchMax = max < c.fetchEnd ? max : c.fetchEnd;
+  c.fetchSpan = (max < c.fetchEnd ? max : c.fetchEnd) - c.fetchMin;
   return bytes[index];
 }
 

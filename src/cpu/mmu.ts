@@ -5,27 +5,38 @@
 import type { Cpu } from './cpu.js';
 import { Reg, Seg } from './state.js';
 import { segFault } from './interrupts.js';
+import { translate } from './paging.js';
 
 const RAM = 1; // PageKind.Ram
 
-// ---- linear → physical. TODO(issue 8): when c.paging, translate through the TLB here. ----
+// ---- linear → physical: paging (paging.ts, through the TLB) when on, then the A20 mask ----
+
+/** Physical address of `lin` for a read (no paging: lin itself), A20 applied. */
+function physR(c: Cpu, lin: number): number {
+  return ((c.paging ? translate(c, lin, false, c.user) : lin) & c.a20Mask) >>> 0;
+}
+
+/** Physical address of `lin` for a write. */
+function physW(c: Cpu, lin: number): number {
+  return ((c.paging ? translate(c, lin, true, c.user) : lin) & c.a20Mask) >>> 0;
+}
 
 export function linRead8(c: Cpu, lin: number): number {
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = physR(c, lin);
   if (c.pageKind[a >>> 12] === RAM) return c.ram[a];
   return c.mem.read8(a);
 }
 
 export function linRead16(c: Cpu, lin: number): number {
   if ((lin & 0xfff) === 0xfff) return linRead8(c, lin) | (linRead8(c, (lin + 1) | 0) << 8);
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = physR(c, lin);
   if (c.pageKind[a >>> 12] === RAM) return c.ram[a] | (c.ram[a + 1] << 8);
   return c.mem.read16(a);
 }
 
 export function linRead32(c: Cpu, lin: number): number {
   if ((lin & 0xfff) > 0xffc) return (linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16)) >>> 0;
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = physR(c, lin);
   if (c.pageKind[a >>> 12] === RAM) {
     const r = c.ram;
     return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
@@ -34,7 +45,7 @@ export function linRead32(c: Cpu, lin: number): number {
 }
 
 export function linWrite8(c: Cpu, lin: number, v: number): void {
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = physW(c, lin);
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
     c.ram[a] = v;
@@ -46,11 +57,12 @@ export function linWrite8(c: Cpu, lin: number, v: number): void {
 
 export function linWrite16(c: Cpu, lin: number, v: number): void {
   if ((lin & 0xfff) === 0xfff) {
+    if (c.paging) physW(c, (lin + 1) | 0); // both pages writable before either byte changes
     linWrite8(c, lin, v);
     linWrite8(c, (lin + 1) | 0, v >>> 8);
     return;
   }
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = physW(c, lin);
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
     c.ram[a] = v;
@@ -63,11 +75,12 @@ export function linWrite16(c: Cpu, lin: number, v: number): void {
 
 export function linWrite32(c: Cpu, lin: number, v: number): void {
   if ((lin & 0xfff) > 0xffc) {
+    if (c.paging) physW(c, (lin + 3) | 0);
     linWrite16(c, lin, v);
     linWrite16(c, (lin + 2) | 0, v >>> 16);
     return;
   }
-  const a = (lin & c.a20Mask) >>> 0;
+  const a = physW(c, lin);
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
     const r = c.ram;
@@ -78,6 +91,38 @@ export function linWrite32(c: Cpu, lin: number, v: number): void {
     c.dirtyPages[p] = 1;
   } else {
     c.mem.write32(a, v >>> 0);
+  }
+}
+
+// ---- implicit supervisor accesses (descriptor tables, IDT, TSS): never user-mode checks ----
+
+export function sysRead16(c: Cpu, lin: number): number {
+  const u = c.user;
+  c.user = false;
+  try {
+    return linRead16(c, lin);
+  } finally {
+    c.user = u;
+  }
+}
+
+export function sysRead32(c: Cpu, lin: number): number {
+  const u = c.user;
+  c.user = false;
+  try {
+    return linRead32(c, lin);
+  } finally {
+    c.user = u;
+  }
+}
+
+export function sysWrite8(c: Cpu, lin: number, v: number): void {
+  const u = c.user;
+  c.user = false;
+  try {
+    linWrite8(c, lin, v);
+  } finally {
+    c.user = u;
   }
 }
 

@@ -7,7 +7,7 @@ import { Cr0, Flag, Reg, Seg, Vec } from '../state.js';
 import { flushFlags } from '../flags.js';
 import { getRM16, setRM16, eaPlus } from '../operands.js';
 import { fetch8 } from '../fetch.js';
-import { rd16, rd32, wr16, wr32, checkRead, linRead16 } from '../mmu.js';
+import { rd16, rd32, wr16, wr32, checkRead, sysRead16 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
 
@@ -65,9 +65,9 @@ export function checkIoPermission(c: Cpu, port: number, size: number): void {
   const limit = c.segLimit[Seg.TR];
   if ((type !== 9 && type !== 11) || limit < 0x67) raise(c, Vec.GP, 0);
   const base = c.segBase[Seg.TR];
-  const at = linRead16(c, (base + 0x66) | 0) + (port >>> 3);
+  const at = sysRead16(c, (base + 0x66) | 0) + (port >>> 3);
   if (at + 1 > limit) raise(c, Vec.GP, 0);
-  const bits = linRead16(c, (base + at) | 0);
+  const bits = sysRead16(c, (base + at) | 0);
   if ((bits & (((1 << size) - 1) << (port & 7))) !== 0) raise(c, Vec.GP, 0);
 }
 
@@ -95,10 +95,13 @@ export function inOut(c: Cpu): void {
 export const CPUID_EDX_TSC = 1 << 4;
 export const CPUID_EDX_CX8 = 1 << 8;
 export const CPUID_EDX_CMOV = 1 << 15;
+/** 4 MiB pages (CR4.PSE) and global pages (CR4.PGE: accepted; flushing global entries too is allowed). */
+export const CPUID_EDX_PSE = 1 << 3;
+export const CPUID_EDX_PGE = 1 << 13;
 /** Set only while an x87 unit is installed (c.fpu); the FPU is issue 8. */
 export const CPUID_EDX_FPU = 1 << 0;
-/** Not advertised until issue 8 implements them: VME, PSE, MSR, PAE, PGE, SEP, PAT, MTRR, APIC. */
-export const CPUID_EDX_BASE = CPUID_EDX_TSC | CPUID_EDX_CX8 | CPUID_EDX_CMOV;
+/** Not advertised until issue 8 implements them: VME, DE, MSR, PAE, SEP, PAT, MTRR, APIC, MMX... */
+export const CPUID_EDX_BASE = CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_CX8 | CPUID_EDX_PGE | CPUID_EDX_CMOV;
 
 /** 0F A2 CPUID: vendor GenuineIntel, family 6 (P6); only implemented features. */
 export function cpuid(c: Cpu): void {
@@ -140,13 +143,25 @@ export function movCr(c: Cpu): void {
     // PG without PE, or NW without CD, is #GP(0) (SDM Vol. 3A §2.5).
     if ((v & Cr0.PG) !== 0 && (v & Cr0.PE) === 0) raise(c, Vec.GP, 0);
     if ((v & Cr0.NW) !== 0 && (v & Cr0.CD) === 0) raise(c, Vec.GP, 0);
+    const old = c.cr[0];
     c.cr[0] = (v | Cr0.ET) >>> 0;
+    if (((old ^ v) & (Cr0.PG | Cr0.WP | Cr0.PE)) !== 0) c.tlb.flush();
     c.modeChanged();
+  } else if (n === 4) {
+    // Only the CR4 features implemented may be set (SDM Vol. 3A §2.5: reserved bits → #GP(0)).
+    if ((v & ~CR4_SUPPORTED) !== 0) raise(c, Vec.GP, 0);
+    c.cr[4] = v;
+    c.tlb.flush();
+    c.flushFetch();
   } else {
     c.cr[n] = v;
+    if (n === 3) c.tlb.flush(); // TODO(issue 8): keep global (PGE) entries
     c.flushFetch();
   }
 }
+
+/** CR4 bits accepted: TSD, DE, PSE, PGE, PCE (no VME/PVI/PAE/MCE/OSFXSR yet). */
+export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 7) | (1 << 8);
 
 /** 0F 21/23: MOV r32, DRn / MOV DRn, r32. DR4/DR5 alias DR6/DR7 while CR4.DE is clear. */
 export function movDr(c: Cpu): void {
@@ -205,8 +220,10 @@ export function group7(c: Cpu): void {
     return;
   }
   if (c.isReg) raise(c, Vec.UD);
-  if (r === 7) { // INVLPG; TODO(issue 8): TLB
+  if (r === 7) { // INVLPG: drop the translation of the operand's linear address
     checkCpl0(c);
+    c.tlb.invalidate(((c.segBase[c.eaSeg] + c.eaOff) >>> 12) & 0xfffff);
+    c.flushFetch();
     return;
   }
   const seg = c.eaSeg;

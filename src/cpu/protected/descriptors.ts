@@ -4,7 +4,7 @@
 // descriptor-table instructions LLDT/LTR/SLDT/STR/VERR/VERW/LAR/LSL/ARPL.
 import type { Cpu } from '../cpu.js';
 import { Attr, Flag, Seg, Vec } from '../state.js';
-import { linRead32, linWrite8 } from '../mmu.js';
+import { sysRead32, sysWrite8 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { refreshSegAccess } from '../segments.js';
 import { flushFlags } from '../flags.js';
@@ -60,8 +60,8 @@ export function readDescriptor(c: Cpu, sel: number): boolean {
   }
   if (index + 7 > limit) return false;
   c.descAddr = (base + index) | 0;
-  c.descLo = linRead32(c, c.descAddr);
-  c.descHi = linRead32(c, (c.descAddr + 4) | 0);
+  c.descLo = sysRead32(c, c.descAddr);
+  c.descHi = sysRead32(c, (c.descAddr + 4) | 0);
   return true;
 }
 
@@ -74,7 +74,7 @@ export function fetchDescriptor(c: Cpu, sel: number, vector: number = Vec.GP, ex
 export function setAccessed(c: Cpu): void {
   if ((c.descHi & 0x100) === 0) {
     c.descHi |= 0x100;
-    linWrite8(c, (c.descAddr + 5) | 0, (c.descHi >>> 8) & 0xff);
+    sysWrite8(c, (c.descAddr + 5) | 0, (c.descHi >>> 8) & 0xff);
   }
 }
 
@@ -198,7 +198,7 @@ export function group6Protected(c: Cpu, getRM16: (c: Cpu) => number, setRM16: (c
       if (!present(c.descHi)) raise(c, Vec.NP, sel & 0xfffc);
       // Mark the TSS busy (type 1→3, 9→11).
       c.descHi |= 0x200;
-      linWrite8(c, (c.descAddr + 5) | 0, (c.descHi >>> 8) & 0xff);
+      sysWrite8(c, (c.descAddr + 5) | 0, (c.descHi >>> 8) & 0xff);
       loadCacheFromDescriptor(c, Seg.TR, sel);
       return;
     }

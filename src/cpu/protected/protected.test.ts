@@ -36,7 +36,7 @@ function pmMachine(code32: number[]) {
   m.memory.write32(0x4fa, 0x600);
   gate(m, 0x600, 0x40, 0x08, 0x2000);
   m.memory.writeBytes(0x2000, Uint8Array.from([0xbb, 0x34, 0x12, 0x00, 0x00, 0xcf])); // mov ebx,1234h; iretd
-  for (const v of [11, 12, 13]) {
+  for (const v of [11, 12, 13, 14]) {
     gate(m, 0x600, v, 0x08, 0x2100 + v);
     m.memory.write8(0x2100 + v, 0xf4);
   }
@@ -84,4 +84,29 @@ test('protected mode: SS with DPL 3 at CPL 0 is #GP(selector); a null DS faults 
   assert.equal(m.cpu.lastVector, 13);
   assert.equal(m.memory.read32(m.cpu.regs[Reg.ESP]), 0);
   assert.equal(m.memory.read32(m.cpu.regs[Reg.ESP] + 4), 0x101a + SETUP.length + 4);
+});
+
+test('paging: 4 KiB translation, accessed/dirty bits, #PF with CR2 and error code (SDM Vol. 3A §4.3, §4.7, §4.8)', () => {
+  const code = [
+    0xb8, 0x00, 0x00, 0x03, 0x00, 0x0f, 0x22, 0xd8, // mov eax,30000h; mov cr3,eax
+    0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0, // cr0.PG = 1
+    0xa1, 0x00, 0x00, 0x40, 0x00, // mov eax,[400000h]
+    0xc7, 0x05, 0x04, 0x00, 0x40, 0x00, 0x07, 0x00, 0x00, 0x00, // mov dword [400004h],7
+    0x8b, 0x1d, 0x00, 0x10, 0x40, 0x00, // mov ebx,[401000h]: not present
+  ];
+  const m = pmMachine([...SETUP, ...code]);
+  m.memory.write32(0x30000, 0x31000 | 7); // PDE 0: identity page table
+  m.memory.write32(0x30004, 0x32000 | 7); // PDE 1: 400000h-7FFFFFh
+  for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
+  m.memory.write32(0x32000, 0x5000 | 7); // 400000h → 5000h
+  m.memory.write32(0x5000, 0xabcd1234);
+  m.run();
+  const c = m.cpu;
+  assert.equal(c.regs[Reg.EAX], 0xabcd1234);
+  assert.equal(m.memory.read32(0x5004), 7);
+  assert.equal(m.memory.read32(0x32000) & 0x60, 0x60); // PTE: accessed and dirty
+  assert.equal(m.memory.read32(0x30004) & 0x20, 0x20); // PDE: accessed
+  assert.equal(c.lastVector, 14);
+  assert.equal(c.cr[2], 0x401000);
+  assert.equal(m.memory.read32(c.regs[Reg.ESP]), 0); // not present, read, supervisor
 });

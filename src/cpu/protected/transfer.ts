@@ -7,7 +7,7 @@
 import type { Cpu } from '../cpu.js';
 import { Attr, Flag, Reg, Seg, Vec, EFLAGS_WRITABLE } from '../state.js';
 import { getFlags } from '../flags.js';
-import { linRead16, linRead32, push16, push32, stackRead16, stackRead32, setSp } from '../mmu.js';
+import { sysRead16, sysRead32, push16, push32, stackRead16, stackRead32, setSp } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { fetchDescriptor, setAccessed, loadCacheFromDescriptor, descLimit, nullifyInaccessibleSegments, SysType } from './descriptors.js';
 
@@ -225,8 +225,8 @@ export function deliverProtected(c: Cpu, vector: number, code: number, returnEip
   const gateErr = vector * 8 + 2 + ext;
   if ((c.eflags & Flag.VM) !== 0) raise(c, Vec.GP, 0); // TODO(issue 8): interrupts out of V86 mode
   if (vector * 8 + 7 > c.idtrLimit) raise(c, Vec.GP, gateErr);
-  const lo = linRead32(c, (c.idtrBase + vector * 8) | 0);
-  const hi = linRead32(c, (c.idtrBase + vector * 8 + 4) | 0);
+  const lo = sysRead32(c, (c.idtrBase + vector * 8) | 0);
+  const hi = sysRead32(c, (c.idtrBase + vector * 8 + 4) | 0);
   const type = (hi >>> 8) & 0x1f;
   if (type !== SysType.INT_GATE16 && type !== SysType.TRAP_GATE16 && type !== SysType.INT_GATE32 && type !== SysType.TRAP_GATE32) {
     raise(c, Vec.GP, gateErr); // TODO(issue 8): task gates
@@ -299,6 +299,6 @@ function tssStack(c: Cpu, dpl: number, ext: number): { ss: number; esp: number }
   const need = tss32 ? off + 5 : off + 3;
   if ((c.segAttr[Seg.TR] & Attr.P) === 0 || need > c.segLimit[Seg.TR]) raise(c, Vec.TS, (c.segSel[Seg.TR] & 0xfffc) | ext);
   const base = c.segBase[Seg.TR];
-  if (tss32) return { esp: linRead32(c, (base + off) | 0), ss: linRead16(c, (base + off + 4) | 0) };
-  return { esp: linRead16(c, (base + off) | 0), ss: linRead16(c, (base + off + 2) | 0) };
+  if (tss32) return { esp: sysRead32(c, (base + off) | 0), ss: sysRead16(c, (base + off + 4) | 0) };
+  return { esp: sysRead16(c, (base + off) | 0), ss: sysRead16(c, (base + off + 2) | 0) };
 }
