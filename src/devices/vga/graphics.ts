@@ -35,6 +35,9 @@ export interface GraphicsLayout {
   /** VBE packed modes: first byte and bytes per line. */
   startByte: number;
   lineBytes: number;
+  /** Pixels the picture is shifted left by (AR13 horizontal pel panning), and after the split. */
+  pan: number;
+  splitPan: number;
 }
 
 export function graphicsLayout(regs: VgaRegisters, vbe: VbeDispi): GraphicsLayout {
@@ -52,6 +55,8 @@ export function graphicsLayout(regs: VgaRegisters, vbe: VbeDispi): GraphicsLayou
     splitLine: 0,
     startByte: 0,
     lineBytes: 0,
+    pan: 0,
+    splitPan: 0,
   };
   if (vbe.enabled) {
     base.width = vbe.width;
@@ -101,6 +106,12 @@ export function graphicsLayout(regs: VgaRegisters, vbe: VbeDispi): GraphicsLayou
   if (!perRowLines) base.linesPerRow = 1;
   const rawPerLine = (doubled ? 2 : 1) * (perRowLines ? 1 : (maxScan & 0x1f) + 1);
   base.splitLine = Math.min(base.height, Math.floor((regs.lineCompare + 1) / rawPerLine));
+  // AR13: 0-7 pixels in 16-colour modes; in 256-colour modes the value counts half pixels.
+  // AR10 bit 5 (pel panning compatibility) forces panning to 0 below the split.
+  const pel = regs.attr[C.AR_PEL_PANNING] & 0x0f;
+  if (base.format === PixelFormat.Planar4) base.pan = pel & 7;
+  else if (base.format === PixelFormat.Indexed8) base.pan = (pel & 7) >> 1;
+  base.splitPan = regs.attr[C.AR_MODE] & 0x20 ? 0 : base.pan;
   return base;
 }
 
@@ -161,15 +172,23 @@ export function drawGraphics(
       drawPacked(l.format, v, first, l.width, pixels, o);
     } else {
       const pa = lineAddress(l, y);
-      const span = l.format === PixelFormat.Indexed8 ? l.width >> 2 : l.width >> 3;
+      const pan = y >= l.splitLine ? l.splitPan : l.pan;
+      const span = (l.format === PixelFormat.Indexed8 ? l.width >> 2 : l.width >> 3) + (pan ? 1 : 0);
       if (sinceSeq >= 0 && newestWrite(mem, (pa & paMask) << 2, span << 2) <= sinceSeq && ((pa + span) & paMask) > (pa & paMask)) continue;
       if (l.format === PixelFormat.Indexed8) {
-        for (let x = 0; x < l.width; x++) pixels[o++] = pal256[v[((((pa + (x >> 2)) & paMask) << 2) | (x & 3)) & byteMask]]!;
+        for (let x = pan; x < l.width + pan; x++) pixels[o++] = pal256[v[((((pa + (x >> 2)) & paMask) << 2) | (x & 3)) & byteMask]]!;
       } else if (l.format === PixelFormat.Planar4) {
+        const end = o + l.width;
+        let skip = pan;
         for (let i = 0; i < span; i++) {
           const b = ((pa + i) & paMask) << 2;
           const p0 = v[b], p1 = v[b + 1], p2 = v[b + 2], p3 = v[b + 3];
           for (let bit = 7; bit >= 0; bit--) {
+            if (skip > 0) {
+              skip--;
+              continue;
+            }
+            if (o >= end) break;
             const c = ((p0 >> bit) & 1) | (((p1 >> bit) & 1) << 1) | (((p2 >> bit) & 1) << 2) | (((p3 >> bit) & 1) << 3);
             pixels[o++] = pal16[c]!;
           }

@@ -258,3 +258,31 @@ test('VBE 24 bpp (B, G, R bytes) and 15 bpp (x:5:5:5) pixels', () => {
   assert.deepEqual(render(v).px(2, 1), [0, 255, 0, 255]);
   assert.equal(v.displayInfo().bpp, 15);
 });
+
+test('horizontal pel panning (AR13) shifts 16-colour pixels left; AR10 bit 5 stops it below the split', () => {
+  const v = new Vga({ clock: new Clock() });
+  loadModeRegisters(v.regs, MODE_12H);
+  loadEgaPalette(v.regs);
+  gr(v, 5, 0x02);
+  gr(v, 8, 0x01);
+  for (const line of [0, 300]) {
+    v.memory.read8(line * 80 + 1);
+    v.memory.write8(line * 80 + 1, 0x0f); // pixel x = 15
+  }
+  v.readPort(0x3da);
+  v.writePort(0x3c0, 0x33); // AR13 with PAS
+  v.writePort(0x3c0, 3);
+  let r = render(v);
+  assert.deepEqual(r.px(12, 0), [255, 255, 255, 255], 'shifted left by 3');
+  assert.deepEqual(r.px(15, 0), [0, 0, 0, 255]);
+  crtc(v, 0x18, 199); // split after line 199; line 300 shows address (300 - 200) * 80
+  crtc(v, 0x07, v.regs.crtc[7] & ~0x10); // line compare bit 8 (writable even under CR11 protection)
+  crtc(v, 0x09, v.regs.crtc[9] & ~0x40); // line compare bit 9
+  v.memory.read8(100 * 80 + 1);
+  v.memory.write8(100 * 80 + 1, 0x0f);
+  v.writePort(0x3c0, 0x30); // AR10 |= 0x20: no panning below the split
+  v.writePort(0x3c0, 0x01 | 0x20);
+  r = render(v);
+  assert.deepEqual(r.px(15, 300), [255, 255, 255, 255]);
+  assert.deepEqual(r.px(12, 0), [255, 255, 255, 255]);
+});
