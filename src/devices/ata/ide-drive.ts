@@ -300,6 +300,8 @@ export class EmptySlot extends IdeDrive {
   executeCommand(): void {}
   protected pioBlockDone(): void {}
   protected setSignature(): void {
+    // As QEMU: the empty position shows a disk signature with Status 0, which hosts read as "no device".
+    this.placeSignature(0x00, 0x00);
     this.status = 0;
     this.error = 0;
   }
