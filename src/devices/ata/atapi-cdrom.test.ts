@@ -112,6 +112,9 @@ test('READ(10) of 2048-byte sectors, split by the byte count limit (MMC-3 6.1.15
   const big = run(t, [0x28, 0, 0, 0, 0, 20, 0, 0, 40, 0]);
   assert.deepEqual(big.chunks, [0xfffe, 40 * 2048 - 0xfffe], 'chunks at most the limit, even');
   assert.equal(big.data[39 * 2048 + 4], patternByte(59, 4));
+  const odd = run(t, [0x28, 0, 0, 0, 0, 20, 0, 0, 1, 0], 999);
+  assert.deepEqual(odd.chunks, [998, 998, 52], 'an odd limit gives even chunks except the last');
+  assert.equal(run(t, [0x12, 0, 0, 0, 36], 1).chunks.length, 18, 'a limit of 1 moves a word per chunk');
   const r12 = run(t, [0xa8, 0, 0, 0, 0, 63, 0, 0, 0, 1, 0, 0]);
   assert.equal(r12.data.length, 2048, 'READ(12)');
   assert.equal(r12.data[0], 63);

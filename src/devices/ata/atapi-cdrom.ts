@@ -359,7 +359,7 @@ export class AtapiCdrom extends IdeDrive {
     if (limit === 0 || limit === 0xffff) limit = 0xfffe;
     limit = Math.min(limit, PIO_BUFFER_SIZE);
     let n = this.srcLeft;
-    if (n > limit) n = limit & ~1;
+    if (n > limit) n = Math.max(2, limit & ~1); // a limit of 1 still moves a word
     const data = this.produce(n);
     if (!data) return;
     this.buf.set(data);
