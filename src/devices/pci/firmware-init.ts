@@ -1,7 +1,7 @@
 // What SeaBIOS's PCI setup (src/fw/pciinit.c) leaves behind on a QEMU pc machine, done through
 // configuration cycles for boots without a BIOS (direct Linux or multiboot kernels): PIRQ
 // routing to IRQs 10/10/11/11 (level-triggered in the ELCR), interrupt line registers by the
-// PIIX barber pole, IDE decode enables, the PM block at 0x600 (SMBus at 0x700), BARs sized and
+// PIIX barber pole, IDE decode enables, the PM block at 0xB000 (SMBus at 0xB100), BARs sized and
 // placed (I/O upward from 0xC000, memory top-down below 0xFEC00000, largest alignment first)
 // and I/O and memory decoding turned on. The result says where things went, so the board can
 // build matching ACPI tables (FADT PM base, _PRT IRQs).
@@ -25,9 +25,9 @@ import { PIIX4_PMBA, PIIX4_PMREGMISC, PIIX4_SMBBA, PIIX4_SMBHSTCFG } from './pii
 
 /** SeaBIOS's pci_irqs: the ISA IRQ behind PIRQA-D. */
 export const FIRMWARE_PIRQ_IRQS: readonly [number, number, number, number] = [10, 10, 11, 11];
-/** SeaBIOS PORT_ACPI_PM_BASE and PORT_SMB_BASE. */
-export const FIRMWARE_PM_BASE = 0x600;
-export const FIRMWARE_SMB_BASE = 0x700;
+/** SeaBIOS PORT_ACPI_PM_BASE and PORT_SMB_BASE (src/hw/ioport.h); its log: "Using pmtimer, ioport 0xb008". */
+export const FIRMWARE_PM_BASE = 0xb000;
+export const FIRMWARE_SMB_BASE = 0xb100;
 /** The ACPI SCI is wired to IRQ9 on the PIIX4 (QEMU piix4_pm_init). */
 export const FIRMWARE_SCI_IRQ = 9;
 const IO_START = 0xc000;
@@ -131,13 +131,14 @@ export function initPciLikeFirmware(bus: PciBus, options: FirmwareInitOptions): 
     }
   }
 
-  // Memory: the window with the larger alignment ends at MEM_END, the other sits below it;
-  // inside a window BARs go upward, largest first (pci_bios_init_root_regions_mem).
+  // Memory: prefetchable BARs end at MEM_END unless plain memory needs a smaller alignment, then
+  // that goes on top (pci_bios_init_root_regions_mem); inside a window BARs go upward, largest
+  // first. QEMU pc with stdvga: ROM 0xFEBE0000, MMIO 0xFEBF0000, LFB 0xFD000000.
   const sum = (list: Entry[]): number => list.reduce((s, e) => s + e.size, 0);
   const align = (list: Entry[]): number => (list.length ? Math.max(...list.map((e) => e.size)) : 1);
   let top = [...pref].sort(bySize);
   let low = [...mem].sort(bySize);
-  if (align(low) > align(top)) [top, low] = [low, top];
+  if (align(low) < align(top)) [top, low] = [low, top];
   const topBase = Math.floor((MEM_END - sum(top)) / align(top)) * align(top);
   const lowBase = Math.floor((topBase - sum(low)) / align(low)) * align(low);
   for (const [list, base] of [
