@@ -30,7 +30,7 @@ main:
         SETIDT 0x51, h_r0, 0xEF          ; trap gate DPL 3
         SETIDT 0x52, h_r0, 0x8E          ; interrupt gate DPL 0
 
-        PUTS "-- iret to ring 3 (ds/es/fs/gs DPL 0 → null)", 10
+        PUTS "-- iret to ring 3 (ds/es/fs/gs DPL 0 -> null)", 10
         mov ax, DATA0
         mov ds, ax
         mov es, ax

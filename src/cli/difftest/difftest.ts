@@ -21,12 +21,12 @@ function referenceComplete(out: string): boolean {
 }
 
 /** The reference output of one program: QEMU's (cached) or its expected file. */
-export async function referenceOutput(root: string, prog: Program): Promise<string> {
+export async function referenceOutput(root: string, prog: Program): Promise<Buffer> {
   const built = await assemble(root, prog);
-  if (built.expectedFile) return readFileSync(built.expectedFile, 'utf8');
+  if (built.expectedFile) return readFileSync(built.expectedFile);
   const q = await runQemu(root, built);
   if (q.ending === 'error' || q.ending === 'timeout') throw new Error(`QEMU reference run failed: ${q.ending}, ${q.detail}`);
-  return q.output.toString('latin1');
+  return q.output;
 }
 
 export async function runOne(root: string, prog: Program): Promise<DifftestResult> {
@@ -41,7 +41,7 @@ export async function runOne(root: string, prog: Program): Promise<DifftestResul
   let refLabel: string;
   if (built.expectedFile) {
     if (!existsSync(built.expectedFile)) return fail(`missing ${built.expectedFile}`);
-    reference = readFileSync(built.expectedFile, 'utf8');
+    reference = readFileSync(built.expectedFile, 'latin1');
     refLabel = 'expected file (QEMU is known to differ)';
   } else {
     const q = await runQemu(root, built);
