@@ -1,5 +1,6 @@
 // `ringmaster conformance singlestep FILE...`: runs SingleStepTests files (JSON or .json.gz)
 // through the CPU and prints one line per failing test, then `N passed, M failed`.
+import { registerTestfloat } from './conformance-testfloat.js';
 import type { Command } from 'commander';
 import { readFileSync, existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -22,6 +23,7 @@ function readJson(path: string): unknown {
 
 export function register(program: Command): void {
   const conf = program.command('conformance').description('run CPU conformance suites');
+  registerTestfloat(conf);
   conf
     .command('singlestep')
     .description('run SingleStepTests files (80286 real-mode JSON, plain or .json.gz)')
