@@ -42,7 +42,7 @@ main:
         NL
         ; (CR0 PG=1 with PE=0 and NW=1 with CD=0 must #GP(0); QEMU 7.2 does not
         ; check them: see sdm_divergent)
-        TRY "cr4 pse|pge|pae|osfxsr", {mov eax, 0x2B0}, {mov cr4, eax}, {mov eax, cr4}, {HEX32 eax}, {SPACE}
+        TRY "cr4 tsd|de|pse|pae|pge", {mov eax, 0xBC}, {mov cr4, eax}, {mov eax, cr4}, {HEX32 eax}, {SPACE}
         xor eax, eax
         mov cr4, eax
         TRY "invd/wbinvd", {invd}, {wbinvd}
