@@ -307,3 +307,30 @@ test('without a BIOS: shadow RAM at reset, and firmware-like PCI setup for a dir
   assert.equal(cfgRead32(ports, 1, 3, 0x3c) & 0xff, 9);
   assert.notEqual(ports.in32(0xb008), 0xffffffff);
 });
+
+test('IDE parts from a factory get ISA IRQ14 and IRQ15', () => {
+  const memory = new PhysicalMemory(4 * MIB);
+  const ports = new PortBus();
+  const clock = new Clock(null);
+  const lines: number[] = [];
+  const log: string[] = [];
+  createPcChipset({
+    memory,
+    ports,
+    clock,
+    isaIrq: (n) => {
+      lines.push(n);
+      return { set: () => {}, raise: () => {}, lower: () => {}, pulse: () => {} };
+    },
+    requestReset: () => {},
+    ide: (irqs) => {
+      assert.ok(irqs.primary && irqs.secondary);
+      return { primary: fakeChannel('ide0', log) };
+    },
+    acpi: null,
+  });
+  assert.deepEqual(lines, [14, 15]);
+  assert.equal(ports.in8(0x1f1), 0x51);
+  assert.equal(ports.ownerOf(0x170), undefined);
+  assert.equal(ports.ownerOf(0xb2), undefined); // no PM function, no APM ports
+});

@@ -78,6 +78,12 @@ export interface BusMasterRegisters {
   write32?(offset: number, value: number): void;
 }
 
+export interface PcIdeParts {
+  primary?: IdeChannelRegisters | null;
+  secondary?: IdeChannelRegisters | null;
+  busMaster?: BusMasterRegisters | null;
+}
+
 /** The parts of the VGA the board wires (devices/vga/vga.ts). */
 export type PcChipsetVga = Pick<Vga, 'memory' | 'lfb' | 'mmioBar' | 'vramSize' | 'portHandlers'>;
 
@@ -94,10 +100,11 @@ export interface PcChipsetParts {
   /** The VGA adapter at 02.0 and its BIOS (served from its expansion ROM BAR, as QEMU's stdvga). */
   vga?: { device: PcChipsetVga; bios?: Uint8Array | null } | null;
   /**
-   * IDE channels (their IRQs must be isaIrq(14) and isaIrq(15), PC_CHIPSET_IRQS) and the
-   * bus-master block decoded at BAR4 of 01.1. Absent channels leave their ports unassigned.
+   * IDE channels and the bus-master block decoded at BAR4 of 01.1; absent channels leave their
+   * ports unassigned. Either the parts (their IRQs must then be isaIrq(14) and isaIrq(15), see
+   * PC_CHIPSET_IRQS) or a factory that receives those two lines.
    */
-  ide?: { primary?: IdeChannelRegisters | null; secondary?: IdeChannelRegisters | null; busMaster?: BusMasterRegisters | null } | null;
+  ide?: PcIdeParts | ((irqs: { primary: IrqLine; secondary: IrqLine }) => PcIdeParts) | null;
   fwCfg?: FwCfg | null;
   /** The ACPI PM registers behind 01.3 (omit for defaults; null leaves out 01.3 and APM ports). */
   acpi?: AcpiPmOptions | null;
@@ -206,7 +213,10 @@ export function createPcChipset(parts: PcChipsetParts): PcChipset {
   // ---- 01.1 IDE ----
   const ide = new PiixIde();
   bus.attach(PC_PCI_SLOTS.ide[0], PC_PCI_SLOTS.ide[1], ide);
-  const channels = parts.ide;
+  const channels =
+    typeof parts.ide === 'function'
+      ? parts.ide({ primary: parts.isaIrq(PC_CHIPSET_IRQS.idePrimary), secondary: parts.isaIrq(PC_CHIPSET_IRQS.ideSecondary) })
+      : parts.ide;
   const registerChannel = (ch: IdeChannelRegisters | null | undefined, base: number, control: number, owner: string): void => {
     if (!ch) return;
     ports.register(base, 8, owner, {
