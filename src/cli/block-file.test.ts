@@ -93,6 +93,7 @@ test('a truncated disk or ISO, a missing file, a non-ISO: BlockImageError naming
   const notIso = makeImage(dir, 'plain.iso', 20 * 2048);
   assert.throws(() => FileBlockStore.open(notIso, { kind: 'cdrom' }), /plain\.iso has no ISO 9660 signature/);
   assert.throws(() => FileBlockStore.open(dir), /not a regular file/);
+  assert.throws(() => FileBlockStore.open(bad, { option: '--disk' }), /^BlockImageError: --disk: disk image .*short\.img is 1000 bytes/);
   const good = FileBlockStore.open(makeIso(dir, 'ok.iso'), { kind: 'cdrom' });
   assert.equal(good.readOnly, true, 'an ISO is always read-only');
   assert.equal(good.size, 20 * 2048);

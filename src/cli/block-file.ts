@@ -47,6 +47,8 @@ export interface FileBlockStoreOptions {
   kind?: ImageKind;
   /** Refuse guest writes (an ISO is always read-only). */
   readOnly?: boolean;
+  /** The command-line option that named the file ("--disk"), put in front of error messages. */
+  option?: string;
 }
 
 export class FileBlockStore implements BlockStore {
@@ -72,18 +74,19 @@ export class FileBlockStore implements BlockStore {
     const kind = options.kind ?? 'disk';
     const readOnly = kind === 'cdrom' || options.readOnly === true;
     const what = kind === 'disk' ? 'disk image' : 'ISO image';
+    const fail = (message: string) => new BlockImageError(options.option ? `${options.option}: ${message}` : message);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
     } catch (e) {
-      throw new BlockImageError(`${what} ${file}: ${describe(e)}`);
+      throw fail(`${what} ${file}: ${describe(e)}`);
     }
-    if (!stat.isFile()) throw new BlockImageError(`${what} ${file} is not a regular file`);
+    if (!stat.isFile()) throw fail(`${what} ${file} is not a regular file`);
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
     } catch (e) {
-      throw new BlockImageError(`${what} ${file}: ${describe(e)}`);
+      throw fail(`${what} ${file}: ${describe(e)}`);
     }
     try {
       checkImage(kind, file, stat.size, (offset, length) => readFully(fd, offset, length));
@@ -95,8 +98,8 @@ export class FileBlockStore implements BlockStore {
       }
     } catch (e) {
       fs.closeSync(fd);
-      if (e instanceof ImageFormatError) throw new BlockImageError(e.message);
-      throw new BlockImageError(`${what} ${file}: ${describe(e)}`);
+      if (e instanceof ImageFormatError) throw fail(e.message);
+      throw fail(`${what} ${file}: ${describe(e)}`);
     }
     const store = new FileBlockStore(file, fd, stat.size, readOnly);
     store.recoverJournal();
