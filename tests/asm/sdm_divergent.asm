@@ -10,6 +10,8 @@
 ;  - DR7.GD general detect → #DB with DR6.BD (17.2.4): not implemented
 ;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
 ;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
+;  - CALL through a call gate to an inner ring whose TSS stack segment is not
+;    present → #SS(selector) (Vol. 2 CALL): QEMU raises #TS
 ;  - alignment check: CR0.AM=1, EFLAGS.AC=1, CPL 3, misaligned access → #AC(0) (6.15,
 ;    "Interrupt 17"): QEMU does not implement #AC
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
@@ -132,6 +134,14 @@ main:
         RING3_BEGIN 0
         call 0xA3:0                     ; stays at CPL 3 (CS.RPL = 3)
         RING3_END
+        ; ---- not-present inner stack on a call gate
+        SETDESC 0xA8, 0, 0xFFFFF, 0x33, 0xC             ; data DPL 1, not present
+        SETGATE GDT_BASE + 0xB0, in_conf, CODE1, 0x00EC ; call gate DPL 3 → ring 1
+        mov word [TSS_BASE + 16], 0xA9
+        RING3_BEGIN 0
+        XTRY "call gate, ss1 not present", {call 0xB3:0}
+        RING3_END
+        mov word [TSS_BASE + 16], DATA1
         ; ---- alignment check
         mov eax, cr0
         or eax, 0x40000                 ; AM

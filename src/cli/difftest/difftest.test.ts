@@ -18,6 +18,7 @@ const TODO: Record<string, string> = {
   pm_rings: 'needs rings 0-3, call gates and stack switching (issue 8)',
   pm_iopl: 'needs IOPL, the TSS I/O bitmap and CPL-dependent POPF/CLI/STI (issue 8)',
   pm_misc: 'needs protected mode, 16-bit segments and far transfers (issue 8)',
+  pm_stack: 'needs call gates with stack switching and their #TS checks (issue 8)',
   pm_task: 'needs hardware task switching (issue 8)',
   pm_v86: 'needs virtual-8086 mode (issue 8)',
   pg_basic: 'needs paging (issue 8)',
