@@ -3,12 +3,14 @@
 ; a null SS gives #TS(0), an SS whose RPL or DPL differs from the new CPL, a
 ; read-only data or code segment, or a selector beyond the GDT give #TS(selector);
 ; the fault is raised at the caller's CPL
-; (frame from ring 3). Also parameter copying of 0 and 31 dwords and ESP in the TSS.
+; (frame from ring 3). Also parameter copying of 0 and 31 dwords and ESP in the TSS,
+; and the checks of IRET/RETF returning to ring 3 (#GP with the CS or SS selector,
+; #NP for a not-present CS).
 %include "lib/rom.inc"
 
 %define CG_R1  0x68     ; call gate DPL 3 → CODE1:r1_entry, 0 params
 %define CG_R1P 0x70     ; call gate DPL 3 → CODE1:r1_params, 31 params
-%define D1RO   0x78     ; read-only data, DPL 1
+%define D1RO   0x90     ; read-only data, DPL 1
 %define SS1F   (TSS_BASE + 16)
 
 %macro CALLR1 2         ; "label", SS1 selector
@@ -22,6 +24,7 @@ main:
         SETGATE GDT_BASE + CG_R1, r1_entry, CODE1, 0x00EC
         SETGATE GDT_BASE + CG_R1P, r1_params, CODE1, 0x1FEC
         SETDESC D1RO, 0, 0xFFFFF, 0xB1, 0xC
+        SETDESC 0x78, 0, 0xFFFFF, 0xF1, 0xC             ; read-only data, DPL 3
 
         CALLR1 "ss1 valid", DATA1
         CALLR1 "ss1 null", 0
@@ -47,6 +50,22 @@ main:
         SHOW32 "back in ring 3, esp=", eax
         NL
         RING3_END
+        PUTS "-- return checks (IRET/RETF from ring 0 to ring 3)", 10
+        SETDESC 0x80, 0, 0xFFFFF, 0x73, 0xC             ; data DPL 3, not present
+        SETDESC 0x88, 0xF0000, 0xFFFFF, 0x7B, 0xC       ; code DPL 3, not present
+%macro IRET3 3          ; "label", cs, ss
+        TRY %1, {push dword %3}, {push dword STACK3}, {push dword 2}, {push dword %2}, {push dword 0}, {iretd}
+%endmacro
+        IRET3 "iret cs null", 0, DATA3
+        IRET3 "iret cs rpl 3, dpl 0", CODE0 | 3, DATA3
+        IRET3 "iret cs is data", DATA3, DATA3
+        IRET3 "iret cs not present", 0x8B, DATA3
+        IRET3 "iret ss null", CODE3, 0
+        IRET3 "iret ss rpl 0", CODE3, DATA3 & ~3
+        IRET3 "iret ss dpl 0", CODE3, DATA0 | 3
+        IRET3 "iret ss read-only", CODE3, 0x78 | 3
+        TRY "retf cs rpl 3 dpl 0", {push dword DATA3}, {push dword STACK3}, {push dword CODE0 | 3}, {push dword 0}, {retf}
+        TRY "retf ss is code", {push dword CODE3}, {push dword STACK3}, {push dword CODE3}, {push dword 0}, {retf}
         SHOW32 "exceptions=", [EXC_COUNT]
         NL
         EXIT

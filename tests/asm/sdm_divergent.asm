@@ -12,6 +12,8 @@
 ;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
 ;  - CALL through a call gate to an inner ring whose TSS stack segment is not
 ;    present → #SS(selector) (Vol. 2 CALL): QEMU raises #TS
+;  - IRET to an outer ring whose SS is not present → #SS(selector) (Vol. 2 IRET):
+;    QEMU raises #NP
 ;  - alignment check: CR0.AM=1, EFLAGS.AC=1, CPL 3, misaligned access → #AC(0) (6.15,
 ;    "Interrupt 17"): QEMU does not implement #AC
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
@@ -142,6 +144,8 @@ main:
         XTRY "call gate, ss1 not present", {call 0xB3:0}
         RING3_END
         mov word [TSS_BASE + 16], DATA1
+        SETDESC 0xB8, 0, 0xFFFFF, 0x73, 0xC             ; data DPL 3, not present
+        XTRY "iret to ring 3, ss not present", {push dword 0xBB}, {push dword STACK3}, {push dword 2}, {push dword CODE3}, {push dword 0}, {iretd}
         ; ---- alignment check
         mov eax, cr0
         or eax, 0x40000                 ; AM
