@@ -139,7 +139,7 @@ test('the guest FLUSH CACHE makes disk writes durable in the file', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
-test('the project\'s ISOLINUX CD through the ATAPI drive: volume descriptor and El Torito record (ECMA-119 8.1; El Torito 2.0)', (t) => {
+test('the project\'s ISOLINUX CD through the ATAPI drive: volume descriptor and El Torito record (ECMA-119 8.1; El Torito boot record volume descriptor)', (t) => {
   const iso = imagePath('i386-iso');
   if (!fs.existsSync(iso)) return t.skip(`${iso} not built (make images)`);
   const store = FileBlockStore.open(iso, { kind: 'cdrom' });

@@ -1,7 +1,7 @@
 // Register offsets, bits and command codes of the ATA/ATAPI interface, from ATA/ATAPI-6
-// (T13/1410D rev. 3b): section 7 (register descriptions) and section 8 (command descriptions).
+// (T13/1410D rev. 3b): the register descriptions and the command descriptions.
 
-// Command block register offsets (7.1, Table 20): the board adds the channel's base port.
+// Command block register offsets (ATA-6 register addressing table): the board adds the channel's base port.
 export const REG_DATA = 0;
 export const REG_ERROR = 1; // read
 export const REG_FEATURES = 1; // write
@@ -13,7 +13,7 @@ export const REG_DEVICE = 6; // device/head
 export const REG_STATUS = 7; // read
 export const REG_COMMAND = 7; // write
 
-// Status register (7.15).
+// Status register.
 export const ST_ERR = 0x01; // ATAPI: CHK
 export const ST_DRQ = 0x08;
 export const ST_DSC = 0x10; // obsolete "seek complete"; ATAPI: SERV
@@ -21,28 +21,28 @@ export const ST_DF = 0x20; // device fault
 export const ST_DRDY = 0x40;
 export const ST_BSY = 0x80;
 
-// Error register (7.9).
+// Error register.
 export const ERR_AMNF = 0x01; // also the diagnostic code "device passed" after reset
 export const ERR_ABRT = 0x04;
 export const ERR_IDNF = 0x10;
 export const ERR_UNC = 0x40;
 
-// Device register (7.10).
+// Device register.
 export const DEV_DEV = 0x10; // selects device 1
 export const DEV_LBA = 0x40;
 /** Obsolete bits 7 and 5, read back as 1 (as older hosts expect). */
 export const DEV_OBSOLETE = 0xa0;
 
-// Device Control register (7.8).
+// Device Control register.
 export const CTL_NIEN = 0x02;
 export const CTL_SRST = 0x04;
 export const CTL_HOB = 0x80;
 
-// ATAPI interrupt reason, in the Sector Count register (ATA-6 8.21 / MMC: CoD, IO).
+// ATAPI interrupt reason, in the Sector Count register (ATA-6 PACKET command: CoD, IO).
 export const IR_COD = 0x01;
 export const IR_IO = 0x02;
 
-// Commands (ATA-6 section 8; obsolete ones kept where BIOSes still issue them).
+// Commands (ATA-6 command descriptions; obsolete ones kept where BIOSes still issue them).
 export const CMD = {
   NOP: 0x00,
   DEVICE_RESET: 0x08,
@@ -94,7 +94,7 @@ export const CMD = {
 export const IDENTIFY_WORDS = 256;
 
 /**
- * Stores an ATA string (7.16 "IDENTIFY DEVICE", word 10-19 note): ASCII padded with spaces,
+ * Stores an ATA string (ATA-6 IDENTIFY DEVICE, note to words 10-19): ASCII padded with spaces,
  * two characters per word with the first character in the high byte.
  */
 export function putAtaString(words: Uint16Array, first: number, wordCount: number, text: string): void {
@@ -104,7 +104,7 @@ export function putAtaString(words: Uint16Array, first: number, wordCount: numbe
   }
 }
 
-/** Serialises IDENTIFY words little-endian and adds the integrity word 255 (ATA-6 8.15.61). */
+/** Serialises IDENTIFY words little-endian and adds the integrity word 255 (ATA-6 IDENTIFY DEVICE word 255). */
 export function identifyBytes(words: Uint16Array): Uint8Array {
   words[255] = 0x00a5;
   const out = new Uint8Array(IDENTIFY_WORDS * 2);
@@ -119,7 +119,7 @@ export function identifyBytes(words: Uint16Array): Uint8Array {
   return out;
 }
 
-/** SET FEATURES 03h transfer mode value (8.37.10 Table 44): kind and mode number. */
+/** SET FEATURES 03h transfer mode value (ATA-6 SET FEATURES, transfer mode values): kind and mode number. */
 export interface TransferMode {
   pio: number; // 0-4
   mwdma: number; // -1 when not selected

@@ -1,4 +1,5 @@
-// ATA disk tests against ATA/ATAPI-6 (T13/1410D rev. 3b). Section numbers are cited per test.
+// ATA disk tests against ATA/ATAPI-6 (T13/1410D rev. 3b): each test names the command, protocol or
+// register description it checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtaDisk } from './ata-disk.js';
@@ -41,7 +42,7 @@ function issue(t: TestChannel, command: number, r: Regs = {}): void {
   ch.writeCommandBlock(7, command);
 }
 
-/** LBA48 register loading (ATA-6 6.20): the high-order byte of each pair is written first. */
+/** LBA48 register loading (ATA-6 48-bit Address feature set): the high-order byte of each pair is written first. */
 function issue48(t: TestChannel, command: number, lba: number, count: number): void {
   const ch = t.ch;
   ch.writeCommandBlock(6, 0x40);
@@ -91,13 +92,13 @@ function identify(t: TestChannel): Uint16Array {
   return wordsOf(readPio16(t.ch, 512));
 }
 
-test('IDENTIFY DEVICE: geometry, strings, capabilities, capacity words (ATA-6 8.15, Table 16)', () => {
+test('IDENTIFY DEVICE: geometry, strings, capabilities, capacity words (ATA-6 IDENTIFY DEVICE data)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS), model: 'Ringmaster HARDDISK', serial: 'SN42' }));
   issue(t, 0xec);
   assert.equal(t.irq.level, false, 'no interrupt before the command write returns');
   assert.equal(t.ch.readControl() & 0x88, 0x08, 'BSY clear, DRQ set: data ready');
   settle(t);
-  assert.equal(t.irq.level, true, 'INTRQ for the data-in block (9.6)');
+  assert.equal(t.irq.level, true, 'INTRQ for the data-in block (PIO data-in protocol)');
   const w = wordsOf(readPio16(t.ch, 512));
   assert.deepEqual([w[1], w[3], w[6]], [20, 16, 63], 'default cylinders, heads, sectors per track');
   assert.equal(ataString(w, 27, 20), 'Ringmaster HARDDISK'.padEnd(40));
@@ -115,12 +116,12 @@ test('IDENTIFY DEVICE: geometry, strings, capabilities, capacity words (ATA-6 8.
   assert.equal(w[88] & 0x3f, 0x3f, 'UDMA 0-5');
   let sum = 0;
   for (const v of w) sum += (v & 0xff) + (v >> 8);
-  assert.equal(w[255] & 0xff, 0xa5, 'integrity word signature (8.15.61)');
+  assert.equal(w[255] & 0xff, 0xa5, 'integrity word signature (word 255)');
   assert.equal(sum & 0xff, 0, 'checksum');
   assert.equal(t.ch.readControl() & 0xc9, 0x40, 'after the last word: DRDY, no DRQ, no ERR');
 });
 
-test('IDENTIFY DEVICE on a disk beyond 2^28 sectors: words 60-61 saturate, 100-103 hold the size (8.15.30, 8.15.53)', () => {
+test('IDENTIFY DEVICE on a disk beyond 2^28 sectors: words 60-61 saturate, 100-103 hold the size (ATA-6 IDENTIFY DEVICE words 60-61, 100-103)', () => {
   const total = 2 ** 29 + 5;
   const t = makeChannel(new AtaDisk(0, { store: new SyntheticStore(total * 512) }));
   const w = identify(t);
@@ -129,13 +130,13 @@ test('IDENTIFY DEVICE on a disk beyond 2^28 sectors: words 60-61 saturate, 100-1
   assert.deepEqual([w[1], w[3], w[6]], [16383, 16, 63]);
 });
 
-test('READ SECTORS (20h) by LBA28 through the 16-bit and 32-bit Data register, one interrupt per block (8.27, 9.6)', () => {
+test('READ SECTORS (20h) by LBA28 through the 16-bit and 32-bit Data register, one interrupt per block (ATA-6 READ SECTORS; PIO data-in protocol)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   issue(t, 0x20, { count: 3, lbaLow: 5, device: 0xe0 });
   settle(t);
   assert.equal(t.irq.rises, 1);
   assert.equal(status(t) & 0x89, 0x08);
-  assert.equal(t.irq.level, false, 'reading Status clears INTRQ (5.2.9)');
+  assert.equal(t.irq.level, false, 'reading Status clears INTRQ (ATA-6 INTRQ signal description)');
   expectSectors(readPio16(t.ch, 512), 5);
   settle(t);
   assert.equal(t.irq.rises, 2, 'second block announced');
@@ -149,7 +150,7 @@ test('READ SECTORS (20h) by LBA28 through the 16-bit and 32-bit Data register, o
   assert.equal(t.ch.readControl(), 0x50, 'DRDY and DSC');
 });
 
-test('WRITE SECTORS (30h): DRQ without interrupt for the first block, an interrupt after each block (8.62, 9.7)', () => {
+test('WRITE SECTORS (30h): DRQ without interrupt for the first block, an interrupt after each block (ATA-6 WRITE SECTORS; PIO data-out protocol)', () => {
   const store = diskImage(SECTORS);
   const t = makeChannel(new AtaDisk(0, { store }));
   issue(t, 0x30, { count: 2, lbaLow: 10, lbaMid: 1, device: 0xe0 }); // LBA 266
@@ -169,7 +170,7 @@ test('WRITE SECTORS (30h): DRQ without interrupt for the first block, an interru
   assert.equal(store.data[268 * 512], patternByte(268, 0), 'the next sector is untouched');
 });
 
-test('READ SECTORS EXT (24h): LBA48 address and count from the HOB bytes (6.20, 8.30)', () => {
+test('READ SECTORS EXT (24h): LBA48 address and count from the HOB bytes (ATA-6 48-bit Address feature set; READ SECTORS EXT)', () => {
   const lba = 0x1_2345_6789;
   const t = makeChannel(new AtaDisk(0, { store: new SyntheticStore((lba + 100) * 512) }));
   issue48(t, 0x24, lba, 2);
@@ -182,12 +183,12 @@ test('READ SECTORS EXT (24h): LBA48 address and count from the HOB bytes (6.20, 
   const second = readPio16(t.ch, 512);
   assert.equal(second[0], (lba + 1) & 0xff);
   assert.equal(t.ch.readControl(), 0x50);
-  // HOB=1 reads the previous contents of the 48-bit register pairs (7.8 Device Control).
+  // HOB=1 reads the previous contents of the 48-bit register pairs (ATA-6 Device Control register).
   t.ch.writeControl(0x80);
   assert.equal(t.ch.readCommandBlock(3), Math.floor((lba + 2) / 2 ** 24) & 0xff);
 });
 
-test('LBA48 beyond the end of the disk: ERR with IDNF (8.30.6)', () => {
+test('LBA48 beyond the end of the disk: ERR with IDNF (ATA-6 READ SECTORS EXT error outputs)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   issue48(t, 0x24, SECTORS - 1, 2);
   settle(t);
@@ -196,7 +197,7 @@ test('LBA48 beyond the end of the disk: ERR with IDNF (8.30.6)', () => {
   assert.equal(t.ch.readCommandBlock(1) & 0x10, 0x10);
 });
 
-test('CHS addressing after INITIALIZE DEVICE PARAMETERS (6.2.1, 8.16)', () => {
+test('CHS addressing after INITIALIZE DEVICE PARAMETERS (ATA-6 CHS addressing; INITIALIZE DEVICE PARAMETERS)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   // 8 heads, 32 sectors per track.
   issue(t, 0x91, { count: 32, device: 0xa0 | 7 });
@@ -216,7 +217,7 @@ test('CHS addressing after INITIALIZE DEVICE PARAMETERS (6.2.1, 8.16)', () => {
   assert.equal(t.ch.readCommandBlock(1) & 0x10, 0x10, 'IDNF');
 });
 
-test('READ/WRITE MULTIPLE need SET MULTIPLE MODE; DRQ blocks of that many sectors (8.24, 8.39, 8.58)', () => {
+test('READ/WRITE MULTIPLE need SET MULTIPLE MODE; DRQ blocks of that many sectors (ATA-6 READ MULTIPLE, SET MULTIPLE MODE, WRITE MULTIPLE)', () => {
   const store = diskImage(SECTORS);
   const t = makeChannel(new AtaDisk(0, { store }));
   issue(t, 0xc4, { count: 2 });
@@ -252,7 +253,7 @@ test('READ/WRITE MULTIPLE need SET MULTIPLE MODE; DRQ blocks of that many sector
   assert.equal(store.data[46 * 512], patternByte(46, 0));
 });
 
-test('unknown command: ABRT in the Error register, ERR in Status, an interrupt (8.1, 7.9)', () => {
+test('unknown command: ABRT in the Error register, ERR in Status, an interrupt (ATA-6 command descriptions; Error register)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   issue(t, 0x50);
   assert.equal(t.irq.level, false);
@@ -264,7 +265,7 @@ test('unknown command: ABRT in the Error register, ERR in Status, an interrupt (
   assert.equal(t.log.length, 1);
 });
 
-test('INTRQ: Status read clears it, Alternate Status does not, nIEN masks it (5.2.9, 7.3, 7.8)', () => {
+test('INTRQ: Status read clears it, Alternate Status does not, nIEN masks it (ATA-6 INTRQ; Alternate Status; Device Control)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   issue(t, 0xe7); // FLUSH CACHE
   settle(t);
@@ -283,7 +284,7 @@ test('INTRQ: Status read clears it, Alternate Status does not, nIEN masks it (5.
   assert.equal(t.irq.level, false);
 });
 
-test('SRST: BSY while set, then the signatures of a disk and a packet device (9.2, 9.12)', () => {
+test('SRST: BSY while set, then the signatures of a disk and a packet device (ATA-6 software reset protocol; signatures)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }), new AtapiCdrom(1, { store: isoImage(32) }));
   issue(t, 0xc6, { count: 8 });
   settle(t);
@@ -299,13 +300,13 @@ test('SRST: BSY while set, then the signatures of a disk and a packet device (9.
   assert.deepEqual([2, 3, 4, 5].map((r) => t.ch.readCommandBlock(r)), [1, 1, 0x14, 0xeb], 'packet device signature');
   t.ch.writeCommandBlock(7, 0xec);
   settle(t);
-  assert.equal(status(t) & 0x09, 0x01, 'a packet device aborts IDENTIFY DEVICE (8.15)...');
+  assert.equal(status(t) & 0x09, 0x01, 'a packet device aborts IDENTIFY DEVICE...');
   assert.deepEqual([t.ch.readCommandBlock(4), t.ch.readCommandBlock(5)], [0x14, 0xeb], '...and shows its signature');
   t.ch.writeCommandBlock(6, 0xa0);
-  assert.equal(identify(t)[59], 0x108, '...and SRST keeps the disk\'s multiple mode (9.2)');
+  assert.equal(identify(t)[59], 0x108, '...and SRST keeps the disk\'s multiple mode (software reset keeps settings)');
 });
 
-test('EXECUTE DEVICE DIAGNOSTIC: signature, diagnostic code 01h, an interrupt (8.11)', () => {
+test('EXECUTE DEVICE DIAGNOSTIC: signature, diagnostic code 01h, an interrupt (ATA-6 EXECUTE DEVICE DIAGNOSTIC)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   issue(t, 0x90, { count: 0x55, lbaLow: 0x66 });
   settle(t);
@@ -314,7 +315,7 @@ test('EXECUTE DEVICE DIAGNOSTIC: signature, diagnostic code 01h, an interrupt (8
   assert.deepEqual([2, 3, 4, 5].map((r) => t.ch.readCommandBlock(r)), [1, 1, 0, 0]);
 });
 
-test('FLUSH CACHE (E7h) and FLUSH CACHE EXT (EAh) reach the backend (8.12, 8.13)', () => {
+test('FLUSH CACHE (E7h) and FLUSH CACHE EXT (EAh) reach the backend (ATA-6 FLUSH CACHE, FLUSH CACHE EXT)', () => {
   const store = diskImage(SECTORS);
   const t = makeChannel(new AtaDisk(0, { store }));
   issue(t, 0xe7);
@@ -338,7 +339,7 @@ test('a read-only image refuses writes with an ATA error, never a host exception
   assert.equal(store.data[512], patternByte(1, 0));
 });
 
-test('a failing backend read becomes ERR with UNC (7.9)', () => {
+test('a failing backend read becomes ERR with UNC (ATA-6 Error register)', () => {
   const store = diskImage(SECTORS);
   store.read = () => {
     throw new Error('EIO');
@@ -351,7 +352,7 @@ test('a failing backend read becomes ERR with UNC (7.9)', () => {
   assert.equal(t.ch.drives[0].stats.backendErrors, 1);
 });
 
-test('absent device 1: Status reads 0, registers latch writes, commands are ignored (7.1)', () => {
+test('absent device 1: Status reads 0, registers latch writes, commands are ignored (ATA-6: device 0 answers for an absent device 1)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   t.ch.writeCommandBlock(6, 0xb0);
   t.ch.writeCommandBlock(2, 0x55);
@@ -367,7 +368,7 @@ test('absent device 1: Status reads 0, registers latch writes, commands are igno
   assert.equal(empty.ch.readCommandBlock(2), 0, 'a channel with no devices reads 0');
 });
 
-test('SET FEATURES transfer mode, power modes, READ VERIFY (8.37, 8.6, 8.28)', () => {
+test('SET FEATURES transfer mode, power modes, READ VERIFY (ATA-6 SET FEATURES, CHECK POWER MODE, READ VERIFY SECTORS)', () => {
   const t = makeChannel(new AtaDisk(0, { store: diskImage(SECTORS) }));
   issue(t, 0xef, { feature: 0x03, count: 0x40 | 2 });
   settle(t);

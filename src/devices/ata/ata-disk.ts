@@ -63,7 +63,7 @@ export class AtaDisk extends IdeDrive {
   private readonly serial: string;
   private readonly firmware: string;
 
-  // Settings (kept across SRST, ATA-6 9.2).
+  // Settings (kept across SRST: ATA-6 software reset protocol).
   /** Current CHS translation from INITIALIZE DEVICE PARAMETERS. */
   curHeads = 0;
   curSectors = 0;
@@ -121,7 +121,7 @@ export class AtaDisk extends IdeDrive {
     return Math.min(65535, Math.floor(Math.min(this.totalSectors, 16514064) / (this.curHeads * this.curSectors)));
   }
 
-  /** IDENTIFY DEVICE data (ATA-6 8.15, Table 16). */
+  /** IDENTIFY DEVICE data (ATA-6 IDENTIFY DEVICE data). */
   identify(): Uint16Array {
     const w = new Uint16Array(IDENTIFY_WORDS);
     const g = this.geometry;
@@ -223,7 +223,7 @@ export class AtaDisk extends IdeDrive {
       case CMD.READ_VERIFY_EXT:
         return this.readVerify(command === CMD.READ_VERIFY_EXT);
       case CMD.SET_MULTIPLE_MODE: {
-        // ATA-6 8.39: a power of two up to word 47's maximum; 0 turns multiple mode off.
+        // ATA-6 SET MULTIPLE MODE: a power of two up to word 47's maximum; 0 turns multiple mode off.
         const n = this.nsector;
         if (n > MAX_MULTIPLE_SECTORS || (n & (n - 1)) !== 0) return this.abortCommand();
         this.multSectors = n;
@@ -232,7 +232,7 @@ export class AtaDisk extends IdeDrive {
       case CMD.SET_FEATURES:
         return this.setFeatures() ? this.completeCommand() : this.abortCommand();
       case CMD.INITIALIZE_DEVICE_PARAMETERS:
-        // ATA-6 8.16: heads from the Device register, sectors per track from Sector Count.
+        // ATA-6 INITIALIZE DEVICE PARAMETERS: heads from the Device register, sectors per track from Sector Count.
         this.curHeads = (this.select & 0x0f) + 1;
         this.curSectors = this.nsector;
         return this.completeCommand();
@@ -248,7 +248,7 @@ export class AtaDisk extends IdeDrive {
       case CMD.CHECK_POWER_MODE:
       case CMD.CHECK_POWER_MODE_OLD:
         this.completeCommand();
-        this.nsector = this.standby ? 0x00 : 0xff; // ATA-6 8.6: FFh active or idle
+        this.nsector = this.standby ? 0x00 : 0xff; // ATA-6 CHECK POWER MODE: FFh active or idle
         return;
       case CMD.STANDBY:
       case CMD.STANDBY_IMMEDIATE:
@@ -272,7 +272,7 @@ export class AtaDisk extends IdeDrive {
         return this.completeCommand();
       default:
         if (command >= CMD.RECALIBRATE && command <= 0x1f) return this.completeCommand(); // obsolete, harmless
-        // DEVICE RESET, PACKET and IDENTIFY PACKET DEVICE are for packet devices (ATA-6 8.8, 8.21, 8.16).
+        // DEVICE RESET, PACKET and IDENTIFY PACKET DEVICE are for packet devices: a disk aborts them (ATA-6).
         if (command !== CMD.DEVICE_RESET && command !== CMD.PACKET && command !== CMD.IDENTIFY_PACKET_DEVICE && command !== CMD.NOP) {
           this.stats.unknownCommands++;
           this.log(`unknown command 0x${command.toString(16)}`);
@@ -281,7 +281,7 @@ export class AtaDisk extends IdeDrive {
     }
   }
 
-  /** SET FEATURES (ATA-6 8.37); false when the subcommand is not supported. */
+  /** SET FEATURES (ATA-6); false when the subcommand is not supported. */
   private setFeatures(): boolean {
     switch (this.feature) {
       case 0x02:
@@ -338,7 +338,7 @@ export class AtaDisk extends IdeDrive {
     if (this.select & DEV_LBA) {
       return ((this.select & 0x0f) * 2 ** 24) + ((this.lbaHigh << 16) | (this.lbaMid << 8) | this.lbaLow);
     }
-    // CHS (ATA-6 6.2.1): LBA = (cylinder * heads + head) * sectors per track + sector - 1.
+    // CHS (ATA-6 CHS addressing): LBA = (cylinder * heads + head) * sectors per track + sector - 1.
     this.chs = true;
     const cyl = (this.lbaHigh << 8) | this.lbaMid;
     const head = this.select & 0x0f;
@@ -372,7 +372,7 @@ export class AtaDisk extends IdeDrive {
     }
     this.blockSectors = blockSectors;
     if (write) {
-      // PIO data-out (ATA-6 9.7): DRQ for the first block at once, no interrupt before it.
+      // ATA-6 PIO data-out protocol: DRQ for the first block at once, no interrupt before it.
       this.pio = Pio.Write;
       this.curBlock = Math.min(blockSectors, count);
       this.startPio(this.curBlock * SECTOR, true);
@@ -382,7 +382,7 @@ export class AtaDisk extends IdeDrive {
     }
   }
 
-  /** PIO data-in (ATA-6 9.6): each DRQ block is announced by an interrupt. */
+  /** ATA-6 PIO data-in protocol: each DRQ block is announced by an interrupt. */
   private loadReadBlock(): void {
     const n = Math.min(this.blockSectors, this.xferLeft);
     try {

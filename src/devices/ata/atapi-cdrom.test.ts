@@ -1,4 +1,4 @@
-// ATAPI CD-ROM tests: the PACKET protocol of ATA/ATAPI-6 (8.21, 9.8) and MMC-3 commands.
+// ATAPI CD-ROM tests: the PACKET command and protocol of ATA/ATAPI-6 and MMC-3/SPC-3 commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtapiCdrom } from './atapi-cdrom.js';
@@ -31,7 +31,7 @@ interface Result {
   chunks: number[];
 }
 
-/** Follows the data-in phase to completion (9.8): each DRQ chunk is announced by an interrupt. */
+/** Follows the data-in phase to completion (ATA-6 PACKET command protocol): each DRQ chunk is announced by an interrupt. */
 function collect(t: TestChannel): Result {
   const parts: number[] = [];
   const chunks: number[] = [];
@@ -60,11 +60,11 @@ function run(t: TestChannel, cdb: number[], limit = 0xfffe): Result {
 function requestSense(t: TestChannel): [number, number, number] {
   const r = run(t, [0x03, 0, 0, 0, 18]);
   assert.equal(r.data.length, 18);
-  assert.equal(r.data[0], 0x70, 'fixed format, current error (SPC-3 4.5.3)');
+  assert.equal(r.data[0], 0x70, 'fixed format, current error (SPC-3 fixed format sense data)');
   return [r.data[2] & 0x0f, r.data[12], r.data[13]];
 }
 
-test('PACKET protocol: DRQ with CoD=1 and no interrupt for the packet, then data and status phases (ATA-6 9.8)', () => {
+test('PACKET protocol: DRQ with CoD=1 and no interrupt for the packet, then data and status phases (ATA-6 PACKET command protocol)', () => {
   const t = cdrom();
   t.ch.writeCommandBlock(6, 0xa0);
   t.ch.writeCommandBlock(4, 0x00);
@@ -78,14 +78,14 @@ test('PACKET protocol: DRQ with CoD=1 and no interrupt for the packet, then data
   for (let i = 0; i < 12; i += 2) t.ch.writeData16(cdb[i] | (cdb[i + 1] << 8));
   const r = collect(t);
   assert.equal(r.data.length, 36);
-  assert.equal(r.data[0], 0x05, 'peripheral device type 05h: CD/DVD (SPC-3 6.4.2)');
+  assert.equal(r.data[0], 0x05, 'peripheral device type 05h: CD/DVD (SPC-3 standard INQUIRY data)');
   assert.equal(r.data[1], 0x80, 'removable');
   assert.equal(String.fromCharCode(...r.data.subarray(8, 16)), 'RINGMSTR');
   assert.equal(r.reason, 0x03, 'completion: IO=1, CoD=1');
   assert.equal(r.status & 0xc9, 0x40, 'DRDY, no BSY/DRQ/CHK');
 });
 
-test('IDENTIFY PACKET DEVICE (ATA-6 8.17, Table 19)', () => {
+test('IDENTIFY PACKET DEVICE (ATA-6 IDENTIFY PACKET DEVICE data)', () => {
   const t = cdrom();
   t.ch.writeCommandBlock(7, 0xa1);
   settle(t);
@@ -101,7 +101,7 @@ test('IDENTIFY PACKET DEVICE (ATA-6 8.17, Table 19)', () => {
   assert.equal(ataString(w, 27, 20).trimEnd(), 'Ringmaster DVD-ROM');
 });
 
-test('READ(10) of 2048-byte sectors, split by the byte count limit (MMC-3 6.1.15; ATA-6 8.21.5)', () => {
+test('READ(10) of 2048-byte sectors, split by the byte count limit (MMC-3 READ(10); ATA-6 PACKET byte count limit)', () => {
   const t = cdrom();
   const r = run(t, [0x28, 0, 0, 0, 0, 16, 0, 0, 3, 0], 2048);
   assert.deepEqual(r.chunks, [2048, 2048, 2048]);
@@ -120,12 +120,12 @@ test('READ(10) of 2048-byte sectors, split by the byte count limit (MMC-3 6.1.15
   assert.equal(r12.data[0], 63);
 });
 
-test('READ CAPACITY: last LBA and 2048-byte blocks (MMC-3 6.1.17)', () => {
+test('READ CAPACITY: last LBA and 2048-byte blocks (MMC-3 READ CAPACITY)', () => {
   const r = run(cdrom(), [0x25]);
   assert.deepEqual([...r.data], [0, 0, 0, SECTORS - 1, 0, 0, 0x08, 0x00]);
 });
 
-test('an error: CHK, sense key in the Error register, and REQUEST SENSE reports then clears it (ATA-6 8.21; SPC-3 6.27)', () => {
+test('an error: CHK, sense key in the Error register, and REQUEST SENSE reports then clears it (ATA-6 PACKET error outputs; SPC-3 REQUEST SENSE)', () => {
   const t = cdrom();
   const r = run(t, [0x28, 0, 0, 0, 0, SECTORS, 0, 0, 1, 0]);
   assert.equal(r.status & 0x01, 0x01, 'CHK');
@@ -138,7 +138,7 @@ test('an error: CHK, sense key in the Error register, and REQUEST SENSE reports 
   assert.deepEqual(requestSense(t), [0x05, 0x20, 0x00], 'INVALID COMMAND OPERATION CODE');
 });
 
-test('READ TOC formats 0 (LBA and MSF) and 1 (MMC-3 6.1.32)', () => {
+test('READ TOC formats 0 (LBA and MSF) and 1 (MMC-3 READ TOC/PMA/ATIP)', () => {
   const t = cdrom();
   const lba = run(t, [0x43, 0, 0, 0, 0, 0, 0, 0, 100, 0]).data;
   assert.equal((lba[0] << 8) | lba[1], 18, 'TOC data length');
@@ -159,7 +159,7 @@ test('READ TOC formats 0 (LBA and MSF) and 1 (MMC-3 6.1.32)', () => {
   assert.equal(bad.status & 1, 1, 'no track 5');
 });
 
-test('no disc: NOT READY / MEDIUM NOT PRESENT; INQUIRY still works (MMC-3 4.1.6; SPC-3 Table 27)', () => {
+test('no disc: NOT READY / MEDIUM NOT PRESENT; INQUIRY still works (SPC-3 sense keys; MMC-3 medium not present)', () => {
   const t = makeChannel(new AtapiCdrom(0, { store: null }));
   const r = run(t, [0x00]);
   assert.equal(r.error >> 4, 0x02);
@@ -168,7 +168,7 @@ test('no disc: NOT READY / MEDIUM NOT PRESENT; INQUIRY still works (MMC-3 4.1.6;
   assert.equal(run(t, [0x25]).error >> 4, 0x02);
 });
 
-test('a disc inserted: UNIT ATTENTION once, then ready; GET EVENT STATUS reports new media once (SPC-3 5.9; MMC-3 6.1.5)', () => {
+test('a disc inserted: UNIT ATTENTION once, then ready; GET EVENT STATUS reports new media once (SPC-3 unit attention; MMC-3 GET EVENT STATUS NOTIFICATION)', () => {
   const drive = new AtapiCdrom(0, { store: null });
   const t = makeChannel(drive);
   drive.insertMedia(isoImage(SECTORS));
@@ -184,7 +184,7 @@ test('a disc inserted: UNIT ATTENTION once, then ready; GET EVENT STATUS reports
   assert.equal(run(t, [0x4a, 0x00, 0, 0, 0x10, 0, 0, 0, 8, 0]).status & 1, 1, 'asynchronous GESN is not supported');
 });
 
-test('GET CONFIGURATION: current profile CD-ROM, RT=2 returns one feature (MMC-3 6.1.4, 5.3)', () => {
+test('GET CONFIGURATION: current profile CD-ROM, RT=2 returns one feature (MMC-3 GET CONFIGURATION, features)', () => {
   const t = cdrom();
   const all = run(t, [0x46, 0, 0, 0, 0, 0, 0, 0x04, 0, 0]).data;
   assert.equal((all[6] << 8) | all[7], 0x0008);
@@ -198,7 +198,7 @@ test('GET CONFIGURATION: current profile CD-ROM, RT=2 returns one feature (MMC-3
   assert.equal((none[6] << 8) | none[7], 0, 'no current profile without a disc');
 });
 
-test('MODE SENSE(10) page 2Ah, READ DISC INFORMATION, MECHANISM STATUS (MMC-3 6.3.11, 6.1.18, 6.1.8)', () => {
+test('MODE SENSE(10) page 2Ah, READ DISC INFORMATION, MECHANISM STATUS (MMC-3 capabilities page, READ DISC INFORMATION, MECHANISM STATUS)', () => {
   const t = cdrom();
   const ms = run(t, [0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 128, 0]).data;
   assert.equal(ms.length, 30);
@@ -213,7 +213,7 @@ test('MODE SENSE(10) page 2Ah, READ DISC INFORMATION, MECHANISM STATUS (MMC-3 6.
   assert.equal(run(t, [0xbb, 0, 0xff, 0xff]).status & 1, 0, 'SET CD SPEED accepted');
 });
 
-test('PREVENT ALLOW MEDIUM REMOVAL blocks START STOP UNIT eject (MMC-3 6.1.11, 6.1.23)', () => {
+test('PREVENT ALLOW MEDIUM REMOVAL blocks START STOP UNIT eject (MMC-3 PREVENT ALLOW MEDIUM REMOVAL, START STOP UNIT)', () => {
   const t = cdrom();
   run(t, [0x1e, 0, 0, 0, 1]);
   assert.equal(run(t, [0x1b, 0, 0, 0, 0x02]).error >> 4, 0x05);
@@ -226,7 +226,7 @@ test('PREVENT ALLOW MEDIUM REMOVAL blocks START STOP UNIT eject (MMC-3 6.1.11, 6
   assert.equal(run(t, [0x00]).status & 1, 0, 'loaded again');
 });
 
-test('DEVICE RESET (08h) is accepted while the device waits for a packet, without an interrupt (ATA-6 8.10)', () => {
+test('DEVICE RESET (08h) is accepted while the device waits for a packet, without an interrupt (ATA-6 DEVICE RESET)', () => {
   const t = cdrom();
   t.ch.writeCommandBlock(7, 0xa0);
   t.ch.writeCommandBlock(7, 0xec); // ignored: DRQ is set

@@ -1,8 +1,8 @@
-// An ATAPI CD-ROM drive: the PACKET command protocol of ATA/ATAPI-6 (8.21 PACKET, 9.8 "PACKET
-// command protocol": the host writes a 12-byte command packet through the Data register, the
-// device answers in DRQ chunks no larger than the byte count limit, with the interrupt reason
-// (CoD, IO) in the Sector Count register), IDENTIFY PACKET DEVICE (8.17), and the MMC commands
-// SeaBIOS and Linux's sr/libata issue. Discs are ISO images (2048-byte sectors) in a BlockStore.
+// An ATAPI CD-ROM drive: the PACKET command and its protocol in ATA/ATAPI-6 (the host writes a
+// 12-byte command packet through the Data register, the device answers in DRQ chunks no larger
+// than the byte count limit, with the interrupt reason (CoD, IO) in the Sector Count register),
+// IDENTIFY PACKET DEVICE, and the MMC commands SeaBIOS and Linux's sr/libata issue. Discs are ISO
+// images (2048-byte sectors) in a BlockStore.
 
 import { checkVersion, type DeviceState } from '../../bus/device.js';
 import { type BlockStore, CD_SECTOR_SIZE } from '../block/block-store.js';
@@ -40,7 +40,7 @@ const enum Phase {
   DataIn = 3, // sending response data
 }
 
-/** Commands that report a pending unit attention only to other commands (SPC-3 5.9; MMC-3 4.1.6.2). */
+/** Commands that report a pending unit attention only to other commands (SPC-3 unit attention; MMC-3 lists GET CONFIGURATION and GESN too). */
 const ALLOW_UNIT_ATTENTION: ReadonlySet<number> = new Set([0x03, 0x12, 0x46, 0x4a]);
 /** Commands that need a disc in the drive. */
 const NEEDS_MEDIUM: ReadonlySet<number> = new Set([0x00, 0x25, 0x28, 0x2b, 0x43, 0x51, 0xa8, 0xbe]);
@@ -123,12 +123,12 @@ export class AtapiCdrom extends IdeDrive {
   }
 
   protected setSignature(): void {
-    this.placeSignature(0x14, 0xeb); // ATA-6 9.12: packet devices
+    this.placeSignature(0x14, 0xeb); // ATA-6 signature of packet devices
     this.phase = Phase.None;
-    this.status = 0; // DRDY stays 0 until a command (ATA-6 9.1)
+    this.status = 0; // DRDY stays 0 until a command (ATA-6 reset protocols)
   }
 
-  /** IDENTIFY PACKET DEVICE data (ATA-6 8.17, Table 19). */
+  /** IDENTIFY PACKET DEVICE data (ATA-6 IDENTIFY PACKET DEVICE data). */
   identify(): Uint16Array {
     const w = new Uint16Array(IDENTIFY_WORDS);
     // ATAPI (10b), CD-ROM device type 05h, removable, DRQ within 50 us, 12-byte packets.
@@ -169,12 +169,12 @@ export class AtapiCdrom extends IdeDrive {
         this.raiseIrq();
         return;
       case CMD.IDENTIFY_DEVICE:
-        // ATA-6 8.15: a packet device aborts it and leaves its signature for the host to see.
+        // ATA-6 IDENTIFY DEVICE: a packet device aborts it and leaves its signature for the host to see.
         this.abortCommand();
         this.placeSignature(0x14, 0xeb);
         return;
       case CMD.DEVICE_RESET:
-        // ATA-6 8.10 / 9.11: no interrupt; the signature tells the host it is done.
+        // ATA-6 DEVICE RESET: no interrupt; the signature tells the host it is done.
         this.softReset();
         return;
       case CMD.EXECUTE_DEVICE_DIAGNOSTIC:
@@ -198,7 +198,7 @@ export class AtapiCdrom extends IdeDrive {
     }
   }
 
-  /** PACKET (ATA-6 8.21): features bit 0 asks for DMA; LBA Mid/High hold the byte count limit. */
+  /** PACKET (ATA-6): features bit 0 asks for DMA; LBA Mid/High hold the byte count limit. */
   private startPacket(): void {
     this.useDma = (this.feature & 0x01) !== 0;
     this.phase = Phase.Packet;
@@ -299,7 +299,7 @@ export class AtapiCdrom extends IdeDrive {
     }
   }
 
-  /** START STOP UNIT (MMC-3 6.1.?): LoEj with Start loads the tray, without it ejects. */
+  /** START STOP UNIT (MMC-3): LoEj with Start loads the tray, without it ejects. */
   private startStop(flags: number): void {
     const start = (flags & 0x01) !== 0;
     const loadEject = (flags & 0x02) !== 0;
@@ -353,7 +353,7 @@ export class AtapiCdrom extends IdeDrive {
     this.nextChunk();
   }
 
-  /** Next PIO chunk (ATA-6 9.8): at most the byte count limit, even unless it is the last. */
+  /** Next PIO chunk (ATA-6 PACKET command protocol): at most the byte count limit, even unless it is the last. */
   private nextChunk(): void {
     let limit = (this.lbaHigh << 8) | this.lbaMid;
     if (limit === 0 || limit === 0xffff) limit = 0xfffe;
@@ -391,7 +391,7 @@ export class AtapiCdrom extends IdeDrive {
     return data;
   }
 
-  /** Command completed: status with IO and CoD set (ATA-6 9.8 "Command completion"). */
+  /** Command completed: status with IO and CoD set (ATA-6 PACKET command protocol, completion). */
   private packetDone(): void {
     this.phase = Phase.None;
     this.sense = { key: 0, asc: 0, ascq: 0 };

@@ -23,7 +23,7 @@ function rig(drive: 'disk' | 'cdrom' = 'disk', readOnly = false): Rig {
   return { ...t, mem, bm };
 }
 
-/** Writes a PRD table (SFF-8038i 1.2): [address, byte count (0 = 64 KiB)], EOT on the last. */
+/** Writes a PRD table (SFF-8038i Physical Region Descriptor): [address, byte count (0 = 64 KiB)], EOT on the last. */
 function prdTable(r: Rig, entries: [number, number][]): void {
   entries.forEach(([address, count], i) => {
     r.mem.write32(PRD_TABLE + 8 * i, address);
@@ -101,7 +101,7 @@ test('a PRD table smaller than the data: Active clears; the device aborts rather
   assert.equal(r.bm.stats.shortTables, 1);
 });
 
-test('byte count 0 means 64 KiB (SFF-8038i 1.2)', () => {
+test('byte count 0 means 64 KiB (SFF-8038i Physical Region Descriptor)', () => {
   const r = rig();
   prdTable(r, [[0x50000, 0]]);
   ataCommand(r, 0xc8, 256, 128);
@@ -152,7 +152,7 @@ test('ATAPI READ(10) by DMA (PACKET features bit 0)', () => {
   assert.equal(r.mem.read8(0x20000), 22);
 });
 
-test('register layout: Status bits 5-6 R/W, Error/Interrupt write-1-to-clear, PRD pointer dword aligned (SFF-8038i 2)', () => {
+test('register layout: Status bits 5-6 R/W, Error/Interrupt write-1-to-clear, PRD pointer dword aligned (SFF-8038i register description)', () => {
   const r = rig();
   r.bm.write8(2, 0x60);
   assert.equal(r.bm.read8(2), 0x60);

@@ -1,4 +1,4 @@
-// PCI IDE bus-master DMA (Intel 82371AB PIIX4 datasheet 2.7 "IDE Controller" / SFF-8038i
+// PCI IDE bus-master DMA (Intel 82371AB PIIX4 datasheet, IDE controller / SFF-8038i
 // "Bus Master Programming Interface for IDE ATA Controllers"): per channel a Command register
 // (offset 0), a Status register (offset 2) and a Descriptor Table Pointer (offsets 4-7); the
 // primary channel at 0-7, the secondary at 8-15 of the I/O block the board maps at the PIIX IDE
@@ -20,7 +20,7 @@ export const BM_ST_INTERRUPT = 0x04;
 export const BM_ST_DRIVE0_DMA = 0x20;
 export const BM_ST_DRIVE1_DMA = 0x40;
 const PRD_EOT = 0x80000000;
-/** A PRD table lies in one 64 KiB region: at most 8192 entries (SFF-8038i 1.2). */
+/** A PRD table lies in one 64 KiB region: at most 8192 entries (SFF-8038i, Physical Region Descriptor). */
 const MAX_PRD_ENTRIES = 8192;
 
 class BmChannel implements DmaEngine {

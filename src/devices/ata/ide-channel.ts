@@ -1,4 +1,4 @@
-// One IDE channel (ATA/ATAPI-6 section 5 and 7): a master and a slave position sharing the
+// One IDE channel (ATA/ATAPI-6 interface and register descriptions): a master and a slave position sharing the
 // command block registers (offsets 0-7) and the control block register (Device Control on write,
 // Alternate Status on read). The board maps the ports (primary 0x1F0-0x1F7 and 0x3F6 on IRQ14,
 // secondary 0x170-0x177 and 0x376 on IRQ15) and, for bus-master DMA, attaches the PCI IDE
@@ -7,7 +7,7 @@
 // Timing: commands execute when the Command register is written and their data is ready at once
 // (DRQ), but INTRQ is delivered by a Clock timer a few microseconds later, so a driver never sees
 // the interrupt before its OUT to the Command register has returned (as with QEMU's asynchronous
-// block layer). A Status read clears a delivered interrupt (ATA-6 5.2.9), not one still due.
+// block layer). A Status read clears a delivered interrupt (ATA-6 INTRQ), not one still due.
 
 import type { Clock, Timer } from '../../bus/clock.js';
 import type { IrqLine } from '../../bus/irq.js';
@@ -118,7 +118,7 @@ export class IdeChannel implements Device, DriveHost {
     if (raised) this.updateLine();
   }
 
-  /** INTRQ follows the selected device's pending interrupt unless nIEN masks it (ATA-6 7.8). */
+  /** INTRQ follows the selected device's pending interrupt unless nIEN masks it (ATA-6 Device Control). */
   private updateLine(): void {
     const level = (this.control & CTL_NIEN) === 0 && this.drives[this.selected].intrq;
     if (level && !this.lineLevel) this.dma?.interrupt();
@@ -159,7 +159,7 @@ export class IdeChannel implements Device, DriveHost {
         this.command(value);
         return;
       default:
-        // Every register write clears HOB (ATA-6 7.8) and is latched by both devices (7.1).
+        // Every register write clears HOB and is latched by both devices (ATA-6 Device Control; register addressing).
         this.control &= ~CTL_HOB;
         this.drives[0].writeRegister(offset, value);
         this.drives[1].writeRegister(offset, value);
@@ -176,17 +176,17 @@ export class IdeChannel implements Device, DriveHost {
       this.stats.ignoredCommands++;
       return;
     }
-    // Only DEVICE RESET may interrupt a packet device that is busy or transferring (ATA-6 8.10).
+    // Only DEVICE RESET may interrupt a packet device that is busy or transferring (ATA-6 DEVICE RESET).
     if ((drive.status & (ST_BSY | ST_DRQ)) !== 0 && !(value === CMD.DEVICE_RESET && drive.kind === 'atapi')) {
       this.stats.ignoredCommands++;
       return;
     }
-    // Writing the Command register clears a pending interrupt (ATA-6 5.2.9).
+    // Writing the Command register clears a pending interrupt (ATA-6 INTRQ).
     drive.intrq = false;
     drive.irqRequested = false;
     this.updateLine();
     if (value === CMD.EXECUTE_DEVICE_DIAGNOSTIC) {
-      // Addressed to both devices; device 0 reports and interrupts (ATA-6 8.11).
+      // Addressed to both devices; device 0 reports and interrupts (ATA-6 EXECUTE DEVICE DIAGNOSTIC).
       for (const d of this.drives) if (d.kind !== 'none') d.softReset();
       this.selected = 0;
       const reporter = this.drives[0].kind !== 'none' ? this.drives[0] : drive;
@@ -217,14 +217,14 @@ export class IdeChannel implements Device, DriveHost {
     drive.writeData16(value >>> 16);
   }
 
-  /** Alternate Status: the Status register without clearing the interrupt (ATA-6 7.3). */
+  /** Alternate Status: the Status register without clearing the interrupt (ATA-6 Alternate Status). */
   readControl(): number {
     if (!this.populated) return 0;
     const drive = this.drives[this.selected];
     return drive.kind === 'none' ? 0 : drive.status;
   }
 
-  /** Device Control (ATA-6 7.8): nIEN masks INTRQ; SRST held high resets both devices. */
+  /** Device Control (ATA-6): nIEN masks INTRQ; SRST held high resets both devices. */
   writeControl(value: number): void {
     const old = this.control;
     this.control = value & (CTL_HOB | CTL_SRST | CTL_NIEN);
@@ -234,7 +234,7 @@ export class IdeChannel implements Device, DriveHost {
         if (d.kind !== 'none') d.status = ST_BSY;
       }
     } else if (!(value & CTL_SRST) && (old & CTL_SRST)) {
-      // Reset ends: signatures in place, device 0 selected (ATA-6 9.2).
+      // Reset ends: signatures in place, device 0 selected (ATA-6 software reset protocol).
       for (const d of this.drives) d.softReset();
       this.selected = 0;
     }

@@ -1,5 +1,5 @@
 // What every device on an IDE channel shares: its copy of the task file registers (writes go
-// to both devices on a channel, ATA/ATAPI-6 7.1), status and error, the PIO data buffer, the
+// to both devices on a channel, ATA/ATAPI-6 register addressing), status and error, the PIO data buffer, the
 // interrupt pending state and the hooks the bus-master DMA engine calls. The ATA disk and the
 // ATAPI CD-ROM extend it with their command sets.
 
@@ -41,7 +41,7 @@ export interface DriveStats {
 }
 
 export abstract class IdeDrive {
-  // Task file, "current" and "previous" (HOB) halves of the 48-bit FIFO registers (ATA-6 6.20).
+  // Task file, "current" and "previous" (HOB) halves of the 48-bit FIFO registers (ATA-6 48-bit Address feature set).
   feature = 0;
   hobFeature = 0;
   nsector = 0;
@@ -84,7 +84,7 @@ export abstract class IdeDrive {
   abstract executeCommand(command: number): void;
   /** The PIO block in buf was fully read (data-in) or written (data-out). */
   protected abstract pioBlockDone(): void;
-  /** Places the reset signature (ATA-6 9.12) and the post-reset status. */
+  /** Places the reset signature (ATA-6 signatures) and the post-reset status. */
   protected abstract setSignature(): void;
 
   // ---- DMA, called by the bus master while dmaPending ----
@@ -194,7 +194,7 @@ export abstract class IdeDrive {
     this.status &= ~ST_DRQ;
   }
 
-  /** Normal completion of a command, with an interrupt (ATA-6 9.5 "Non-data command protocol"). */
+  /** Normal completion of a command, with an interrupt (ATA-6 non-data command protocol). */
   protected completeCommand(irq = true): void {
     this.stopPio();
     this.status = ST_DRDY | ST_DSC;
@@ -237,7 +237,7 @@ export abstract class IdeDrive {
     this.select = DEV_OBSOLETE | (this.unit ? DEV_DEV : 0);
     this.feature = this.hobFeature = 0;
     this.hobNsector = this.hobLbaLow = this.hobLbaMid = this.hobLbaHigh = 0;
-    this.error = ERR_AMNF; // diagnostic code 01h: device 0 passed / device 1 passed (ATA-6 9.12)
+    this.error = ERR_AMNF; // diagnostic code 01h: device 0 passed / device 1 passed (ATA-6 diagnostic codes)
     this.setSignature();
   }
 

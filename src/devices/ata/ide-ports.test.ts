@@ -1,5 +1,5 @@
 // The channel on a PortBus at the primary compatibility addresses: 16/32-bit Data access,
-// byte registers, and the bus-master block (SFF-8038i 2).
+// byte registers, and the bus-master block (SFF-8038i register description).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PortBus } from '../../bus/port-bus.js';

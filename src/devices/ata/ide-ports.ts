@@ -1,7 +1,7 @@
 // Wiring helper for the board: puts an IDE channel's registers on a PortBus at the addresses the
 // board chooses (primary 0x1F0-0x1F7 + 0x3F6, secondary 0x170-0x177 + 0x376 in compatibility
 // mode). The Data register (offset 0) takes 16- and 32-bit accesses; the other registers are
-// 8-bit, so the bus splits wider accesses to them (ATA-6 7.1: only Data is wider than a byte).
+// 8-bit, so the bus splits wider accesses to them (ATA-6: only Data is wider than a byte).
 //
 // For the board's PCI side (82371SB PIIX3 datasheet, IDE function; QEMU hw/ide/piix.c): device
 // 8086:7010 at function 1 of the ISA bridge, class 01h/01h with programming interface 80h

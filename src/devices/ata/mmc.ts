@@ -1,12 +1,12 @@
 // Response data of the SCSI/MMC commands an ATAPI CD-ROM answers, built from the drive's state.
-// References: SPC-3 (INQUIRY 6.4, REQUEST SENSE 6.27, sense keys 4.5.6), MMC-3 (T10/1363-D):
-// GET CONFIGURATION 6.1.4 / features 5.3, GET EVENT STATUS NOTIFICATION 6.1.5, MODE SENSE pages
-// 6.3 (CD/DVD Capabilities page 2Ah), READ CAPACITY 6.1.17, READ DISC INFORMATION 6.1.18,
-// READ TOC/PMA/ATIP 6.1.32 (formats 0000b, 0001b, 0010b), MECHANISM STATUS 6.1.8.
+// References: SPC-3 (INQUIRY, REQUEST SENSE, sense keys), MMC-3 (T10/1363-D): GET CONFIGURATION
+// and its features, GET EVENT STATUS NOTIFICATION, MODE SENSE pages (CD/DVD Capabilities and
+// Mechanical Status page 2Ah), READ CAPACITY, READ DISC INFORMATION, READ TOC/PMA/ATIP (formats
+// 0000b, 0001b, 0010b), MECHANISM STATUS; SFF-8020i for the older placement of fields.
 
 import { CD_SECTOR_SIZE } from '../block/block-store.js';
 
-// Sense keys (SPC-3 Table 27) and additional sense codes used by the drive.
+// Sense keys (SPC-3 sense key table) and additional sense codes used by the drive.
 export const SENSE_NONE = 0x00;
 export const SENSE_NOT_READY = 0x02;
 export const SENSE_MEDIUM_ERROR = 0x03;
@@ -21,12 +21,12 @@ export const ASC_SAVING_NOT_SUPPORTED = 0x39;
 export const ASC_MEDIUM_NOT_PRESENT = 0x3a;
 export const ASC_MEDIUM_REMOVAL_PREVENTED = 0x53;
 
-// Media event codes (MMC-3 Table 6.? "Media Event Format").
+// Media event codes (MMC-3 GET EVENT STATUS NOTIFICATION, media events).
 export const MEDIA_EVENT_NONE = 0;
 export const MEDIA_EVENT_NEW = 2;
 export const MEDIA_EVENT_REMOVAL = 3;
 
-/** Profiles (MMC-3 Table 5.? "Profile List"). */
+/** Profiles (MMC-3 profile list). */
 export const PROFILE_CD_ROM = 0x0008;
 export const PROFILE_DVD_ROM = 0x0010;
 /** A disc bigger than a CD (about 800 MB) is presented as a DVD. */
@@ -83,7 +83,7 @@ export function lbaToMsf(lba: number): [number, number, number] {
   return [Math.floor(frames / (75 * 60)), Math.floor(frames / 75) % 60, frames % 75];
 }
 
-/** A TOC address field: 4 bytes, LBA or 0/M/S/F (MMC-3 6.1.32.? "Address field"). */
+/** A TOC address field: 4 bytes, LBA or 0/M/S/F (MMC-3 READ TOC, address field). */
 function putAddress(b: Uint8Array, at: number, lba: number, msf: boolean): void {
   if (!msf) return put32(b, at, lba);
   const [m, s, f] = lbaToMsf(lba);
@@ -98,7 +98,7 @@ export function currentProfile(m: MediumState): number {
   return m.sectors > CD_MAX_SECTORS ? PROFILE_DVD_ROM : PROFILE_CD_ROM;
 }
 
-/** Standard INQUIRY data (SPC-3 6.4.2): 36 bytes. */
+/** Standard INQUIRY data (SPC-3 standard INQUIRY data): 36 bytes. */
 export function inquiry(vendor: string, product: string, revision: string): Uint8Array {
   const b = new Uint8Array(36);
   b[0] = 0x05; // peripheral device type: CD/DVD
@@ -112,7 +112,7 @@ export function inquiry(vendor: string, product: string, revision: string): Uint
   return b;
 }
 
-/** Fixed-format sense data (SPC-3 4.5.3): 18 bytes. */
+/** Fixed-format sense data (SPC-3 fixed format sense data): 18 bytes. */
 export function senseData(sense: SenseCode): Uint8Array {
   const b = new Uint8Array(18);
   b[0] = 0x70; // current error, fixed format
