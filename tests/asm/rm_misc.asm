@@ -108,6 +108,21 @@ main:
         mov cx, outs_text_end - outs_text
         cs rep outsb
         call regs
+        PUTS "rep stosb across di=ffff (16-bit wrap)", 10
+        mov ax, 0x1000
+        mov es, ax
+        mov dword [es:0xFFFC], 0
+        mov dword [es:0x0000], 0
+        mov di, 0xFFFE
+        mov cx, 4
+        mov al, 0xAB
+        rep stosb
+        SHOW32 "es:fffc=", [es:0xFFFC]
+        SHOW32 "es:0=", [es:0]
+        HEX16 di
+        NL
+        xor ax, ax
+        mov es, ax
         PUTS "rep with cx=0", 10
         mov cx, 0
         mov si, BUF
