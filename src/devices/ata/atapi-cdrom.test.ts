@@ -198,7 +198,7 @@ test('GET CONFIGURATION: current profile CD-ROM, RT=2 returns one feature (MMC-3
   assert.equal((none[6] << 8) | none[7], 0, 'no current profile without a disc');
 });
 
-test('MODE SENSE(10) page 2Ah, READ DISC INFORMATION, MECHANISM STATUS (MMC-3 capabilities page, READ DISC INFORMATION, MECHANISM STATUS)', () => {
+test('MODE SENSE(10) page 2Ah, READ DISC/TRACK INFORMATION, MECHANISM STATUS (MMC-3 capabilities page and those commands)', () => {
   const t = cdrom();
   const ms = run(t, [0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 128, 0]).data;
   assert.equal(ms.length, 30);
@@ -208,6 +208,10 @@ test('MODE SENSE(10) page 2Ah, READ DISC INFORMATION, MECHANISM STATUS (MMC-3 ca
   const di = run(t, [0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0]).data;
   assert.equal(di.length, 34);
   assert.equal(di[2] & 0x03, 0x02, 'disc status: complete');
+  const ti = run(t, [0x52, 0x01, 0, 0, 0, 1, 0, 0, 36, 0]).data;
+  assert.equal(ti.length, 36, 'READ TRACK INFORMATION for track 1');
+  assert.equal((ti[24] << 24) | (ti[25] << 16) | (ti[26] << 8) | ti[27], SECTORS, 'track size');
+  assert.equal(run(t, [0x52, 0x01, 0, 0, 0, 2, 0, 0, 36, 0]).status & 1, 1, 'no track 2');
   const mech = run(t, [0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]).data;
   assert.equal(mech.length, 8);
   assert.equal(run(t, [0xbb, 0, 0xff, 0xff]).status & 1, 0, 'SET CD SPEED accepted');

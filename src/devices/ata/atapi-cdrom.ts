@@ -43,7 +43,7 @@ const enum Phase {
 /** Commands that report a pending unit attention only to other commands (SPC-3 unit attention; MMC-3 lists GET CONFIGURATION and GESN too). */
 const ALLOW_UNIT_ATTENTION: ReadonlySet<number> = new Set([0x03, 0x12, 0x46, 0x4a]);
 /** Commands that need a disc in the drive. */
-const NEEDS_MEDIUM: ReadonlySet<number> = new Set([0x00, 0x25, 0x28, 0x2b, 0x43, 0x51, 0xa8, 0xbe]);
+const NEEDS_MEDIUM: ReadonlySet<number> = new Set([0x00, 0x25, 0x28, 0x2b, 0x43, 0x51, 0x52, 0xa8, 0xbe]);
 
 export class AtapiCdrom extends IdeDrive {
   readonly kind = 'atapi' as const;
@@ -288,6 +288,8 @@ export class AtapiCdrom extends IdeDrive {
       }
       case 0x51: // READ DISC INFORMATION
         return this.replyOrFail(mmc.discInformation(cdb), mmc.be16(cdb, 7));
+      case 0x52: // READ TRACK INFORMATION
+        return this.replyOrFail(mmc.trackInformation(cdb, m), mmc.be16(cdb, 7));
       case 0x5a: // MODE SENSE(10)
         return this.replyOrFail(mmc.modeSense10(cdb, m), mmc.be16(cdb, 7));
       case 0xbd: // MECHANISM STATUS

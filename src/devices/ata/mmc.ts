@@ -339,6 +339,26 @@ export function discInformation(cdb: Uint8Array): Uint8Array | SenseCode {
   return b;
 }
 
+/**
+ * READ TRACK INFORMATION (MMC-3) for the one data track: address type 00b (an LBA inside it),
+ * 01b (track number 1, or FFh for the invisible track: none on a finalised disc) or 10b (session 1).
+ */
+export function trackInformation(cdb: Uint8Array, m: MediumState): Uint8Array | SenseCode {
+  const type = cdb[1] & 0x03;
+  const n = be32(cdb, 2);
+  const ok = (type === 0 && n < m.sectors) || (type === 1 && n === 1) || (type === 2 && n === 1);
+  if (!ok) return invalidField();
+  const b = new Uint8Array(36);
+  put16(b, 0, 34);
+  b[2] = 1; // track number (LSB)
+  b[3] = 1; // session number (LSB)
+  b[5] = 0x04; // track mode: data, recorded uninterrupted
+  b[6] = 0x01; // data mode 1
+  put32(b, 8, 0); // track start address
+  put32(b, 24, m.sectors); // track size
+  return b;
+}
+
 /** MECHANISM STATUS header (no changer). */
 export function mechanismStatus(m: MediumState): Uint8Array {
   const b = new Uint8Array(8);
