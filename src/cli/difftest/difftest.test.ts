@@ -32,6 +32,7 @@ const TODO: Record<string, string> = {
   fpu_misc: 'needs the x87 FPU in the CPU (issue 8)',
   fpu_nm: 'needs the x87 FPU in the CPU (issue 8)',
   irq: 'needs protected mode for its second half (issue 8)',
+  irq_more: 'needs virtual-8086 mode (issue 8)',
   sdm_divergent: 'needs segment limit checks, paging, debug registers and x87 (issue 8)',
 };
 
