@@ -241,4 +241,29 @@ export class Pc {
     for (const d of this.devices) devices[d.name] = d.saveState();
     return { version: 1, cpu: this.cpu.saveState(), memory: this.memory.saveState(), clock: this.clock.saveState(), devices };
   }
+
+  /**
+   * Restores a saveState() result into a board built with the same memory size and ROMs. The
+   * clock goes first so devices re-arming timers see the saved time, and again last so every
+   * timer ends with exactly its saved deadline. Callers restore into a fresh Pc and discard it
+   * if this throws (a failed load may leave it partly loaded).
+   */
+  loadState(s: {
+    version: number;
+    cpu: unknown;
+    memory: unknown;
+    clock: unknown;
+    devices: Record<string, DeviceState>;
+  }): void {
+    if (!s || s.version !== 1) throw new PcError(`machine state version ${String(s?.version)} is not supported (expected 1)`);
+    for (const d of this.devices) if (!s.devices?.[d.name]) throw new PcError(`machine state has nothing for device '${d.name}'`);
+    const clock = s.clock as Parameters<Clock['loadState']>[0];
+    this.clock.loadState(clock);
+    this.memory.loadState(s.memory as Parameters<PhysicalMemory['loadState']>[0]);
+    this.cpu.loadState(s.cpu as Parameters<Cpu['loadState']>[0]);
+    for (const d of this.devices) d.loadState(s.devices[d.name]!);
+    this.clock.loadState(clock);
+    this.resetRequested = false;
+    this.poweredOff = false;
+  }
 }
