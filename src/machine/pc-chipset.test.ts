@@ -3,6 +3,7 @@
 // BAR-following I/O and memory regions, fw_cfg and legacy IDE/VGA ports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { PhysicalMemory } from '../memory/physical-memory.js';
 import { PortBus } from '../bus/port-bus.js';
 import { Clock } from '../bus/clock.js';
@@ -11,6 +12,9 @@ import { FwCfg } from '../devices/fw-cfg.js';
 import { Vga } from '../devices/vga/vga.js';
 import { PciFunction } from '../devices/pci/pci-function.js';
 import { initPciLikeFirmware } from '../devices/pci/firmware-init.js';
+import { configurePcFwCfg } from '../devices/fw-cfg.js';
+import { fillBiosCmos } from '../devices/cmos-rtc.js';
+import { Pc } from './pc.js';
 import { createPcChipset, type BusMasterRegisters, type IdeChannelRegisters, type PcChipset } from './pc-chipset.js';
 
 const MIB = 1024 * 1024;
@@ -333,4 +337,55 @@ test('IDE parts from a factory get ISA IRQ14 and IRQ15', () => {
   assert.equal(ports.in8(0x1f1), 0x51);
   assert.equal(ports.ownerOf(0x170), undefined);
   assert.equal(ports.ownerOf(0xb2), undefined); // no PM function, no APM ports
+});
+
+// The real firmware: Debian's SeaBIOS enumerates the bus, shadows itself through PAM (src/fw/
+// shadow.c), runs the VGA BIOS from the ROM BAR and ends at "No bootable device".
+const SEABIOS = '/usr/share/seabios/bios-256k.bin';
+const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin';
+const haveSeaBios = fs.existsSync(SEABIOS) && fs.existsSync(VGABIOS);
+
+test('SeaBIOS POST through the chipset: PCI setup, shadow RAM locked, VGA BIOS, no bootable device', { skip: !haveSeaBios && 'Debian seabios package not installed' }, () => {
+  const bios = new Uint8Array(fs.readFileSync(SEABIOS));
+  const mem = 16 * MIB;
+  const pc = new Pc({ memoryBytes: mem, bios, tripleFault: 'stop' });
+  const vga = new Vga({ clock: pc.clock });
+  const fw = new FwCfg(pc.memory);
+  configurePcFwCfg(fw, { ramSize: mem });
+  const chipset = createPcChipset({
+    memory: pc.memory,
+    ports: pc.ports,
+    clock: pc.clock,
+    isaIrq: (n) => pc.pic.irqLine(n),
+    bios,
+    requestReset: () => pc.requestReset('reset control'),
+    vga: { device: vga, bios: new Uint8Array(fs.readFileSync(VGABIOS)) },
+    fwCfg: fw,
+    acpi: {},
+  });
+  let debug = '';
+  // QEMU's debugcon at 0x402 reads back 0xE9, which SeaBIOS checks before logging there.
+  pc.ports.register(0x402, 1, 'seabios-debug', { read8: () => 0xe9, write8: (_p, v) => void (debug += String.fromCharCode(v)) });
+  pc.devices.push(vga, ...chipset.devices);
+  fillBiosCmos(pc.rtc, { ramBelow4G: mem });
+  pc.reset();
+  for (let i = 0; i < 60 && !vga.textScreenString().includes('No bootable device'); i++) pc.run(500_000);
+  assert.match(vga.textScreenString(), /No bootable device/);
+  for (const line of [
+    'Found 5 PCI devices',
+    'PCI: map device bdf=00:02.0  bar 0, addr fd000000, size 01000000 [prefmem]',
+    'PIIX3/PIIX4 init: elcr=00 0c',
+    'Using pmtimer, ioport 0xb008',
+    'VBE DISPI: lfb_addr=fd000000, size 16 MB',
+  ]) {
+    assert.ok(debug.includes(line), `SeaBIOS log lacks "${line}"`);
+  }
+  assert.doesNotMatch(debug, /Unable to (un)?lock ram/);
+  // make_bios_readonly left the F segment read-only shadow RAM holding SeaBIOS's copy.
+  assert.equal(chipset.hostBridge.readConfig(0x59, 1), 0x10);
+  const resetVector = pc.memory.read32(0xffff0);
+  assert.equal(resetVector, pc.memory.read32(0xfffffff0));
+  pc.memory.write32(0xffff0, ~resetVector);
+  assert.equal(pc.memory.read32(0xffff0), resetVector);
+  assert.equal(chipset.stats.refusedBars, 0);
 });
