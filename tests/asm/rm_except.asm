@@ -1,6 +1,6 @@
 ; Real-mode interrupts and exceptions (SDM Vol. 3 20.1.4, 6.15): INT n / INT3 / INTO
 ; through the IVT (frame FLAGS/CS/IP, IF and TF cleared in the handler), #BR, #UD,
-; #DE, single-step traps (TF) with the MOV SS / POP SS interrupt shadow, STI's
+; #DE, LOCK on lockable and non-lockable instructions, single-step traps (TF) with the MOV SS / POP SS interrupt shadow, STI's
 ; one-instruction delay, LIDT moving the real-mode interrupt table, far CALL/JMP
 ; through memory and RETF n.
 %include "lib/rom.inc"
@@ -39,6 +39,13 @@ main:
         XTRY "bound low", {mov ax, -1}, {bound ax, [cs:limits]}
         TRY16 "bound in range", {mov ax, 3}, {bound ax, [cs:limits]}
         XTRY "lock add reg", {db 0xF0, 0x01, 0xC0}
+        TRY16 "lock add [mem],ax", {lock add [SCRATCH], ax}
+        TRY16 "lock xchg [mem],ax", {lock xchg [SCRATCH], ax}
+        TRY16 "lock bts [mem],ax", {lock bts word [SCRATCH], ax}
+        TRY16 "lock cmpxchg8b", {lock cmpxchg8b [SCRATCH]}
+        TRY16 "lock not/neg/inc/dec/xadd", {lock not word [SCRATCH]}, {lock neg byte [SCRATCH]}, {lock inc dword [SCRATCH]}, {lock dec word [SCRATCH]}, {lock xadd [SCRATCH], cx}
+        XTRY "lock cmp [mem],ax", {db 0xF0, 0x39, 0x06, SCRATCH & 0xFF, SCRATCH >> 8}
+        XTRY "lock nop", {db 0xF0, 0x90}
         XTRY "aam 0", {aam 0}
         XTRY "mov cs, ax", {db 0x8E, 0xC8}
         XTRY "lea with register", {db 0x8D, 0xC0}

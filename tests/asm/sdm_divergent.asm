@@ -17,6 +17,7 @@
 ;  - alignment check: CR0.AM=1, EFLAGS.AC=1, CPL 3, misaligned access → #AC(0) (6.15,
 ;    "Interrupt 17"): QEMU does not implement #AC
 ;  - RDMSR of an unimplemented MSR and WRMSR of a reserved PAT type → #GP(0)
+;  - LOCK on MOV or BT (not lockable) → #UD (Vol. 2 LOCK): QEMU executes them
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
 ;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7), FSTENV
 ;    masking all exceptions after storing (Vol. 2 FSTENV), FST ST(i) setting the
@@ -28,6 +29,8 @@
 main:
         PUTS "sdm_divergent", 10
         XTRY "real mode word at ffff", {mov ax, [0xFFFF]}     ; #GP (vector 13), SDM 20.1.1
+        XTRY "lock mov [mem],ax", {db 0xF0, 0x89, 0x06, SCRATCH & 0xFF, SCRATCH >> 8}
+        XTRY "lock bt [mem],ax", {db 0xF0, 0x0F, 0xA3, 0x06, SCRATCH & 0xFF, SCRATCH >> 8}
         ; ---- x87
         fninit
         fld tword [cs:denorm]
