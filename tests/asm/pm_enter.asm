@@ -15,8 +15,9 @@ main:
         ENTER_PM
         mov eax, cr0
         SHOW32 "pm cr0=", eax
-        smsw eax
-        SHOW32 "smsw32=", eax
+        mov eax, 0xFFFFFFFF
+        smsw eax                ; SMSW r32: bits 31-16 undefined (SDM SMSW)
+        SHOW16 "smsw32 low=", ax
         mov ax, cs
         SHOW16 "cs=", ax
         mov ax, ss

@@ -110,8 +110,8 @@ main:
         SHOW16 "sldt", ax
         str ax
         SHOW16 "str", ax
-        smsw eax
-        SHOW32 "smsw", eax
+        smsw eax                ; (bits 31-16 undefined)
+        SHOW16 "smsw", ax
         mov ax, cs
         SHOW16 "cs", ax
         push dword 0            ; PUSH CS may write only 16 bits (SDM PUSH): zero the slot
