@@ -155,6 +155,16 @@ function atBase(base: number, h: BusMasterRegisters): PortHandlers {
  * Builds the PCI bus and its functions, registers the chipset's ports and memory regions, and
  * puts everything in its power-on state. The board (machine/pc.ts) adds `devices` to its own
  * list so reset() and saveState() reach them; the VGA, IDE and fw_cfg devices stay the board's.
+ *
+ *   const chipset = createPcChipset({ memory, ports, clock, isaIrq: (n) => pic.irqLine(n), bios,
+ *     requestReset: () => this.requestReset('reset control'), vga: { device: vga, bios: vgaBios },
+ *     ide: ({ primary, secondary }) => ({ primary: ch0, secondary: ch1, busMaster }),
+ *     fwCfg, acpi: { onPowerOff: () => this.requestPowerOff() } });
+ *   this.devices.push(...chipset.devices);
+ *
+ * Without a BIOS (direct kernel boot) call devices/pci/firmware-init.ts initPciLikeFirmware()
+ * after reset to leave the bus as SeaBIOS would; its result gives the PM base and PIRQ IRQs for
+ * the ACPI tables.
  */
 export function createPcChipset(parts: PcChipsetParts): PcChipset {
   const { memory, ports } = parts;

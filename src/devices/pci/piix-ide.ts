@@ -5,7 +5,7 @@
 // holds the per-channel decode enable (bit 15) that SeaBIOS sets and Linux's ata_piix checks;
 // as in QEMU the legacy ports decode regardless, so a BIOS-less boot still sees its disks.
 
-import { PciFunction, STS_DEVSEL_MEDIUM, STS_FAST_BACK } from './pci-function.js';
+import { CMD_MASTER, PciFunction, STS_DEVSEL_MEDIUM, STS_FAST_BACK } from './pci-function.js';
 
 export const PIIX3_IDE_DEVICE = 0x7010;
 export const PIIX_IDE_BMIBA_BAR = 4;
@@ -24,6 +24,11 @@ export class PiixIde extends PciFunction {
       bars: [null, null, null, null, { kind: 'io', size: PIIX_IDE_BM_SIZE }],
     });
     this.commitDefaults();
+  }
+
+  /** Command bit 2: the controller may master the bus (DMA is allowed). */
+  get busMasterEnabled(): boolean {
+    return (this.get16(0x04) & CMD_MASTER) !== 0;
   }
 
   /** IDETIM bit 15 of channel `channel` (0 primary, 1 secondary). */
