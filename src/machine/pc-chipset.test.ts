@@ -339,6 +339,31 @@ test('IDE parts from a factory get ISA IRQ14 and IRQ15', () => {
   assert.equal(ports.ownerOf(0xb2), undefined); // no PM function, no APM ports
 });
 
+test('save/restore: configuration comes back with its port, BAR and PAM mappings', () => {
+  const a = rig();
+  cfgWrite(a.ports, 1, 1, 0x20, 0xc001, 4);
+  cfgWrite(a.ports, 1, 1, 0x04, 0x0005, 2);
+  cfgWrite(a.ports, 2, 0, 0x10, 0xfd000000, 4);
+  cfgWrite(a.ports, 2, 0, 0x04, 0x0002, 2);
+  cfgWrite(a.ports, 0, 0, 0x59, 0x30, 1);
+  cfgWrite(a.ports, 1, 3, 0x40, 0xb001, 4);
+  cfgWrite(a.ports, 1, 3, 0x80, 0x01, 1);
+  const saved = a.chipset.devices.map((d) => d.saveState());
+  const b = rig();
+  b.chipset.devices.forEach((d, i) => d.loadState(saved[i]));
+  assert.equal(b.ports.ownerOf(0xc000), 'ide-bm');
+  assert.equal(b.ports.ownerOf(0xb008), 'acpi-pm');
+  b.memory.write8(0xfd000003, 0x3c);
+  assert.equal(b.vga.memory.vram[3], 0x3c);
+  b.memory.write8(0xf0004, 0x3d);
+  assert.equal(b.memory.read8(0xf0004), 0x3d);
+  // And back to power-on when the snapshot says so.
+  const fresh = rig().chipset.devices.map((d) => d.saveState());
+  b.chipset.devices.forEach((d, i) => d.loadState(fresh[i]));
+  assert.equal(b.ports.ownerOf(0xc000), undefined);
+  assert.equal(b.memory.read8(0xf0004), b.bios[0x10004]);
+});
+
 // The real firmware: Debian's SeaBIOS enumerates the bus, shadows itself through PAM (src/fw/
 // shadow.c), runs the VGA BIOS from the ROM BAR and ends at "No bootable device".
 const SEABIOS = '/usr/share/seabios/bios-256k.bin';
