@@ -3,7 +3,7 @@
 // interrupts.ts. All state is in fields and typed arrays of this object: nothing module-level.
 import type { PhysicalMemory } from '../memory/physical-memory.js';
 import type { PortBus } from '../bus/port-bus.js';
-import type { InterruptController } from '../bus/irq.js';
+import type { InterruptController, IrqLine } from '../bus/irq.js';
 import {
   Attr, Flag, Reg, Seg, SEG_NONE, REAL_MODE_DATA_ATTR, REAL_MODE_CODE_ATTR, Cr0, EFLAGS_WRITABLE,
 } from './state.js';
@@ -15,6 +15,8 @@ import { checkLock } from './ops/lock.js';
 import { deliverFault, takeExternalInterrupt, singleStepTrap, FaultSignal } from './interrupts.js';
 import { setSegmentRealMode, refreshSegAccess } from './segments.js';
 import { TlbState } from './paging.js';
+import { X87Bridge } from './ops/x87-bridge.js';
+import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
 
 export interface CpuHost {
   memory: PhysicalMemory;
@@ -29,13 +31,25 @@ export const enum CpuExit {
   Breakpoint = 3,
 }
 
-/** Family 6 (P6), model 1, stepping 2: the value EDX holds after reset and CPUID.1:EAX reports. */
-export const CPU_SIGNATURE = 0x0612;
+/**
+ * Family 6 (P6), model 3, stepping 3 (a Pentium II-class signature): the value EDX holds after
+ * reset and CPUID.1:EAX reports. Model >= 3 matters: kernels ignore SEP on earlier P6 models.
+ */
+export const CPU_SIGNATURE = 0x0633;
 
-/** Hook for ESC (D8-DF) instructions; the x87 unit (issue 8) installs itself here. */
+/** Hook for ESC (D8-DF) instructions; the x87 unit (ops/x87-bridge.ts) installs itself here. */
 export interface FpuHook {
   /** Executes one x87 instruction; the ModRM operand is decoded in the Cpu (c.isReg/c.eaSeg/c.eaOff). */
   execute(c: Cpu, opcode: number): void;
+  /** 9B WAIT/FWAIT (after its #NM check): reports a pending unmasked x87 exception. */
+  wait(c: Cpu): void;
+  /** 0F AE /0 FXSAVE, /1 FXRSTOR. */
+  fxsaveGroup(c: Cpu): void;
+  /** The board's port 0xF0 write: clears the FERR# latch (c.ferr) and asserts IGNNE#. */
+  clearError(c: Cpu): void;
+  reset(): void;
+  saveState(): unknown;
+  loadState(s: unknown): void;
 }
 
 export interface CpuState {
@@ -53,9 +67,13 @@ export interface CpuState {
   idtr: [number, number];
   cpl: number;
   halted: boolean;
+  /** x87 state (ops/x87-bridge.ts) when an FPU is installed. */
+  fpu?: unknown;
   instructions: number;
   inhibit: boolean;
   tscOffset: number;
+  msrLo?: number[];
+  msrHi?: number[];
 }
 
 const STATE_VERSION = 1;
@@ -133,6 +151,9 @@ export class Cpu {
   descLo = 0;
   descHi = 0;
   descAddr = 0;
+  /** Stored MSRs (ops/msr.ts slots): low and high dwords. */
+  readonly msrLo = new Uint32Array(MSR_SLOTS);
+  readonly msrHi = new Uint32Array(MSR_SLOTS);
   /** Scratch for call-gate parameters (at most 31). */
   readonly scratch = new Uint32Array(32);
   /** Scratch results of 64-bit multiply/divide helpers (ops/muldiv.ts). */
@@ -174,8 +195,13 @@ export class Cpu {
   /** Nesting while delivering an exception, for #DF and triple-fault detection. */
   deliveryDepth = 0;
 
-  /** The x87 unit (issue 8). Absent: ESC instructions do what a CPU without an FPU does. */
-  fpu: FpuHook | null = null;
+  /** The x87 unit. Null: ESC instructions do what a CPU without an FPU does (CPUID.FPU = 0). */
+  fpu: FpuHook | null = new X87Bridge();
+  /**
+   * FERR# (CR0.NE=0 error reporting): the board wires it to IRQ13 and calls fpu.clearError()
+   * on a write to port 0xF0 (SDM Vol. 1 Appendix D.2). Null: not connected.
+   */
+  ferr: IrqLine | null = null;
 
   constructor(host: CpuHost) {
     this.host = host;
@@ -209,6 +235,7 @@ export class Cpu {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0;
     this.dr[7] = 0x400;
+    resetMsrs(this);
     this.gdtrBase = 0;
     this.gdtrLimit = 0xffff;
     this.idtrBase = 0;
@@ -225,6 +252,7 @@ export class Cpu {
     this.halted = false;
     this.flushFetch();
     this.deliveryDepth = 0;
+    if (this.fpu !== null) this.fpu.reset();
   }
 
   /** Executes up to `budget` instructions (SDM semantics per instruction; see ops/). */
@@ -343,9 +371,12 @@ export class Cpu {
       idtr: [this.idtrBase, this.idtrLimit],
       cpl: this.cpl,
       halted: this.halted,
+      fpu: this.fpu !== null ? this.fpu.saveState() : undefined,
       instructions: this.instructions,
       inhibit: this.inhibit,
       tscOffset: this.tscOffset,
+      msrLo: Array.from(this.msrLo),
+      msrHi: Array.from(this.msrHi),
     };
   }
 
@@ -365,9 +396,14 @@ export class Cpu {
     [this.idtrBase, this.idtrLimit] = s.idtr;
     this.cpl = s.cpl;
     this.halted = s.halted;
+    if (s.fpu !== undefined && this.fpu !== null) this.fpu.loadState(s.fpu);
     this.instructions = s.instructions;
     this.inhibit = s.inhibit;
     this.tscOffset = s.tscOffset;
+    if (s.msrLo && s.msrHi) {
+      this.msrLo.set(s.msrLo);
+      this.msrHi.set(s.msrHi);
+    }
     this.tlb.flush();
     this.modeChanged();
   }

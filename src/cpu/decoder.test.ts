@@ -48,7 +48,8 @@ test('15-byte limit: 14 prefixes + NOP decode, 15 prefixes + NOP do not (SDM Vol
 test('opcode table: undefined encodings and LOCK-able forms are marked', () => {
   assert.ok(OPCODE_INFO[0x10b] & Op.INVALID); // UD2
   assert.ok(OPCODE_INFO[0x1ff] & Op.INVALID); // UD0
-  assert.ok(OPCODE_INFO[0x130] & Op.INVALID); // WRMSR: not advertised yet
+  assert.ok(OPCODE_INFO[0x137] & Op.INVALID); // GETSEC: not on a P6
+  assert.ok(OPCODE_INFO[0x160] & Op.INVALID); // MMX: not advertised
   assert.ok(!(OPCODE_INFO[0x1a2] & Op.INVALID)); // CPUID
   assert.ok(OPCODE_INFO[0x01] & Op.LOCKABLE);
   assert.ok(!(OPCODE_INFO[0x39] & Op.LOCKABLE)); // CMP

@@ -100,8 +100,17 @@ export const CPUID_EDX_PSE = 1 << 3;
 export const CPUID_EDX_PGE = 1 << 13;
 /** Set only while an x87 unit is installed (c.fpu); the FPU is issue 8. */
 export const CPUID_EDX_FPU = 1 << 0;
-/** Not advertised until issue 8 implements them: VME, DE, MSR, PAE, SEP, PAT, MTRR, APIC, MMX... */
-export const CPUID_EDX_BASE = CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_CX8 | CPUID_EDX_PGE | CPUID_EDX_CMOV;
+/** FXSAVE/FXRSTOR and CR4.OSFXSR (ops/x87-bridge.ts), with the x87 unit. No SSE. */
+export const CPUID_EDX_FXSR = 1 << 24;
+/** RDMSR/WRMSR, SYSENTER/SYSEXIT, MTRRs and PAT (ops/msr.ts). */
+export const CPUID_EDX_MSR = 1 << 5;
+export const CPUID_EDX_SEP = 1 << 11;
+export const CPUID_EDX_MTRR = 1 << 12;
+export const CPUID_EDX_PAT = 1 << 16;
+/** Not advertised until issue 8 implements them: VME, DE, PAE, MCE, APIC, MCA, MMX, FXSR... */
+export const CPUID_EDX_BASE =
+  CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_MSR | CPUID_EDX_CX8 | CPUID_EDX_SEP | CPUID_EDX_MTRR | CPUID_EDX_PGE |
+  CPUID_EDX_CMOV | CPUID_EDX_PAT;
 
 /** 0F A2 CPUID: vendor GenuineIntel, family 6 (P6); only implemented features. */
 export function cpuid(c: Cpu): void {
@@ -118,7 +127,7 @@ export function cpuid(c: Cpu): void {
   r[Reg.EAX] = CPU_SIGNATURE;
   r[Reg.EBX] = 0;
   r[Reg.ECX] = 0;
-  r[Reg.EDX] = CPUID_EDX_BASE | (c.fpu !== null ? CPUID_EDX_FPU : 0);
+  r[Reg.EDX] = CPUID_EDX_BASE | (c.fpu !== null ? CPUID_EDX_FPU | CPUID_EDX_FXSR : 0);
 }
 
 /** 0F 31 RDTSC: the time-stamp counter counts retired instructions (deterministic virtual time). */
@@ -160,8 +169,8 @@ export function movCr(c: Cpu): void {
   }
 }
 
-/** CR4 bits accepted: TSD, DE, PSE, PGE, PCE (no VME/PVI/PAE/MCE/OSFXSR yet). */
-export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 7) | (1 << 8);
+/** CR4 bits accepted: TSD, DE, PSE, PGE, PCE, OSFXSR (no VME/PVI/PAE/MCE yet). */
+export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 7) | (1 << 8) | (1 << 9);
 
 /** 0F 21/23: MOV r32, DRn / MOV DRn, r32. DR4/DR5 alias DR6/DR7 while CR4.DE is clear. */
 export function movDr(c: Cpu): void {
@@ -251,7 +260,7 @@ export function group7(c: Cpu): void {
 /** 9B WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set (SDM Vol. 3A §2.5). */
 export function wait(c: Cpu): void {
   if ((c.cr[0] & (Cr0.MP | Cr0.TS)) === (Cr0.MP | Cr0.TS)) raise(c, Vec.NM);
-  // TODO(issue 8): pending unmasked x87 exceptions are delivered here.
+  if (c.fpu !== null) c.fpu.wait(c); // pending unmasked x87 exception: #MF or FERR#
 }
 
 /**

@@ -17,6 +17,8 @@ import {
 import { pushReg, popReg, pushImm, pushSeg, popSeg, popRM, pushRM, pusha, popa, pushf, popf, enter, leave } from './stack.js';
 import { jccShort, jccNear, jmpRel, callRel, farImm, retNear, retFar, iret, loop, groupFFControl, int, bound } from './control.js';
 import { stringOp } from './string.js';
+import { fxGroup } from './x87-bridge.js';
+import { rdmsr, wrmsr, sysenter, sysexit } from './msr.js';
 import {
   undefinedOp, nop, flagOp, arplOp, hlt, inOut, cpuid, rdtsc, movCr, movDr, clts, cacheOp, group6, group7, larLsl, wait, esc,
 } from './system.js';
@@ -154,10 +156,15 @@ function build(): Handler[] {
   on([0x120, 0x122], movCr);
   on([0x121, 0x123], movDr);
   on([0x131], rdtsc);
+  on([0x130], wrmsr);
+  on([0x132], rdmsr);
+  on([0x134], sysenter);
+  on([0x135], sysexit);
   on(range(0x140, 0x14f), cmov);
   on(range(0x180, 0x18f), jccNear);
   on(range(0x190, 0x19f), setcc);
   on([0x1a2], cpuid);
+  on([0x1ae], fxGroup);
   on([0x1a3, 0x1ab, 0x1b3, 0x1bb], bitTest);
   on([0x1a4, 0x1a5, 0x1ac, 0x1ad], shiftDouble);
   on([0x1b0, 0x1b1], cmpxchg);

@@ -110,3 +110,26 @@ test('paging: 4 KiB translation, accessed/dirty bits, #PF with CR2 and error cod
   assert.equal(c.cr[2], 0x401000);
   assert.equal(m.memory.read32(c.regs[Reg.ESP]), 0); // not present, read, supervisor
 });
+
+test('SYSEXIT to ring 3 and SYSENTER back with flat segments from SYSENTER_CS (SDM Vol. 2B SYSENTER/SYSEXIT)', () => {
+  const wr = (msr: number, v: number) => [0xb9, msr & 0xff, msr >> 8, 0, 0, 0xb8, v & 0xff, (v >> 8) & 0xff, v >> 16, 0, 0x31, 0xd2, 0x0f, 0x30];
+  const code = [...wr(0x174, 8), ...wr(0x175, 0x7000), ...wr(0x176, 0x2200), 0xb9, 0, 0x60, 0, 0, 0xba, 0, 0x23, 0, 0, 0x0f, 0x35];
+  const m = pmMachine([...SETUP, ...code]);
+  // Ring 3 at 2300h: mov eax,cs; mov esi,eax; mov eax,ss; mov edi,eax; sysenter. Ring 0 at 2200h: hlt.
+  m.memory.writeBytes(0x2300, Uint8Array.from([0x8c, 0xc8, 0x89, 0xc6, 0x8c, 0xd0, 0x89, 0xc7, 0x0f, 0x34]));
+  m.memory.write8(0x2200, 0xf4);
+  m.run();
+  const c = m.cpu;
+  assert.equal(c.regs[Reg.ESI], 0x1b); // (SYSENTER_CS + 16) | 3
+  assert.equal(c.regs[Reg.EDI], 0x23); // (SYSENTER_CS + 24) | 3
+  assert.deepEqual([c.segSel[Seg.CS], c.segSel[Seg.SS], c.regs[Reg.ESP], c.cpl, c.eip], [0x08, 0x10, 0x7000, 0, 0x2201]);
+});
+
+test('RDMSR: PAT reset value; an unimplemented MSR is #GP(0) (SDM Vol. 3A §11.12.4, Vol. 2B RDMSR)', () => {
+  let m = pmMachine([...SETUP, 0xb9, 0x77, 0x02, 0, 0, 0x0f, 0x32]);
+  m.run();
+  assert.deepEqual([m.cpu.regs[Reg.EAX], m.cpu.regs[Reg.EDX]], [0x00070406, 0x00070406]);
+  m = pmMachine([...SETUP, 0xb9, 0x45, 0x23, 0x01, 0, 0x0f, 0x32]);
+  m.run();
+  assert.equal(m.cpu.lastVector, 13);
+});
