@@ -25,6 +25,7 @@ import {
   checkRange,
   ImageFormatError,
   ReadOnlyStoreError,
+  SectorOverlay,
 } from '../devices/block/block-store.js';
 
 const SECTOR = 512;
@@ -54,8 +55,8 @@ export interface FileBlockStoreOptions {
 export class FileBlockStore implements BlockStore {
   readonly size: number;
   readonly readOnly: boolean;
-  /** Dirty sectors not yet in the file: sector number → 512 bytes. */
-  private readonly overlay = new Map<number, Uint8Array>();
+  /** Dirty sectors not yet in the file. */
+  private readonly overlay = new SectorOverlay();
   private fd: number | null;
 
   private constructor(
@@ -120,15 +121,7 @@ export class FileBlockStore implements BlockStore {
     const fd = this.openFd();
     checkRange(this.path, offset, length, this.size);
     const out = readFully(fd, offset, length);
-    if (this.overlay.size === 0 || length === 0) return out;
-    const end = offset + length;
-    for (let s = Math.floor(offset / SECTOR), last = Math.floor((end - 1) / SECTOR); s <= last; s++) {
-      const dirty = this.overlay.get(s);
-      if (!dirty) continue;
-      const from = Math.max(offset, s * SECTOR);
-      const to = Math.min(end, (s + 1) * SECTOR);
-      out.set(dirty.subarray(from - s * SECTOR, to - s * SECTOR), from - offset);
-    }
+    this.overlay.apply(out, offset);
     return out;
   }
 
@@ -136,18 +129,7 @@ export class FileBlockStore implements BlockStore {
     const fd = this.openFd();
     if (this.readOnly) throw new ReadOnlyStoreError(this.path);
     checkRange(this.path, offset, data.length, this.size);
-    const end = offset + data.length;
-    for (let s = Math.floor(offset / SECTOR); s * SECTOR < end; s++) {
-      const from = Math.max(offset, s * SECTOR);
-      const to = Math.min(end, (s + 1) * SECTOR);
-      let sector = this.overlay.get(s);
-      if (!sector) {
-        // A partial sector needs the rest of its bytes from the file.
-        sector = to - from === SECTOR ? new Uint8Array(SECTOR) : readFully(fd, s * SECTOR, SECTOR);
-        this.overlay.set(s, sector);
-      }
-      sector.set(data.subarray(from - offset, to - offset), from - s * SECTOR);
-    }
+    this.overlay.write(offset, data, (s) => readFully(fd, s * SECTOR, SECTOR));
   }
 
   flush(): void {
@@ -162,13 +144,13 @@ export class FileBlockStore implements BlockStore {
    * point). Public so tests can stop here, as a crash would.
    */
   commitJournal(): Uint8Array {
-    const sectors = [...this.overlay.keys()].sort((a, b) => a - b);
+    const sectors = [...this.overlay.sectors.keys()].sort((a, b) => a - b);
     const journal = new Uint8Array(JOURNAL_HEADER + sectors.length * ENTRY);
     const view = new DataView(journal.buffer);
     sectors.forEach((s, i) => {
       const at = JOURNAL_HEADER + i * ENTRY;
       view.setBigUint64(at, BigInt(s), true);
-      journal.set(this.overlay.get(s)!, at + 8);
+      journal.set(this.overlay.sectors.get(s)!, at + 8);
     });
     writeHeader(journal, this.size, sectors.length);
     writeFileDurably(this.journalPath, journal);
@@ -229,7 +211,7 @@ export class FileBlockStore implements BlockStore {
       const view = new DataView(journal.buffer, journal.byteOffset);
       for (let i = 0; i < count; i++) {
         const at = JOURNAL_HEADER + i * ENTRY;
-        this.overlay.set(Number(view.getBigUint64(at, true)), journal.slice(at + 8, at + 8 + SECTOR));
+        this.overlay.sectors.set(Number(view.getBigUint64(at, true)), journal.slice(at + 8, at + 8 + SECTOR));
       }
       return;
     }

@@ -1,7 +1,7 @@
 // Block store tests: the in-memory backend and the image checks shared by every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkImage, ImageFormatError, MemoryBlockStore, ReadOnlyStoreError, StoreRangeError } from './block-store.js';
+import { checkImage, ImageFormatError, MemoryBlockStore, OverlayBlockStore, ReadOnlyStoreError, StoreRangeError } from './block-store.js';
 
 test('MemoryBlockStore reads and writes its ArrayBuffer and counts flushes', () => {
   const buffer = new ArrayBuffer(4096);
@@ -40,4 +40,17 @@ test('checkImage: disks are whole 512-byte sectors; ISOs whole 2048-byte sectors
   assert.throws(() => checkImage('cdrom', 'c.iso', 8 * 2048, readIso), /too small/);
   iso[0x8001] = 0x58;
   assert.throws(() => checkImage('cdrom', 'c.iso', iso.length, readIso), /c\.iso has no ISO 9660 signature "CD001"/);
+});
+
+test('OverlayBlockStore: the guest sees its writes, the store underneath is never modified', () => {
+  const base = new MemoryBlockStore(new Uint8Array(2048).fill(0x11), true);
+  const overlay = new OverlayBlockStore(base);
+  assert.equal(overlay.readOnly, false);
+  overlay.write(510, Uint8Array.of(1, 2, 3, 4)); // sectors 0 and 1
+  assert.deepEqual([...overlay.read(508, 8)], [0x11, 0x11, 1, 2, 3, 4, 0x11, 0x11]);
+  assert.equal(overlay.dirtySectors, 2);
+  overlay.flush();
+  assert.equal(base.data[511], 0x11);
+  assert.equal(overlay.read(2047, 1)[0], 0x11);
+  assert.throws(() => overlay.write(2047, Uint8Array.of(1, 2)), StoreRangeError);
 });

@@ -131,3 +131,85 @@ export class MemoryBlockStore implements BlockStore {
     if (this.closed) throw new Error(`${this.name} is closed`);
   }
 }
+
+/**
+ * Written sectors kept in memory (512 bytes each, by sector number): the write overlay of the
+ * file store and of OverlayBlockStore.
+ */
+export class SectorOverlay {
+  readonly sectors = new Map<number, Uint8Array>();
+
+  get size(): number {
+    return this.sectors.size;
+  }
+
+  /** Copies the overlay's bytes over `out`, which holds [offset, offset+out.length) of the image. */
+  apply(out: Uint8Array, offset: number): void {
+    if (this.sectors.size === 0 || out.length === 0) return;
+    const end = offset + out.length;
+    for (let s = Math.floor(offset / DISK_SECTOR_SIZE); s * DISK_SECTOR_SIZE < end; s++) {
+      const dirty = this.sectors.get(s);
+      if (!dirty) continue;
+      const from = Math.max(offset, s * DISK_SECTOR_SIZE);
+      const to = Math.min(end, (s + 1) * DISK_SECTOR_SIZE);
+      out.set(dirty.subarray(from - s * DISK_SECTOR_SIZE, to - s * DISK_SECTOR_SIZE), from - offset);
+    }
+  }
+
+  /** Records a write; a sector written in part gets its other bytes from `readSector(n)`. */
+  write(offset: number, data: Uint8Array, readSector: (sector: number) => Uint8Array): void {
+    const end = offset + data.length;
+    for (let s = Math.floor(offset / DISK_SECTOR_SIZE); s * DISK_SECTOR_SIZE < end; s++) {
+      const from = Math.max(offset, s * DISK_SECTOR_SIZE);
+      const to = Math.min(end, (s + 1) * DISK_SECTOR_SIZE);
+      let sector = this.sectors.get(s);
+      if (!sector) {
+        sector = to - from === DISK_SECTOR_SIZE ? new Uint8Array(DISK_SECTOR_SIZE) : readSector(s);
+        this.sectors.set(s, sector);
+      }
+      sector.set(data.subarray(from - offset, to - offset), from - s * DISK_SECTOR_SIZE);
+    }
+  }
+
+  clear(): void {
+    this.sectors.clear();
+  }
+}
+
+/**
+ * A writable view of another store whose writes stay in memory and are never written back (as
+ * QEMU's -snapshot): the guest sees its writes, the image underneath is never modified.
+ */
+export class OverlayBlockStore implements BlockStore {
+  readonly readOnly = false;
+  readonly size: number;
+  private readonly overlay = new SectorOverlay();
+
+  constructor(private readonly base: BlockStore) {
+    this.size = base.size;
+  }
+
+  get dirtySectors(): number {
+    return this.overlay.size;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    checkRange('overlay', offset, length, this.size);
+    const out = this.base.read(offset, length);
+    this.overlay.apply(out, offset);
+    return out;
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    checkRange('overlay', offset, data.length, this.size);
+    this.overlay.write(offset, data, (s) => this.base.read(s * DISK_SECTOR_SIZE, DISK_SECTOR_SIZE));
+  }
+
+  /** Nothing to make durable: the writes are meant to vanish. */
+  flush(): void {}
+
+  close(): void {
+    this.overlay.clear();
+    this.base.close();
+  }
+}
