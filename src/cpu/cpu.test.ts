@@ -115,8 +115,8 @@ test('CPUID: GenuineIntel, family 6, advertises only implemented features (no FP
   m = makeMachine([...mov32(0, 1), 0x0f, 0xa2, HLT]);
   m.run();
   assert.equal((m.cpu.regs[Reg.EAX] >> 8) & 0xf, 6);
-  // PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT (SDM Vol. 2A Table 3-11)
-  const bits = [3, 4, 5, 8, 11, 12, 13, 15, 16];
+  // FPU PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT FXSR (SDM Vol. 2A Table 3-11)
+  const bits = [0, 3, 4, 5, 8, 11, 12, 13, 15, 16, 24];
   assert.equal(m.cpu.regs[Reg.EDX], bits.reduce((a, b) => a | (1 << b), 0));
 });
 
