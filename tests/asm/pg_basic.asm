@@ -130,6 +130,18 @@ main:
         SHOW32 "after invlpg=", [0x400000]
         NL
 
+        PUTS "-- code patched through another linear alias", 10
+        mov byte [0x107000], 0xB8               ; MOV EAX, imm32
+        mov dword [0x107001], 0x11111111
+        mov byte [0x107005], 0xC3               ; RET
+        mov dword [PTE1(0x407000)], 0x107003
+        call 0x407000 - 0xF0000
+        SHOW32 "first=", eax
+        mov dword [0x107001], 0x22222222        ; via the identity mapping
+        call 0x407000 - 0xF0000
+        SHOW32 "after patch=", eax
+        NL
+
         PUTS "-- rep movsb into a missing page", 10
         mov esi, 0x100000
         mov edi, 0x400FF8
