@@ -34,6 +34,13 @@ main:
         SHOW16 "idt limit=", [SCRATCH]
         SHOW32 "base=", [SCRATCH+2]
         NL
+        ; LGDT with a 16-bit operand size loads only 24 bits of the base (SDM LGDT)
+        mov word [SCRATCH], 0x07FF
+        mov dword [SCRATCH+2], 0xAB000000 | GDT_BASE
+        o16 lgdt [SCRATCH]
+        sgdt [SCRATCH+8]
+        SHOW32 "o16 lgdt base=", [SCRATCH+10]
+        NL
         ; TSS descriptor became busy (type 9 → 0xB) on LTR
         SHOW8 "tss access=", [GDT_BASE + TSS_SEL + 5]
         ; data segment based at 1 MiB: accessed bit set by the load (type 2 → 3)
