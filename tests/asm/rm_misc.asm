@@ -208,6 +208,26 @@ main:
         SPACE
         HEX16 sp
         NL
+        ; ---- PUSH SP (286+: the value before the push) and SP wrap-around
+        PUTS "push sp / sp wrap", 10
+        mov bx, sp
+        push sp
+        pop ax
+        sub ax, bx
+        SHOW16 "push sp - sp=", ax
+        mov bx, ss
+        mov dx, sp
+        mov ax, 0x3000
+        mov ss, ax
+        xor sp, sp
+        push word 0x1234                ; SP 0000 → FFFE: linear 0x3FFFE
+        mov ax, sp
+        pop cx
+        mov ss, bx
+        mov sp, dx
+        SHOW16 "sp after push at 0=", ax
+        SHOW16 "[3000:fffe]=", cx
+        NL
         ; ---- LOOPcc / JCXZ / XLAT
         PUTS "loops", 10
         mov cx, 5
