@@ -24,7 +24,7 @@ main:
         OP %str(%1 32 c0),  ALL, c0, {%1 eax, cl}
         OP %str(%1 8 c0),   ALL, c0, {%1 al, cl}
         OP %str(%1 imm1),   SH1, c1, {%1 eax, 1}
-        OP %str(%1 imm5),   SHN, c1, {%1 bx, 5}
+        OP %str(%1 imm5),   SHN, c1, {%1 dx, 5}
 %endmacro
         SHIFTS shl
         SHIFTS shr
