@@ -13,6 +13,20 @@ import { PostCodePort } from '../devices/post-code-port.js';
 import { DebugConsolePort } from '../devices/debug-console-port.js';
 import { Cpu, CpuExit } from '../cpu/cpu.js';
 import type { Device, DeviceState } from '../bus/device.js';
+import { loadKernel, type KernelPlan } from '../boot/detect.js';
+import { Vga } from '../devices/vga/vga.js';
+import { FwCfg, configurePcFwCfg } from '../devices/fw-cfg.js';
+import { IdeChannel } from '../devices/ata/ide-channel.js';
+import { AtaDisk } from '../devices/ata/ata-disk.js';
+import { AtapiCdrom } from '../devices/ata/atapi-cdrom.js';
+import { BusMaster } from '../devices/ata/bus-master.js';
+import type { IdeDrive } from '../devices/ata/ide-drive.js';
+import type { BlockStore } from '../devices/block/block-store.js';
+import { fillBiosCmos } from '../devices/cmos-rtc.js';
+import { initPciLikeFirmware } from '../devices/pci/firmware-init.js';
+import { installAcpiTables } from '../devices/acpi-tables.js';
+import { createPcChipset, type PcChipset } from './pc-chipset.js';
+import { applyEntryState } from './cpu-entry.js';
 
 /** Legacy ISA port and IRQ assignments of the PC/AT. */
 export const PC_PORTS = {
@@ -52,6 +66,14 @@ export interface PcOptions {
   /** RTC start time (epoch ms); defaults to a fixed date so deterministic runs repeat. */
   rtcTime?: number;
   tripleFault?: TripleFaultAction;
+  /** VGA option ROM (vgabios-stdvga.bin), served from the VGA's PCI ROM BAR. */
+  vgaBios?: Uint8Array;
+  /** Hard disks in IDE order: primary master, primary slave, secondary slave (the CD takes secondary master). */
+  disks?: BlockStore[];
+  /** CD-ROM on the secondary master (QEMU's default position). */
+  cdrom?: BlockStore | null;
+  /** BIOS boot order. */
+  boot?: ('cdrom' | 'disk')[];
 }
 
 /** Why run() returned. */
@@ -84,6 +106,11 @@ export class Pc {
   readonly post: PostCodePort;
   readonly debugcon: DebugConsolePort;
   readonly cpu: Cpu;
+  readonly vga: Vga;
+  readonly fwCfg: FwCfg;
+  readonly ide: [IdeChannel, IdeChannel];
+  readonly busMaster: BusMaster;
+  readonly chipset: PcChipset;
   readonly devices: Device[];
   private readonly nsPerInstruction: number;
   private resetRequested = false;
@@ -121,6 +148,62 @@ export class Pc {
     this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic });
     this.devices = [this.pic, this.pit, this.rtc, this.com1, this.i8042, this.systemControl, this.post, this.debugcon];
     this.mapPorts();
+
+    // The PCI side: i440FX + PIIX3 as QEMU's pc machine, with VGA, IDE and fw_cfg.
+    this.vga = new Vga({ clock: this.clock });
+    this.fwCfg = new FwCfg(this.memory);
+    configurePcFwCfg(this.fwCfg, { ramSize: options.memoryBytes, bootOrder: this.bootOrderPaths() });
+    fillBiosCmos(this.rtc, { ramBelow4G: options.memoryBytes });
+    const drives = this.makeDrives();
+    let ide: [IdeChannel, IdeChannel] | null = null;
+    let busMaster: BusMaster | null = null;
+    this.chipset = createPcChipset({
+      memory: this.memory,
+      ports: this.ports,
+      clock: this.clock,
+      isaIrq: (n) => this.pic.irqLine(n),
+      bios: options.bios ?? null,
+      requestReset: () => this.requestReset('reset control register 0xCF9'),
+      vga: { device: this.vga, bios: options.vgaBios ?? null },
+      ide: (irqs) => {
+        const primary = new IdeChannel({ irq: irqs.primary, clock: this.clock, master: drives[0], slave: drives[1], name: 'ide0' });
+        const secondary = new IdeChannel({ irq: irqs.secondary, clock: this.clock, master: drives[2], slave: drives[3], name: 'ide1' });
+        ide = [primary, secondary];
+        busMaster = new BusMaster({ memory: this.memory, primary, secondary });
+        return { primary, secondary, busMaster };
+      },
+      fwCfg: this.fwCfg,
+      acpi: { onPowerOff: () => this.requestPowerOff() },
+    });
+    if (!ide || !busMaster) throw new PcError('internal: the chipset did not build the IDE controller');
+    this.ide = ide;
+    this.busMaster = busMaster;
+    this.devices.push(this.vga, this.fwCfg, ...this.ide, this.busMaster, ...this.chipset.devices);
+  }
+
+  /** IDE positions: disks fill primary master, primary slave, then secondary slave; the CD is secondary master. */
+  private makeDrives(): (IdeDrive | null)[] {
+    const disks = this.options.disks ?? [];
+    if (disks.length > 3) throw new PcError(`at most 3 hard disks fit beside the CD-ROM (got ${disks.length})`);
+    const slots: (IdeDrive | null)[] = [null, null, null, null];
+    const diskSlots = [0, 1, 3];
+    disks.forEach((store, i) => {
+      const slot = diskSlots[i];
+      slots[slot] = new AtaDisk((slot & 1) as 0 | 1, { store, serial: `RM000${slot}` });
+    });
+    if (this.options.cdrom !== undefined) slots[2] = new AtapiCdrom(0, { store: this.options.cdrom });
+    return slots;
+  }
+
+  /** SeaBIOS "bootorder" (OpenFirmware paths of QEMU's pc machine) from the boot option. */
+  private bootOrderPaths(): string[] {
+    const order = this.options.boot ?? (this.options.cdrom ? ['cdrom', 'disk'] : ['disk', 'cdrom']);
+    const out: string[] = [];
+    for (const dev of order) {
+      if (dev === 'cdrom' && this.options.cdrom) out.push('/pci@i0cf8/ide@1,1/drive@1/disk@0');
+      if (dev === 'disk' && this.options.disks?.length) out.push('/pci@i0cf8/ide@1,1/drive@0/disk@0');
+    }
+    return out;
   }
 
   private mapBios(bios: Uint8Array): void {
@@ -229,6 +312,26 @@ export class Pc {
   private warmReset(): void {
     this.resets++;
     this.reset();
+  }
+
+  /**
+   * Direct kernel boot (no BIOS): loads a bzImage or Multiboot kernel, its initrd and command
+   * line into RAM and starts the CPU at the kernel's 32-bit entry. Throws BootError on bad input.
+   */
+  bootKernel(kernel: Uint8Array, initrd: Uint8Array | null, cmdline: string): KernelPlan {
+    this.reset();
+    // Without firmware, leave the PCI bus and ACPI tables as SeaBIOS would have.
+    const fw = initPciLikeFirmware(this.chipset.bus, {
+      memoryStart: this.memory.ramSize,
+      setElcr: (mask) => {
+        this.pic.writeElcr(0, mask & 0xff);
+        this.pic.writeElcr(1, mask >>> 8);
+      },
+    });
+    installAcpiTables(this.memory, { pmBase: fw.pmBase, sciIrq: fw.sciIrq, pci: { pirq: fw.pirq } });
+    const plan = loadKernel(this.memory, kernel, { cmdline, initrd: initrd ?? undefined });
+    applyEntryState(this.cpu, plan.cpu);
+    return plan;
   }
 
   /** Total guest instructions executed. */

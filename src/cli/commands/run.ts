@@ -7,8 +7,23 @@ import { loadMachine } from '../load-config.js';
 import { UsageError } from '../errors.js';
 import { ConfigError, type MachineConfigInput, type OutputTarget } from '../../machine/config.js';
 import { Pc, PcError, type PcStop } from '../../machine/pc.js';
+import { BootError } from '../../boot/errors.js';
 import { DEFAULT_GUEST, imagePath } from '../images/paths.js';
 import { SerialTerminal } from '../serial-terminal.js';
+import { FileBlockStore } from '../block-file.js';
+import { attachTextDisplay } from '../display/text-display.js';
+import { readFileSync } from 'node:fs';
+import type { ImageName } from '../images/paths.js';
+
+/** A firmware image from the cache, or a clear error saying how to build it. */
+function readImage(name: ImageName, option: string): Uint8Array {
+  const path = imagePath(name);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch {
+    throw new UsageError(`${option}: the default ${name} image is missing (${path}); run \`ringmaster images\` or pass ${option} FILE`);
+  }
+}
 
 interface RunFlags {
   memory?: string;
@@ -116,12 +131,15 @@ async function runCommand(flags: RunFlags): Promise<number> {
     throw e;
   }
   const config = loaded.config;
-  if (!loaded.bios) {
-    // Direct Linux boot and BIOS boot of disks need protected mode, PCI, VGA and ATA (issues 4, 8).
-    throw new UsageError(
-      'only bare-metal ROMs (--bios FILE) run so far: direct kernel boot and disk/CD boot need the protected-mode CPU and the PC board of issues 4 and 8',
-    );
+  // Disks and CDs boot through a BIOS: Debian's SeaBIOS and VGA BIOS from the image cache by default.
+  let bios = loaded.bios;
+  let vgaBios = loaded.vgabios;
+  if (!bios && !loaded.kernel) {
+    bios = readImage('seabios-256k', '--bios');
+    vgaBios ??= readImage('vgabios-stdvga', '--vgabios');
   }
+  const disks = loaded.disks.map((d) => FileBlockStore.open(d.path, { kind: 'disk', option: '--disk' }));
+  const cdrom = loaded.cdrom ? FileBlockStore.open(loaded.cdrom.path, { kind: 'cdrom', readOnly: true, option: '--cdrom' }) : undefined;
   const debugcon = openSink(config.debugcon, false);
   const post = openSink(config.post, true);
   const serialToStdio = config.serial.kind === 'stdio';
@@ -131,7 +149,11 @@ async function runCommand(flags: RunFlags): Promise<number> {
   try {
     pc = new Pc({
       memoryBytes: config.memoryBytes,
-      bios: loaded.bios,
+      bios: bios ?? undefined,
+      vgaBios: vgaBios ?? undefined,
+      disks,
+      cdrom,
+      boot: config.boot,
       serialSink: (b) => (terminal ? terminal.output(b) : serialFile?.write(b)),
       debugconSink: debugcon ? (b) => debugcon.write(b) : undefined,
       postListener: post ? (b) => post.write(b) : undefined,
@@ -142,10 +164,21 @@ async function runCommand(flags: RunFlags): Promise<number> {
     if (e instanceof PcError) throw new UsageError(e.message);
     throw e;
   }
-  pc.reset();
+  try {
+    if (loaded.kernel) pc.bootKernel(loaded.kernel, loaded.initrd, config.append);
+    else pc.reset();
+  } catch (e) {
+    if (e instanceof BootError) throw new UsageError(`--kernel: ${e.message}`);
+    throw e;
+  }
   if (serialToStdio) terminal = new SerialTerminal((bytes) => pc.com1.receive(bytes));
+  const display = config.display === 'text' ? attachTextDisplay(pc.vga, process.stdout) : null;
   const outcome = await drive(pc, config.timeoutSeconds, config.deterministic, () => terminal?.quitRequested ?? false);
+  display?.close();
   terminal?.close();
+  // A clean stop writes what the guest wrote to its disks back to the image files.
+  for (const d of disks) d.close();
+  cdrom?.close();
   debugcon?.close();
   post?.close();
   serialFile?.close();
