@@ -58,7 +58,7 @@ export function loadKernel(memory: PhysicalMemory, bytes: Uint8Array, options: K
   const acpi = options.acpi ? installAcpiTables(memory, options.acpi) : null;
   switch (kind) {
     case 'bzimage':
-      return loadLinux(memory, bytes, { ...options, acpiRsdpAddress: acpi?.rsdpAddress ?? options.acpiRsdpAddress });
+      return loadLinux(memory, bytes, { ...options, acpiRsdpAddress: acpi?.installed ? acpi.rsdpAddress : options.acpiRsdpAddress });
     case 'multiboot':
       return loadMultiboot(memory, bytes, {
         cmdline: options.cmdline,
