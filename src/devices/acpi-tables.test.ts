@@ -63,7 +63,8 @@ test('direct boot: RSDP found by scanning, RSDT -> FADT -> DSDT/FACS, all checks
   table(m, dsdt);
   // The PM register block.
   assert.equal(m.read16(fadt + 46), 9, 'SCI_INT');
-  assert.equal(m.read32(fadt + 48), 0, 'no SMI command port: always in ACPI mode');
+  assert.equal(m.read32(fadt + 48), 0xb2, 'SMI_CMD: the APM control port');
+  assert.deepEqual([m.read8(fadt + 52), m.read8(fadt + 53)], [0xf1, 0xf0], 'ACPI_ENABLE / ACPI_DISABLE');
   assert.equal(m.read32(fadt + 56), 0xb000, 'PM1a_EVT_BLK');
   assert.equal(m.read32(fadt + 64), 0xb004, 'PM1a_CNT_BLK');
   assert.equal(m.read32(fadt + 76), 0xb008, 'PM_TMR_BLK');
@@ -180,4 +181,11 @@ test('bad placement is refused; tables under a ROM are reported as not installed
   // Shadowed by a BIOS ROM: reported, not thrown (the guest boots without ACPI).
   m.mapRom(0xf0000, new Uint8Array(0x10000), 'bios');
   assert.equal(installAcpiTables(m, { pmBase: 0xb000 }).installed, false);
+});
+
+test('SMI_CMD 0 declares the machine always in ACPI mode, with no enable/disable values', () => {
+  const blob = buildAcpiTables({ pmBase: 0xb000, smiCommand: 0 });
+  const f = new DataView(blob.tables.buffer, blob.offsets.FACP);
+  assert.equal(f.getUint32(48, true), 0);
+  assert.equal(f.getUint16(52, true), 0);
 });

@@ -24,8 +24,10 @@ export interface AcpiOptions {
   pmBase: number;
   sciIrq?: number;
   /**
-   * SMI command port and the values that switch ACPI mode on/off. 0 (default) declares the
-   * machine always in ACPI mode (ACPI 6.x 5.2.9: SMI_CMD zero means no transition is needed).
+   * SMI command port and the values that switch ACPI mode on/off. Default: the PIIX4 APM
+   * control port 0xB2 with 0xF1/0xF0, as SeaBIOS's tables (the OS writes 0xF1 and the PM
+   * device sets SCI_EN). 0 declares the machine always in ACPI mode (ACPI 6.x 5.2.9); the PM
+   * device must then start with SCI_EN set (AcpiPmOptions.sciEnabledAtReset).
    */
   smiCommand?: number;
   acpiEnable?: number;
@@ -169,9 +171,10 @@ export function buildAcpiTables(o: AcpiOptions): AcpiBlob {
   const f = new DataView(fadt.buffer);
   fadt[44] = o.madt ? 1 : 0; // INT_MODEL (1.0): 1 = multiple APIC
   f.setUint16(46, o.sciIrq ?? 9, true);
-  f.setUint32(48, o.smiCommand ?? 0, true);
-  fadt[52] = o.acpiEnable ?? 0;
-  fadt[53] = o.acpiDisable ?? 0;
+  const smi = o.smiCommand ?? 0xb2;
+  f.setUint32(48, smi, true);
+  fadt[52] = smi === 0 ? 0 : (o.acpiEnable ?? 0xf1);
+  fadt[53] = smi === 0 ? 0 : (o.acpiDisable ?? 0xf0);
   f.setUint32(56, o.pmBase, true); // PM1a_EVT_BLK
   f.setUint32(64, o.pmBase + 4, true); // PM1a_CNT_BLK
   f.setUint32(76, o.pmBase + 8, true); // PM_TMR_BLK
