@@ -193,13 +193,18 @@ test('initrd: page-aligned, as high as initrd_addr_max and RAM allow', () => {
   const m2 = new PhysicalMemory(32 * MiB);
   const p2 = loadLinux(m2, fakeBzImage({ initrdAddrMax: 0x7fffff }), { initrd: new Uint8Array(0x20000) });
   assert.equal(p2.initrd!.address, 0x7e0000);
+  // Refused by the kernel's own limit: more RAM would not help, so the message does not ask for it.
+  assert.throws(
+    () => loadLinux(new PhysicalMemory(32 * MiB), fakeBzImage({ initrdAddrMax: 0x7fffff }), { initrd: new Uint8Array(8 * MiB) }),
+    (e: Error) => /the kernel's initrd limit/.test(e.message) && !/more memory/.test(e.message),
+  );
 });
 
 test('initrd too large for RAM: error names the size and asks for memory; RAM untouched', () => {
   const m = new PhysicalMemory(8 * MiB);
   assert.throws(
     () => loadLinux(m, fakeBzImage(), { initrd: new Uint8Array(7 * MiB + 1) }),
-    (e: Error) => e instanceof NotEnoughMemoryError && /^initrd of 7\.0 MiB does not fit below 0x800000 .*give the VM more memory$/.test(e.message),
+    (e: Error) => e instanceof NotEnoughMemoryError && /^initrd of 7\.0 MiB does not fit below 0x800000 \(the top of RAM\).*give the VM more memory$/.test(e.message),
   );
   assert.ok(allZero(m));
 });

@@ -276,8 +276,11 @@ export function loadLinux(memory: PhysicalMemory, image: Uint8Array | BzImage, o
     const floor = alignUp(Math.max(kernelEnd, runtimeEnd), 0x1000);
     const address = Math.floor((ceiling - size) / 0x1000) * 0x1000;
     if (address < floor) {
+      // More RAM helps only when RAM, not the kernel's own limit, is the ceiling.
+      const why = ceiling < ramTop ? `the kernel's initrd limit` : 'the top of RAM';
       throw new NotEnoughMemoryError(
-        `initrd of ${mib(size)} MiB does not fit below ${hex(ceiling)} above the kernel (which uses up to ${hex(floor)}): give the VM more memory`,
+        `initrd of ${mib(size)} MiB does not fit below ${hex(ceiling)} (${why}) above the kernel (which uses up to ${hex(floor)})` +
+          (ceiling < ramTop ? '' : ': give the VM more memory'),
       );
     }
     initrd = { address, size };
