@@ -21,7 +21,7 @@
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
 ;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7), FSTENV
 ;    masking all exceptions after storing (Vol. 2 FSTENV), FST ST(i) setting the
-;    destination's tag
+;    destination's tag, FPREM1 quotient bits in C0/C3/C1 (Vol. 2 FPREM1)
 ; difftest: expected
 %include "lib/rom.inc"
 %include "lib/fpu.inc"
@@ -59,6 +59,20 @@ main:
         SHOW16 " underflow sw=", ax                   ; SF IE: 0x0041
         call pst0
         NL
+%macro REM1 3          ; "label", dividend, divisor (m32 constants)
+        fninit
+        fld dword [cs:%3]
+        fld dword [cs:%2]
+        fprem1
+        fnstsw ax
+        SHOW16 %1, ax
+        call pst0
+        NL
+%endmacro
+        REM1 "x87 fprem1 10,-3 sw=", c_10, c_m3
+        REM1 "x87 fprem1 2,0.5 sw=", c_2, c_half
+        REM1 "x87 fprem1 7,2 sw=", c_7, c_2
+        REM1 "x87 fprem1 5.5,-2 sw=", c_55, c_m2
         fninit
         fld1
         fldz                            ; ST0=0 ST1=1, ST2.. empty
@@ -234,6 +248,13 @@ h_db:   push eax
         pop eax
         iretd
 
+c_10:   dd 10.0
+c_m3:   dd -3.0
+c_2:    dd 2.0
+c_half: dd 0.5
+c_7:    dd 7.0
+c_55:   dd 5.5
+c_m2:   dd -2.0
 denorm: dd 0x2, 0x00000001
         dw 0
 x3ulp4: dd 0, 0xC0000000
