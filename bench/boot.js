@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// bench/boot: boots guest 1 (Debian 686 kernel + busybox initramfs, direct boot, console=ttyS0)
+// on Ringmaster, v86 and QEMU TCG, one engine at a time, and reports wall seconds from process
+// start to the init marker and to the shell prompt on the serial console, with ratios.
+// An engine that does not reach the marker is reported (with its last serial line), never fatal.
+import path from 'node:path';
+import { REPO_DIR, ENGINE_NAMES, loadPaths, guestImages, engineCommands, shellLine, environment } from './lib/engines.js';
+import { SerialChild } from './lib/serial-child.js';
+import { parseOptions, fail, median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
+
+const USAGE = `usage: node bench/boot.js [options]   (make bench runs it with the defaults)
+  --runs N         boots per engine; the table shows medians (default 1)
+  --timeout S      seconds an engine may take to reach the shell prompt (default 300)
+  --engines LIST   comma-separated subset of ${ENGINE_NAMES.join(',')} (default all)
+  --memory MIB     guest RAM in MiB (default 128)
+  --dist DIR       compiled Ringmaster tree (default dist)
+  --no-save        print only; do not write bench/results/boot-<date>.{json,md}`;
+
+const opts = parseOptions(process.argv.slice(2), { runs: 1, timeout: 300, engines: ENGINE_NAMES.join(','), memory: 128, dist: 'dist', noSave: false }, USAGE);
+const engines = opts.engines.split(',').map((e) => e.trim()).filter(Boolean);
+for (const e of engines) if (!ENGINE_NAMES.includes(e)) fail(`--engines: unknown engine ${e} (known: ${ENGINE_NAMES.join(', ')})`);
+opts.runs = Math.floor(opts.runs);
+
+const distDir = path.resolve(REPO_DIR, opts.dist);
+let paths;
+let img;
+try {
+  paths = await loadPaths(distDir);
+  img = guestImages(paths);
+} catch (e) {
+  fail(`bench/boot: ${e.message}`);
+}
+const CMDLINE = 'console=ttyS0';
+const commands = engineCommands(img, { memoryMiB: opts.memory, cmdline: CMDLINE, distDir });
+const env = environment();
+const date = new Date().toISOString();
+
+console.log(`bench/boot: guest 1 (Debian 686 kernel + busybox initramfs, append '${CMDLINE}', ${opts.memory} MiB) to the shell prompt`);
+console.log(`machine: ${env.cpu}, ${env.cores} cores; load average ${env.loadAverage.join(' ')}; engines run one at a time`);
+console.log(`versions: Node ${env.node}; ${env.qemu}; v86 ${env.v86}; Ringmaster ${env.ringmaster}`);
+console.log(`${opts.runs} run(s) per engine, timeout ${opts.timeout} s; markers: "${paths.INIT_MARKER}" and the prompt "${paths.GUEST_PROMPT}"\n`);
+
+/** One boot: wall seconds to the init marker and to the prompt, CPU seconds, or why it stopped. */
+async function bootOnce(engine) {
+  const { command, args } = commands[engine];
+  const child = new SerialChild(command, args);
+  const init = await child.waitFor(paths.INIT_MARKER, opts.timeout);
+  const prompt = init.ok ? await child.waitFor(paths.GUEST_PROMPT, Math.max(0, opts.timeout - init.at), init.end) : init;
+  const cpu = child.cpuSeconds();
+  const result = {
+    ok: prompt.ok,
+    initSeconds: init.ok ? init.at : undefined,
+    promptSeconds: prompt.ok ? prompt.at : undefined,
+    cpuSeconds: prompt.ok ? cpu : undefined,
+  };
+  if (init.ok) result.kernel = /\(([^)]*)\)/.exec(child.out.slice(init.end, init.end + 80))?.[1];
+  if (!prompt.ok) {
+    result.failure = `${init.ok ? 'reached the init marker but not the prompt' : 'did not reach the init marker'}: ${prompt.reason}`;
+    result.lastSerialLine = child.lastSerialLine() || '(no serial output)';
+  }
+  await child.kill();
+  return result;
+}
+
+// Engines take turns within each run, so a change in host load hits all of them alike.
+const runs = Object.fromEntries(engines.map((e) => [e, []]));
+const givenUp = new Set();
+for (let r = 1; r <= opts.runs; r++) {
+  for (const engine of engines) {
+    if (givenUp.has(engine)) continue;
+    process.stdout.write(`run ${r}/${opts.runs} ${engine.padEnd(10)} `);
+    const res = await bootOnce(engine);
+    runs[engine].push(res);
+    if (res.ok) {
+      console.log(`init marker ${fmt(res.initSeconds)} s, prompt ${fmt(res.promptSeconds)} s wall, ${fmt(res.cpuSeconds)} s CPU`);
+    } else {
+      // A boot that cannot finish would only burn the timeout again: later runs skip it.
+      givenUp.add(engine);
+      console.log(`${res.failure}; last serial line: ${res.lastSerialLine}`);
+    }
+  }
+}
+
+const summary = {};
+for (const e of engines) {
+  const ok = runs[e].filter((r) => r.ok);
+  summary[e] = {
+    boots: ok.length,
+    attempted: runs[e].length,
+    initSeconds: median(ok.map((r) => r.initSeconds)),
+    promptSeconds: median(ok.map((r) => r.promptSeconds)),
+    cpuSeconds: median(ok.map((r) => r.cpuSeconds).filter((x) => x !== undefined)),
+    failure: runs[e].find((r) => !r.ok)?.failure,
+    lastSerialLine: runs[e].find((r) => !r.ok)?.lastSerialLine,
+  };
+}
+const ref = (e) => summary[e]?.promptSeconds;
+const header = ['engine', 'init marker s', 'shell prompt s', 'CPU s', '× v86', '× QEMU', 'boots'];
+const rows = engines.map((e) => {
+  const s = summary[e];
+  return [e, fmt(s.initSeconds), s.promptSeconds === undefined ? `no (${opts.timeout} s limit)` : fmt(s.promptSeconds), fmt(s.cpuSeconds),
+    fmtRatio(ratio(s.promptSeconds, ref('v86'))), fmtRatio(ratio(s.promptSeconds, ref('qemu'))), `${s.boots}/${s.attempted}`];
+});
+const table = markdownTable(header, rows);
+const notes = engines.filter((e) => summary[e].failure).map((e) => `- ${e}: ${summary[e].failure}; last serial line: \`${summary[e].lastSerialLine}\``);
+const cmdLines = engines.map((e) => `- ${e} (${commands[e].boot}):\n  \`${shellLine(commands[e].command, commands[e].args)}\``);
+const median_ = opts.runs > 1 ? `medians of ${opts.runs} runs` : '1 run';
+
+console.log(`\nWall seconds from process start (${median_}); ratios are shell-prompt wall time over v86's and QEMU's:\n`);
+console.log(table);
+if (notes.length) console.log(`\n${notes.join('\n')}`);
+console.log(`\ncommands:\n${cmdLines.join('\n')}`);
+
+if (!opts.noSave) {
+  const md = `# bench/boot — ${date.slice(0, 16).replace('T', ' ')} UTC
+
+Guest 1: Debian 686 kernel + busybox initramfs, \`${CMDLINE}\`, ${opts.memory} MiB, booted to
+\`${paths.INIT_MARKER}\` and to the shell prompt \`${paths.GUEST_PROMPT.trim()}\` on COM1. Wall seconds
+from process start (${median_}); CPU seconds are the engine process's user + system time at the prompt.
+
+${table}
+${notes.length ? `\n${notes.join('\n')}\n` : ''}
+${machineMarkdown(env)}
+- \`node bench/boot.js --runs ${opts.runs} --timeout ${opts.timeout}${opts.engines !== ENGINE_NAMES.join(',') ? ` --engines ${opts.engines}` : ''}\`
+
+Commands:
+${cmdLines.join('\n')}
+`;
+  const json = { benchmark: 'boot', date, guest: { kernel: img.kernel, initrd: img.initrd, append: CMDLINE, memoryMiB: opts.memory },
+    markers: { init: paths.INIT_MARKER, prompt: paths.GUEST_PROMPT }, options: { runs: opts.runs, timeoutSeconds: opts.timeout },
+    environment: env, commands: Object.fromEntries(engines.map((e) => [e, { line: shellLine(commands[e].command, commands[e].args), boot: commands[e].boot }])),
+    summary, runs };
+  const [j, m] = writeResults('boot', json, md);
+  console.log(`\nwrote ${path.relative(process.cwd(), j)} and ${path.relative(process.cwd(), m)}`);
+}
