@@ -185,8 +185,9 @@ export function int(c: Cpu): void {
       softIntChecked(c, v);
       return;
     }
-    case 0xcc: softIntChecked(c, Vec.BP); return;
-    case 0xce: if (getOF(c) !== 0) softIntChecked(c, Vec.OF); return;
+    // INT3 and INTO are not IOPL-sensitive in V86 mode (SDM Vol. 3A §20.3.3): straight to the IDT.
+    case 0xcc: softwareInterrupt(c, Vec.BP); return;
+    case 0xce: if (getOF(c) !== 0) softwareInterrupt(c, Vec.OF); return;
     default: deliver(c, Vec.DB, -1, c.eip); // INT1 (ICEBP): a #DB trap without the gate DPL check
   }
 }

@@ -3,12 +3,13 @@
 // gates to the same or an inner privilege level (stack from the TSS).
 // SDM Vol. 2A "JMP", "CALL", Vol. 2B "RET", "IRET", Vol. 3A §6.12 (exception and interrupt
 // handling), §7.2.1 (TSS stack fields).
-// TODO(issue 8): call gates, task gates and task switches, V86 entry/exit.
+// V86 entry/exit: v86.ts. TODO(issue 8): task gates and task switches.
 import type { Cpu } from '../cpu.js';
 import { Attr, Flag, Reg, Seg, Vec, EFLAGS_WRITABLE } from '../state.js';
 import { getFlags } from '../flags.js';
 import { sysRead16, sysRead32, push16, push32, stackRead16, stackRead32, setSp } from '../mmu.js';
 import { raise } from '../interrupts.js';
+import { iretInV86, iretToV86, nullDataSegmentsAfterV86 } from './v86.js';
 import { fetchDescriptor, setAccessed, loadCacheFromDescriptor, descLimit, nullifyInaccessibleSegments, SysType } from './descriptors.js';
 
 const isCode = (hi: number) => (hi & 0x1800) === 0x1800;
@@ -206,13 +207,19 @@ export function retFarProtected(c: Cpu, imm: number): void {
 
 /** IRET/IRETD in protected mode (not V86, not a nested-task return). */
 export function iretProtected(c: Cpu): void {
-  if ((c.eflags & Flag.VM) !== 0) raise(c, Vec.GP, 0); // TODO(issue 8): IRET in V86 mode
+  if ((c.eflags & Flag.VM) !== 0) {
+    iretInV86(c);
+    return;
+  }
   if ((c.eflags & Flag.NT) !== 0) raise(c, Vec.GP, 0); // TODO(issue 8): task return
   const size = c.o32 ? 4 : 2;
   const eip = c.o32 ? stackRead32(c, 0) : stackRead16(c, 0);
   const cs = (c.o32 ? stackRead32(c, 4) : stackRead16(c, 2)) & 0xffff;
   const fl = c.o32 ? stackRead32(c, 8) : stackRead16(c, 4);
-  if (c.o32 && (fl & Flag.VM) !== 0 && c.cpl === 0) raise(c, Vec.GP, 0); // TODO(issue 8): return to V86
+  if (c.o32 && (fl & Flag.VM) !== 0 && c.cpl === 0) {
+    iretToV86(c);
+    return;
+  }
   farReturn(c, eip, cs, 3 * size, 0, fl);
 }
 
@@ -223,7 +230,7 @@ export function iretProtected(c: Cpu): void {
 export function deliverProtected(c: Cpu, vector: number, code: number, returnEip: number, software: boolean): void {
   const ext = software ? 0 : 1;
   const gateErr = vector * 8 + 2 + ext;
-  if ((c.eflags & Flag.VM) !== 0) raise(c, Vec.GP, 0); // TODO(issue 8): interrupts out of V86 mode
+  const fromV86 = (c.eflags & Flag.VM) !== 0;
   if (vector * 8 + 7 > c.idtrLimit) raise(c, Vec.GP, gateErr);
   const lo = sysRead32(c, (c.idtrBase + vector * 8) | 0);
   const hi = sysRead32(c, (c.idtrBase + vector * 8 + 4) | 0);
@@ -245,7 +252,9 @@ export function deliverProtected(c: Cpu, vector: number, code: number, returnEip
   const flags = getFlags(c);
   const oldCs = c.segSel[Seg.CS];
   const dpl = conforming(dhi) ? c.cpl : dplOf(dhi);
-  const words = (code >= 0 ? 4 : 3) + (dpl < c.cpl ? 2 : 0);
+  // From V86 mode only a ring-0 non-conforming handler is allowed (SDM Vol. 3A §20.3.1.1).
+  if (fromV86 && (conforming(dhi) || dpl !== 0)) raise(c, Vec.GP, (sel & 0xfffc) | ext);
+  const words = (code >= 0 ? 4 : 3) + (dpl < c.cpl ? 2 : 0) + (fromV86 ? 4 : 0);
   if (dpl < c.cpl) {
     const csLo = c.descLo;
     const csAddr = c.descAddr;
@@ -265,11 +274,23 @@ export function deliverProtected(c: Cpu, vector: number, code: number, returnEip
     const low = ((big ? esp : esp & 0xffff) - bytes) >>> 0;
     const bad = expandDown ? low <= limit : low + bytes - 1 > limit || low > (big ? esp : esp & 0xffff);
     if (bad) raise(c, Vec.SS, (ss & 0xfffc) | ext);
+    const gs = c.segSel[Seg.GS];
+    const fs = c.segSel[Seg.FS];
+    const ds = c.segSel[Seg.DS];
+    const es = c.segSel[Seg.ES];
     setAccessed(c);
     loadCacheFromDescriptor(c, Seg.SS, ss);
     c.cpl = dpl;
+    c.eflags &= ~Flag.VM;
     c.updateSizes();
     c.regs[Reg.ESP] = esp;
+    if (fromV86) {
+      pushV(c, gate32, gs);
+      pushV(c, gate32, fs);
+      pushV(c, gate32, ds);
+      pushV(c, gate32, es);
+      nullDataSegmentsAfterV86(c);
+    }
     pushV(c, gate32, oldSs);
     pushV(c, gate32, oldEsp);
     c.descLo = csLo;
