@@ -72,7 +72,7 @@ test('direct boot: RSDP found by scanning, RSDT -> FADT -> DSDT/FACS, all checks
 });
 
 test('DSDT: \\_S5 package gives SLP_TYP 0 (the PIIX4 soft-off type)', () => {
-  const blob = buildAcpiTables({ pmBase: 0x600 });
+  const blob = buildAcpiTables({ pmBase: 0x600, isaDevices: false });
   const dsdt = blob.tables.subarray(blob.offsets.DSDT);
   const aml = Array.from(dsdt.subarray(36, new DataView(dsdt.buffer, dsdt.byteOffset).getUint32(4, true)));
   // NameOp "_S5_" PackageOp PkgLength(6) NumElements(4) Zero Zero Zero Zero
@@ -159,7 +159,10 @@ test('the DSDT with a PCI root bridge and _PRT disassembles cleanly with ACPICA 
     writeFileSync(path.join(dir, 'dsdt.aml'), linked.tables.subarray(off, off + len));
     const r = spawnSync('iasl', ['-d', 'dsdt.aml'], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    const dsl = readFileSync(path.join(dir, 'dsdt.dsl'), 'utf8');
+    // Without the disassembler's comments, so the patterns see only ASL.
+    const dsl = readFileSync(path.join(dir, 'dsdt.dsl'), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
     assert.match(dsl, /Name \(_S5, Package \(0x04\)/);
     assert.match(dsl, /Device \(PCI0\)/);
     assert.match(dsl, /EisaId \("PNP0A03"\)/);
@@ -167,6 +170,11 @@ test('the DSDT with a PCI root bridge and _PRT disassembles cleanly with ACPICA 
     assert.match(dsl, /0x0001FFFF,\s*Zero,\s*Zero,\s*0x0A/);
     assert.match(dsl, /0x0003FFFF,\s*Zero,\s*Zero,\s*0x0B/);
     assert.match(dsl, /0x001FFFFF,\s*0x03,\s*Zero,\s*0x0A/);
+    // The ISA devices with their resources (SeaBIOS looks for PNP0303 before touching the i8042).
+    assert.match(dsl, /Device \(KBD\)[\s\S]*?EisaId \("PNP0303"\)[\s\S]*?IO \(Decode16,\s*0x0060,\s*0x0060,\s*0x01,\s*0x01,?[\s\S]*?IRQNoFlags \(\)\s*\{1\}/);
+    assert.match(dsl, /EisaId \("PNP0F13"\)[\s\S]*?\{12\}/);
+    assert.match(dsl, /EisaId \("PNP0B00"\)[\s\S]*?0x0070,\s*0x0070,\s*0x01,\s*0x02/);
+    assert.match(dsl, /EisaId \("PNP0501"\)[\s\S]*?0x03F8,\s*0x03F8,\s*0x01,\s*0x08[\s\S]*?\{4\}/);
     assert.doesNotMatch(r.stdout + r.stderr, /Error/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

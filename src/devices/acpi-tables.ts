@@ -35,6 +35,11 @@ export interface AcpiOptions {
   /** Describe the PCI root bridge (PNP0A03) so an ACPI kernel scans bus 0; with routing, a _PRT. */
   pci?: boolean | AcpiPciRouting;
   madt?: AcpiMadtOptions;
+  /**
+   * Describe the legacy ISA devices (PS/2 keyboard and mouse, RTC, COM1) with their resources.
+   * Default true: SeaBIOS skips PS/2 setup when a DSDT it parsed lacks PNP0303 (hw/ps2port.c).
+   */
+  isaDevices?: boolean;
   cpus?: number;
   oemId?: string;
 }
@@ -122,9 +127,44 @@ function eisaId(id: string): number[] {
   return [0x0c, hi >> 8, hi & 0xff, product >> 8, product & 0xff];
 }
 
+/** Buffer (20.2.5.4 DefBuffer) holding a resource template that ends with an End Tag (6.4.2.9). */
+function amlResources(items: number[]): number[] {
+  const bytes = [...items, 0x79, 0x00];
+  const size = amlInt(bytes.length);
+  return [0x11, ...pkgLength(size.length + bytes.length), ...size, ...bytes];
+}
+
+/** I/O port descriptor, 16-bit decode, fixed base (6.4.2.5). */
+function ioPort(base: number, length: number): number[] {
+  return [0x47, 0x01, base & 0xff, base >> 8, base & 0xff, base >> 8, 0x01, length];
+}
+
+/** IRQ descriptor without flags: edge-triggered, active high (6.4.2.1). */
+function irqNoFlags(irq: number): number[] {
+  return [0x22, (1 << irq) & 0xff, (1 << irq) >> 8];
+}
+
+function amlDevice(name: string, body: number[]): number[] {
+  return [0x5b, 0x82, ...pkgLength(4 + body.length), ...nameSeg(name), ...body];
+}
+
+/** The PC's fixed ISA devices, as QEMU describes them under its ISA bridge. */
+function isaDevices(): number[] {
+  const dev = (name: string, hid: string, res: number[]) =>
+    amlDevice(name, [...amlName('_HID', eisaId(hid)), ...amlName('_CRS', amlResources(res))]);
+  return [
+    ...dev('KBD_', 'PNP0303', [...ioPort(0x60, 1), ...ioPort(0x64, 1), ...irqNoFlags(1)]),
+    ...dev('MOU_', 'PNP0F13', irqNoFlags(12)),
+    ...dev('RTC_', 'PNP0B00', [...ioPort(0x70, 2), ...irqNoFlags(8)]),
+    ...dev('COM1', 'PNP0501', [...ioPort(0x3f8, 8), ...irqNoFlags(4)]),
+  ];
+}
+
 function dsdtBody(o: AcpiOptions): number[] {
   // \_S5: SLP_TYPa = SLP_TYPb = 0, the PIIX4 PM's soft-off encoding (QEMU hw/acpi/core.c).
   const aml = amlName('_S5_', amlPackage([[0x00], [0x00], [0x00], [0x00]]));
+  const sb: number[] = [];
+  if (o.isaDevices ?? true) sb.push(...isaDevices());
   if (o.pci) {
     const dev = [
       ...amlName('_HID', eisaId('PNP0A03')),
@@ -142,8 +182,10 @@ function dsdtBody(o: AcpiOptions): number[] {
       }
       dev.push(...amlName('_PRT', amlPackage(entries)));
     }
-    const device = [0x5b, 0x82, ...pkgLength(4 + dev.length), ...nameSeg('PCI0'), ...dev];
-    const scopeBody = [0x5c, ...nameSeg('_SB_'), ...device];
+    sb.push(...amlDevice('PCI0', dev));
+  }
+  if (sb.length > 0) {
+    const scopeBody = [0x5c, ...nameSeg('_SB_'), ...sb];
     aml.push(0x10, ...pkgLength(scopeBody.length), ...scopeBody);
   }
   return aml;
