@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// bench/cpu-guest: a CPU-bound guest workload on Ringmaster, v86 and QEMU TCG (issue 6).
+// Each engine boots guest 1 to the shell prompt (not timed here: bench/boot does that), then
+// the benchmark types
+//   dd if=/dev/zero bs=1M count=N 2>/dev/null | sha256sum; echo <end marker>
+// and times, on the host, from the command sent to the digest printed. The digest is checked
+// against Node's own SHA-256 of N MiB of zeros, so a wrong answer is never a fast result.
+// The guest executes the same instructions on every engine, so guest MIPS ratios are the
+// inverse of the time ratios; v86's instruction counter gives the absolute figure.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { REPO_DIR, ENGINE_NAMES, loadPaths, guestImages, engineCommands, shellLine, environment } from './lib/engines.js';
+import { SerialChild } from './lib/serial-child.js';
+import { parseOptions, fail, median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
+
+const USAGE = `usage: node bench/cpu-guest.js [options]
+  --mib N          MiB of zeros hashed by busybox sha256sum in the guest (default 16)
+  --reps N         times the command runs in each booted guest; the table shows medians (default 3)
+  --boot-timeout S seconds an engine may take to reach the shell prompt (default 300)
+  --timeout S      seconds one command may take (default 300)
+  --engines LIST   comma-separated subset of ${ENGINE_NAMES.join(',')} (default all)
+  --memory MIB     guest RAM in MiB (default 128)
+  --dist DIR       compiled Ringmaster tree (default dist)
+  --no-save        print only; do not write bench/results/cpu-guest-<date>.{json,md}`;
+
+const opts = parseOptions(process.argv.slice(2),
+  { mib: 16, reps: 3, bootTimeout: 300, timeout: 300, engines: ENGINE_NAMES.join(','), memory: 128, dist: 'dist', noSave: false }, USAGE);
+const engines = opts.engines.split(',').map((e) => e.trim()).filter(Boolean);
+for (const e of engines) if (!ENGINE_NAMES.includes(e)) fail(`--engines: unknown engine ${e} (known: ${ENGINE_NAMES.join(', ')})`);
+opts.mib = Math.floor(opts.mib);
+opts.reps = Math.floor(opts.reps);
+
+const distDir = path.resolve(REPO_DIR, opts.dist);
+let paths;
+let img;
+try {
+  paths = await loadPaths(distDir);
+  img = guestImages(paths);
+} catch (e) {
+  fail(`bench/cpu-guest: ${e.message}`);
+}
+const CMDLINE = 'console=ttyS0';
+const commands = engineCommands(img, { memoryMiB: opts.memory, cmdline: CMDLINE, distDir });
+const env = environment();
+const date = new Date().toISOString();
+// The end marker is computed by the guest shell, so the echoed command line never matches it.
+const GUEST_COMMAND = `dd if=/dev/zero bs=1M count=${opts.mib} 2>/dev/null | sha256sum; echo rm-bench-$((40+2))`;
+const END = 'rm-bench-42';
+const expected = createHash('sha256').update(Buffer.alloc(opts.mib * 1024 * 1024)).digest('hex');
+
+console.log(`bench/cpu-guest: \`${GUEST_COMMAND}\` in guest 1 (${opts.memory} MiB), ${opts.reps} time(s) per engine`);
+console.log(`machine: ${env.cpu}, ${env.cores} cores; load average ${env.loadAverage.join(' ')}; engines run one at a time`);
+console.log(`versions: Node ${env.node}; ${env.qemu}; v86 ${env.v86}; Ringmaster ${env.ringmaster}\n`);
+
+/** v86 only: guest instructions executed so far (v86-child.js answers SIGUSR1 on stderr). */
+async function v86Instructions(child) {
+  const from = child.err.length;
+  child.proc.kill('SIGUSR1');
+  const t0 = performance.now();
+  while (performance.now() - t0 < 2000) {
+    const m = /v86-instructions (\d+)\n/.exec(child.err.slice(from));
+    if (m) return Number(m[1]);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return undefined;
+}
+
+async function measure(engine) {
+  const { command, args } = commands[engine];
+  const child = new SerialChild(command, args);
+  const result = { reps: [] };
+  try {
+    const boot = await child.waitFor(paths.GUEST_PROMPT, opts.bootTimeout);
+    if (!boot.ok) {
+      result.failure = `did not boot to the shell prompt: ${boot.reason}`;
+      result.lastSerialLine = child.lastSerialLine() || '(no serial output)';
+      return result;
+    }
+    result.bootSeconds = boot.at;
+    let from = boot.end;
+    for (let i = 0; i < opts.reps; i++) {
+      const n0 = engine === 'v86' ? await v86Instructions(child) : undefined;
+      const cpu0 = child.cpuSeconds();
+      const t0 = child.elapsed();
+      child.send(`${GUEST_COMMAND}\n`);
+      const digest = await child.waitFor(/\b([0-9a-f]{64})\s+-/, opts.timeout, from);
+      if (!digest.ok) {
+        result.failure = `command ${i + 1} gave no digest: ${digest.reason}`;
+        result.lastSerialLine = child.lastSerialLine();
+        return result;
+      }
+      const seconds = digest.at - t0;
+      const cpu = child.cpuSeconds() - cpu0;
+      const n1 = engine === 'v86' ? await v86Instructions(child) : undefined;
+      const got = digest.match[1];
+      if (got !== expected) {
+        result.failure = `wrong digest ${got} (expected ${expected})`;
+        return result;
+      }
+      const end = await child.waitFor(`${END}`, 60, digest.end);
+      from = end.ok ? end.end : digest.end;
+      result.reps.push({ seconds, cpuSeconds: cpu, instructions: n0 !== undefined && n1 !== undefined ? n1 - n0 : undefined });
+    }
+    return result;
+  } finally {
+    await child.kill();
+  }
+}
+
+const results = {};
+for (const engine of engines) {
+  process.stdout.write(`${engine.padEnd(10)} `);
+  const r = await measure(engine);
+  results[engine] = r;
+  const times = r.reps.map((x) => fmt(x.seconds)).join(', ');
+  console.log(r.failure ? `${r.failure}; last serial line: ${r.lastSerialLine}` : `booted in ${fmt(r.bootSeconds)} s; command: ${times} s wall`);
+}
+
+const summary = {};
+for (const e of engines) {
+  const reps = results[e].reps;
+  summary[e] = {
+    seconds: median(reps.map((x) => x.seconds)),
+    cpuSeconds: median(reps.map((x) => x.cpuSeconds)),
+    instructions: median(reps.map((x) => x.instructions).filter((x) => x !== undefined)),
+    failure: results[e].failure,
+  };
+}
+// Instructions per command, from v86's counter; every engine runs the same guest code.
+const insns = summary.v86?.instructions;
+// Under host load wall time includes waiting for a core; the CPU-time figure does not.
+const header = ['engine', 'command s (wall)', 'CPU s', 'MiB/s', 'est. MIPS (wall)', 'est. MIPS (CPU)', '× v86 time', '× QEMU time'];
+const rows = engines.map((e) => {
+  const s = summary[e];
+  return [e, s.seconds === undefined ? 'no result' : fmt(s.seconds), fmt(s.cpuSeconds), fmt(s.seconds && opts.mib / s.seconds, 1),
+    fmt(insns && s.seconds && insns / s.seconds / 1e6, 0), fmt(insns && s.cpuSeconds && insns / s.cpuSeconds / 1e6, 0), fmtRatio(ratio(s.seconds, summary.v86?.seconds)), fmtRatio(ratio(s.seconds, summary.qemu?.seconds))];
+});
+const table = markdownTable(header, rows);
+const notes = engines.filter((e) => summary[e].failure).map((e) => `- ${e}: ${summary[e].failure}; last serial line: \`${results[e].lastSerialLine ?? ''}\``);
+const cmdLines = engines.map((e) => `- ${e}: \`${shellLine(commands[e].command, commands[e].args)}\``);
+const mipsNote = insns ? `est. guest MIPS = v86's instruction count for one command (${(insns / 1e6).toFixed(0)} M) / each engine's wall or CPU time` : 'est. guest MIPS needs a v86 run (its instruction counter)';
+
+console.log(`\nWall seconds from command sent to digest printed (median of ${opts.reps}); ${mipsNote}:\n`);
+console.log(table);
+if (notes.length) console.log(`\n${notes.join('\n')}`);
+console.log(`\ncommands:\n${cmdLines.join('\n')}`);
+
+if (!opts.noSave) {
+  const md = `# bench/cpu-guest — ${date.slice(0, 16).replace('T', ' ')} UTC
+
+Guest 1 booted to its shell on each engine, then \`${GUEST_COMMAND}\` typed on COM1; wall
+seconds from the command sent to the digest printed (median of ${opts.reps}), digest checked.
+${mipsNote}.
+
+${table}
+${notes.length ? `\n${notes.join('\n')}\n` : ''}
+${machineMarkdown(env)}
+- \`node bench/cpu-guest.js --mib ${opts.mib} --reps ${opts.reps}\`
+
+Commands:
+${cmdLines.join('\n')}
+`;
+  const json = { benchmark: 'cpu-guest', date, guestCommand: GUEST_COMMAND, expectedDigest: expected, options: opts, environment: env,
+    commands: Object.fromEntries(engines.map((e) => [e, shellLine(commands[e].command, commands[e].args)])), summary, results };
+  const [j, m] = writeResults('cpu-guest', json, md);
+  console.log(`\nwrote ${path.relative(process.cwd(), j)} and ${path.relative(process.cwd(), m)}`);
+}
