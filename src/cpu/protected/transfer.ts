@@ -3,13 +3,14 @@
 // gates to the same or an inner privilege level (stack from the TSS).
 // SDM Vol. 2A "JMP", "CALL", Vol. 2B "RET", "IRET", Vol. 3A §6.12 (exception and interrupt
 // handling), §7.2.1 (TSS stack fields).
-// V86 entry/exit: v86.ts. TODO(issue 8): task gates and task switches.
+// V86 entry/exit: v86.ts; task switches (TSS descriptors, task gates, nested IRET): task.ts.
 import type { Cpu } from '../cpu.js';
 import { Attr, Flag, Reg, Seg, Vec, EFLAGS_WRITABLE } from '../state.js';
 import { getFlags } from '../flags.js';
 import { sysRead16, sysRead32, push16, push32, stackRead16, stackRead32, setSp } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { iretInV86, iretToV86, nullDataSegmentsAfterV86 } from './v86.js';
+import { taskSwitch, TaskSource } from './task.js';
 import { fetchDescriptor, setAccessed, loadCacheFromDescriptor, descLimit, nullifyInaccessibleSegments, SysType } from './descriptors.js';
 
 const isCode = (hi: number) => (hi & 0x1800) === 0x1800;
@@ -85,9 +86,16 @@ function callGate(c: Cpu, gateSel: number, call: boolean): void {
   const ghi = c.descHi;
   const glo = c.descLo;
   const type = (ghi >>> 8) & 0x1f;
-  if (type !== SysType.CALL_GATE16 && type !== SysType.CALL_GATE32) {
-    raise(c, Vec.GP, gateSel & 0xfffc); // TODO(issue 8): task gates and TSS descriptors (task switch)
+  if (type === SysType.TASK_GATE || type === SysType.TSS16_AVAIL || type === SysType.TSS32_AVAIL) {
+    // JMP/CALL to a task: gate or TSS DPL >= max(CPL, RPL) (SDM Vol. 3A §7.3).
+    if (dplOf(ghi) < c.cpl || dplOf(ghi) < (gateSel & 3)) raise(c, Vec.GP, gateSel & 0xfffc);
+    if (!present(ghi)) raise(c, Vec.NP, gateSel & 0xfffc);
+    const tss = type === SysType.TASK_GATE ? glo >>> 16 : gateSel;
+    taskSwitch(c, tss, call ? TaskSource.CALL : TaskSource.JMP, c.eip);
+    if (c.eip > c.segLimit[Seg.CS]) raise(c, Vec.GP, 0);
+    return;
   }
+  if (type !== SysType.CALL_GATE16 && type !== SysType.CALL_GATE32) raise(c, Vec.GP, gateSel & 0xfffc);
   if (dplOf(ghi) < c.cpl || dplOf(ghi) < (gateSel & 3)) raise(c, Vec.GP, gateSel & 0xfffc);
   if (!present(ghi)) raise(c, Vec.NP, gateSel & 0xfffc);
   const gate32 = type === SysType.CALL_GATE32;
@@ -211,7 +219,12 @@ export function iretProtected(c: Cpu): void {
     iretInV86(c);
     return;
   }
-  if ((c.eflags & Flag.NT) !== 0) raise(c, Vec.GP, 0); // TODO(issue 8): task return
+  if ((c.eflags & Flag.NT) !== 0) {
+    // Return from a nested task to the TSS named by the back-link (SDM Vol. 3A §7.3).
+    taskSwitch(c, sysRead16(c, c.segBase[Seg.TR]), TaskSource.IRET, c.eip);
+    if (c.eip > c.segLimit[Seg.CS]) raise(c, Vec.GP, 0);
+    return;
+  }
   const size = c.o32 ? 4 : 2;
   const eip = c.o32 ? stackRead32(c, 0) : stackRead16(c, 0);
   const cs = (c.o32 ? stackRead32(c, 4) : stackRead16(c, 2)) & 0xffff;
@@ -235,11 +248,22 @@ export function deliverProtected(c: Cpu, vector: number, code: number, returnEip
   const lo = sysRead32(c, (c.idtrBase + vector * 8) | 0);
   const hi = sysRead32(c, (c.idtrBase + vector * 8 + 4) | 0);
   const type = (hi >>> 8) & 0x1f;
-  if (type !== SysType.INT_GATE16 && type !== SysType.TRAP_GATE16 && type !== SysType.INT_GATE32 && type !== SysType.TRAP_GATE32) {
-    raise(c, Vec.GP, gateErr); // TODO(issue 8): task gates
+  if (type !== SysType.INT_GATE16 && type !== SysType.TRAP_GATE16 && type !== SysType.INT_GATE32 && type !== SysType.TRAP_GATE32 && type !== SysType.TASK_GATE) {
+    raise(c, Vec.GP, gateErr);
   }
   if (software && dplOf(hi) < c.cpl) raise(c, Vec.GP, vector * 8 + 2);
   if (!present(hi)) raise(c, Vec.NP, gateErr);
+  if (type === SysType.TASK_GATE) {
+    // Through a task gate: the handler is a task; an error code goes on its stack (§7.3, §6.12.2).
+    taskSwitch(c, lo >>> 16, TaskSource.INT, returnEip);
+    if (code >= 0) {
+      if ((c.segAttr[Seg.TR] & 8) !== 0) push32(c, code);
+      else push16(c, code);
+    }
+    if (c.eip > c.segLimit[Seg.CS]) raise(c, Vec.GP, 0);
+    c.halted = false;
+    return;
+  }
   const gate32 = (type & 8) !== 0;
   const sel = lo >>> 16;
   const target = gate32 ? ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0 : lo & 0xffff;
