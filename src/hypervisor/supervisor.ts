@@ -1,0 +1,185 @@
+// The supervisor: owns every VM of the daemon, enforces the quotas (memory, VM count, CPU
+// shares), watches for hung workers and publishes events. Runs on the daemon's main thread and
+// never runs guest code itself.
+import { availableParallelism } from 'node:os';
+import type { MachineConfig } from '../machine/config.js';
+import { allocateCpu } from './scheduler.js';
+import { Vm, type VmInfo } from './vm.js';
+import type { MachineImages } from './machine-factory.js';
+
+export interface SupervisorOptions {
+  /** Guest RAM of all live VMs together. */
+  maxMemoryBytes: number;
+  maxVms: number;
+  /** Host CPUs the guests may use together (default: all). */
+  cpus?: number;
+  /** Scheduling period. */
+  periodMs?: number;
+  /** A running VM whose worker sends nothing for this long is ended as hung. */
+  watchdogMs?: number;
+  stopTimeoutMs?: number;
+  /** Serial output kept per VM for `logs`. */
+  logBytes?: number;
+  testHooks?: boolean;
+}
+
+export type HvEvent = { time: string; vm: string } & (
+  | { type: 'created' }
+  | { type: 'state'; state: string; reason: string | null }
+  | { type: 'reset'; reason: string }
+  | { type: 'progress'; op: 'snapshot' | 'restore'; done: number; total: number }
+  | { type: 'removed' }
+);
+
+export class HvError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HvError';
+  }
+}
+
+export interface CreateRequest {
+  name: string;
+  config: MachineConfig;
+  cpuShare: number;
+  images: MachineImages;
+  snapshot?: Uint8Array;
+  restoredFrom?: string;
+}
+
+function mib(n: number): string {
+  return `${Math.round(n / 1048576)} MiB`;
+}
+
+export class Supervisor {
+  readonly vms = new Map<string, Vm>();
+  private readonly listeners = new Set<(e: HvEvent) => void>();
+  private readonly timer: NodeJS.Timeout;
+  readonly cpus: number;
+  readonly periodMs: number;
+  private readonly watchdogMs: number;
+
+  constructor(readonly options: SupervisorOptions) {
+    this.cpus = options.cpus ?? availableParallelism();
+    this.periodMs = options.periodMs ?? 50;
+    this.watchdogMs = options.watchdogMs ?? 10_000;
+    this.timer = setInterval(() => this.tick(), this.periodMs);
+  }
+
+  get usedMemory(): number {
+    let n = 0;
+    for (const vm of this.vms.values()) if (vm.live) n += vm.memoryBytes;
+    return n;
+  }
+
+  onEvent(l: (e: HvEvent) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private emit(vm: string, e: Record<string, unknown> & { type: HvEvent['type'] }): void {
+    const ev = { time: new Date().toISOString(), vm, ...e } as HvEvent;
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch {
+        /* a broken listener must not stop the others */
+      }
+    }
+  }
+
+  get(name: string): Vm {
+    const vm = this.vms.get(name);
+    if (!vm) throw new HvError(404, 'not_found', `no VM named '${name}'`);
+    return vm;
+  }
+
+  list(): VmInfo[] {
+    return [...this.vms.values()].map((v) => v.info());
+  }
+
+  /** Quota and name checks; run before reading files and again (synchronously) at creation. */
+  admit(name: string, memoryBytes: number): void {
+    if (this.vms.has(name)) throw new HvError(409, 'exists', `a VM named '${name}' already exists`);
+    if (this.vms.size >= this.options.maxVms) {
+      throw new HvError(409, 'quota_exceeded', `the daemon holds ${this.vms.size} VMs, its maximum (--max-vms); remove one first`);
+    }
+    const used = this.usedMemory;
+    if (used + memoryBytes > this.options.maxMemoryBytes) {
+      throw new HvError(
+        409,
+        'quota_exceeded',
+        `${mib(memoryBytes)} of guest RAM does not fit: ${mib(used)} of ${mib(this.options.maxMemoryBytes)} in use (--max-memory)`,
+      );
+    }
+  }
+
+  /** Creates the VM and waits until its worker runs or has failed (a failed VM is removed). */
+  async create(req: CreateRequest): Promise<Vm> {
+    this.admit(req.name, req.config.memoryBytes);
+    const events = {
+      state: (vm: Vm) => this.emit(vm.name, { type: 'state', state: vm.state, reason: vm.reason }),
+      reset: (vm: Vm, reason: string) => this.emit(vm.name, { type: 'reset', reason }),
+      progress: (vm: Vm, op: 'snapshot' | 'restore', done: number, total: number) => this.emit(vm.name, { type: 'progress', op, done, total }),
+    };
+    const vm = new Vm(
+      req.name,
+      req.config,
+      req.cpuShare,
+      { name: req.name, config: req.config, cpuShare: req.cpuShare, images: req.images, snapshot: req.snapshot ?? null, testHooks: this.options.testHooks ?? false },
+      this.options.logBytes ?? 256 * 1024,
+      events,
+      req.restoredFrom ?? null,
+    );
+    this.vms.set(req.name, vm);
+    this.emit(req.name, { type: 'created' });
+    await vm.whenStarted();
+    if (vm.state !== 'running') {
+      this.vms.delete(req.name);
+      this.emit(req.name, { type: 'removed' });
+      throw new HvError(400, 'start_failed', `VM '${req.name}' did not start: ${vm.reason ?? 'unknown reason'}`);
+    }
+    return vm;
+  }
+
+  remove(name: string, force: boolean): void {
+    const vm = this.get(name);
+    if (vm.live && !force) throw new HvError(409, 'conflict', `VM '${name}' is ${vm.state}; stop or kill it first (or remove with force)`);
+    vm.kill('removed');
+    this.vms.delete(name);
+    this.emit(name, { type: 'removed' });
+  }
+
+  /** One scheduling period: CPU grants by share, and the watchdog. */
+  private tick(): void {
+    const now = Date.now();
+    const running: Vm[] = [];
+    for (const vm of this.vms.values()) {
+      if (vm.state !== 'running') continue;
+      if (now - vm.lastSeen > this.watchdogMs) {
+        vm.crash(`the worker did not answer for ${Math.round((now - vm.lastSeen) / 1000)} s (hung in host code); terminated`);
+        continue;
+      }
+      running.push(vm);
+    }
+    const alloc = allocateCpu(
+      running.map((v) => v.cpuShare),
+      this.cpus,
+    );
+    running.forEach((vm, i) => {
+      const ms = alloc[i]! * this.periodMs;
+      // The instruction budget follows the measured speed, with headroom; the time grant binds.
+      vm.grant(ms, Math.max(10_000, Math.ceil(ms * vm.rate * 1.5)));
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    for (const vm of this.vms.values()) vm.kill('daemon shut down');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,99 @@
+// Shared by the hypervisor tests: the test guests, an in-process daemon on a temporary socket,
+// and polling helpers. The guests are bare-metal ROMs (tests/asm-hv, assembled with nasm at
+// test time); when Linux boots, switching a test to it is the one-line change of its GUEST.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ApiClient } from './client.js';
+import { startDaemon, type Daemon, type DaemonOptions } from './server.js';
+import type { VmInfo } from './vm.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface TestGuest {
+  /** Machine options for POST /vms (absolute paths). */
+  config(): Promise<Record<string, unknown>>;
+  /** Output showing the guest got going (for Linux: its shell prompt). */
+  ready: RegExp;
+}
+
+const romCache = new Map<string, Promise<string>>();
+
+/** Assembles tests/asm-hv/NAME.asm into a 64 KiB ROM (once per process) and returns its path. */
+export function rom(name: string): Promise<string> {
+  let p = romCache.get(name);
+  if (!p) {
+    p = (async () => {
+      const dir = resolve(process.cwd(), 'tests/asm-hv');
+      const out = join(await mkdtemp(join(tmpdir(), 'rm-hv-rom-')), `${name}.rom`);
+      await execFileAsync('nasm', ['-f', 'bin', '-i', `${dir}/`, '-o', out, join(dir, `${name}.asm`)]);
+      return out;
+    })();
+    romCache.set(name, p);
+  }
+  return p;
+}
+
+const romGuest = (name: string, ready: RegExp, memory = '16M'): TestGuest => ({
+  config: async () => ({ bios: await rom(name), memory }),
+  ready,
+});
+
+/** Prints a line counter and a PIT reading forever. */
+export const PRINTING_GUEST = romGuest('counter', /^0010 /m);
+/** Spins with interrupts off, printing nothing after its first line. */
+export const SPINNING_GUEST = romGuest('spin', /spin/);
+export const TRIPLE_FAULT_GUEST = romGuest('triple', /boot/);
+export const HALTING_GUEST = romGuest('halt', /bye/);
+export const ECHO_GUEST = romGuest('echo', /ready/);
+
+export interface TestDaemon {
+  daemon: Daemon;
+  client: ApiClient;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function testDaemon(opts: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
+  const dir = await mkdtemp(join(tmpdir(), 'rm-hv-'));
+  const socketPath = join(dir, 'd.sock');
+  const daemon = await startDaemon({ socketPath, maxMemoryBytes: 1 << 30, maxVms: 16, testHooks: true, ...opts });
+  const client = new ApiClient(socketPath);
+  return {
+    daemon,
+    client,
+    dir,
+    async close() {
+      await daemon.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function logs(client: ApiClient, name: string): Promise<Buffer> {
+  const r = await client.raw('GET', `/vms/${name}/logs`);
+  if (r.status !== 200) throw new Error(`logs ${name}: HTTP ${r.status} ${r.body.toString()}`);
+  return r.body;
+}
+
+export function info(client: ApiClient, name: string): Promise<VmInfo> {
+  return client.call<VmInfo>('GET', `/vms/${name}`);
+}
+
+export async function createGuest(client: ApiClient, name: string, guest: TestGuest, extra: Record<string, unknown> = {}, cpuShare?: number): Promise<VmInfo> {
+  const body: Record<string, unknown> = { name, config: { ...(await guest.config()), ...extra } };
+  if (cpuShare !== undefined) body.cpuShare = cpuShare;
+  return client.call<VmInfo>('POST', '/vms', body);
+}
