@@ -6,6 +6,7 @@ import { register as registerRun } from './commands/run.js';
 import { register as images } from './commands/images.js';
 import { register as conformance } from './commands/conformance.js';
 import { register as difftest } from './commands/difftest.js';
+import { register as web } from './commands/web.js';
 
 const program = new Command();
 program
@@ -16,7 +17,7 @@ program
   .exitOverride();
 
 // Command registrations (one import per command file).
-const commands: Array<(p: Command) => void> = [registerRun, images, conformance, difftest];
+const commands: Array<(p: Command) => void> = [registerRun, images, conformance, difftest, web];
 for (const register of commands) register(program);
 
 try {
