@@ -288,3 +288,32 @@ test('CPU saveState/loadState carries the x87 registers, control and status word
   assert.deepEqual(f.st(1), { se: 0x3fff, sig: 0x8000000000000000n });
   assert.equal(f.tagWord(), 0x0fff);
 });
+
+test('a store split across pages checks both pages first: #PF on the second writes nothing (SDM Vol. 3A §4.7)', () => {
+  // fninit; fld1; fldpi; fstp qword [8FFCh]; hlt — 16-bit code, protected mode with paging
+  const m = makeMachine([0xdb, 0xe3, 0xd9, 0xe8, 0xd9, 0xeb, 0xdd, 0x1e, 0xfc, 0x8f, HLT]);
+  const mem = m.memory;
+  mem.write32(0x508, 0x0000ffff); // GDT 08h: flat 32-bit code
+  mem.write32(0x50c, 0x00cf9a00);
+  mem.write32(0x600 + 14 * 8, (0x08 << 16) | 0x2100); // IDT 14: interrupt gate → 08h:2100h (HLT)
+  mem.write32(0x600 + 14 * 8 + 4, 0x8e00);
+  mem.write8(0x2100, HLT);
+  mem.write32(0x10000, 0x11000 | 3); // PDE 0 → page table; PTEs identity, page 9 not present
+  for (let i = 0; i < 256; i++) mem.write32(0x11000 + i * 4, i === 9 ? 0 : (i << 12) | 3);
+  mem.writeBytes(0x8ffc, new Uint8Array(4).fill(0xaa));
+  const c = m.cpu;
+  c.gdtrBase = 0x500;
+  c.gdtrLimit = 0x0f;
+  c.idtrBase = 0x600;
+  c.idtrLimit = 0x7ff;
+  c.cr[3] = 0x10000;
+  c.cr[0] |= 0x80000001; // PE, PG: the real-mode segment caches stay in use
+  c.modeChanged();
+  m.run();
+  assert.equal(c.lastVector, 14);
+  assert.equal(c.cr[2], 0x9000);
+  assert.equal(mem.read32(0x8ffc), 0xaaaaaaaa);
+  const f = bridge(m).unit;
+  assert.equal(f.top, 6);
+  assert.deepEqual(f.st(0), { se: 0x4000, sig: PI_SIG });
+});

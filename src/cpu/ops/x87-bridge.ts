@@ -258,7 +258,8 @@ function probeWrite(c: Cpu, seg: number, off: number, size: number): void {
   const lin = (c.segBase[seg] + off) | 0;
   translate(c, lin, true, c.user);
   const last = (lin + size - 1) | 0;
-  if ((last ^ lin) >>> 12 !== 0) translate(c, last, true, c.user);
+  // The second page is checked at its first byte: that is the address a fault reports in CR2.
+  if ((last ^ lin) >>> 12 !== 0) translate(c, last & ~0xfff, true, c.user);
 }
 
 /** 0F AE handler: FXSAVE/FXRSTOR need the x87 unit (CPUID.FXSR is reported with it). */
