@@ -28,9 +28,9 @@ const TODO: Record<string, string> = {
   sys_debug: 'needs debug registers and breakpoints (issue 8)',
   cpuid: 'needs the CPUID feature bits promised by issue 8 (PAE, PGE, SEP, PAT, MTRR)',
   triple_fault: 'needs protected mode and reset on triple fault (issue 8)',
-  fpu_arith: 'needs the x87 FPU in the CPU (issue 8)',
-  fpu_misc: 'needs the x87 FPU in the CPU (issue 8)',
-  fpu_nm: 'needs the x87 FPU in the CPU (issue 8)',
+  fpu_arith:
+    'QEMU 7.2 differs from silicon in what it prints: C1 kept across FLD/FXCH, no FPREM1 quotient bits, ' +
+    'precision control applied to FRNDINT/FPREM and to m64 operands (the program needs adjusting)',
   irq: 'needs protected mode for its second half (issue 8)',
   irq_more: 'needs virtual-8086 mode (issue 8)',
   sdm_divergent: 'needs segment limit checks, paging, debug registers and x87 (issue 8)',
