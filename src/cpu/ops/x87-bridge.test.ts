@@ -9,7 +9,8 @@ import { CpuExit } from '../cpu.js';
 import { Flag, Reg, Seg } from '../state.js';
 import { refreshSegAccess } from '../segments.js';
 import type { IrqLine } from '../../bus/irq.js';
-import { X87Bridge } from './x87-bridge.js';
+import { X87Bridge, escUndefined } from './x87-bridge.js';
+import { X87, X87_UD } from '../fpu/x87.js';
 
 type M = ReturnType<typeof makeMachine>;
 const HLT = 0xf4;
@@ -316,4 +317,16 @@ test('a store split across pages checks both pages first: #PF on the second writ
   const f = bridge(m).unit;
   assert.equal(f.top, 6);
   assert.deepEqual(f.st(0), { se: 0x4000, sig: PI_SIG });
+});
+
+test('escUndefined() (checked before pending errors) agrees with the x87 unit on every D8-DF encoding', () => {
+  const mem = { read8: () => 0, read16: () => 0, read32: () => 0, write8: () => {}, write16: () => {}, write32: () => {} };
+  for (let op = 0xd8; op <= 0xdf; op++) {
+    for (let modrm = 0; modrm < 256; modrm++) {
+      if (modrm < 0xc0 && (modrm & 0xc7) !== 0x06) continue; // one memory form per reg is enough
+      const f = new X87();
+      const ud = f.execute(op, modrm, 0x100, mem, false, true) === X87_UD;
+      assert.equal(escUndefined(op, modrm), ud, `${op.toString(16)} ${modrm.toString(16)}`);
+    }
+  }
 });

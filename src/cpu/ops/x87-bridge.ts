@@ -47,9 +47,11 @@ class SegmentMemory implements X87Memory {
 export function escUndefined(op: number, m: number): boolean {
   const reg = (m >> 3) & 7;
   if (m < 0xc0) {
+    // DB /1, DD /1 and DF /1 are FISTTP (SSE3): not on a P6.
     if (op === 0xd9) return reg === 1;
-    if (op === 0xdb) return reg === 4 || reg === 6;
-    if (op === 0xdd) return reg === 1 || reg === 5; // DD /1 is FISTTP (SSE3): not on a P6
+    if (op === 0xdb) return reg === 1 || reg === 4 || reg === 6;
+    if (op === 0xdd) return reg === 1 || reg === 5;
+    if (op === 0xdf) return reg === 1;
     return false;
   }
   switch (op) {
