@@ -74,6 +74,8 @@ export interface CpuState {
   tscOffset: number;
   msrLo?: number[];
   msrHi?: number[];
+  efer?: number;
+  pdpte?: number[];
 }
 
 const STATE_VERSION = 1;
@@ -124,6 +126,10 @@ export class Cpu {
   /** CR0.PG (with PE): linear addresses go through the TLB (paging.ts). */
   paging = false;
   readonly tlb = new TlbState();
+  /** PAE: the four PDPTEs loaded from CR3 (low dwords; bits above 4 GiB are rejected on load). */
+  readonly pdpte = new Uint32Array(4);
+  /** IA32_EFER (MSR C0000080h): only NXE is implemented. */
+  efer = 0;
   /** Memory accesses are checked as user-mode (CPL 3) accesses by paging. */
   user = false;
   /** Default operand/address size of the code segment (CS.D) and stack width (SS.B). */
@@ -236,6 +242,8 @@ export class Cpu {
     this.dr[6] = 0xffff0ff0;
     this.dr[7] = 0x400;
     resetMsrs(this);
+    this.efer = 0;
+    this.pdpte.fill(0);
     this.gdtrBase = 0;
     this.gdtrLimit = 0xffff;
     this.idtrBase = 0;
@@ -377,6 +385,8 @@ export class Cpu {
       tscOffset: this.tscOffset,
       msrLo: Array.from(this.msrLo),
       msrHi: Array.from(this.msrHi),
+      efer: this.efer,
+      pdpte: Array.from(this.pdpte),
     };
   }
 
@@ -400,6 +410,8 @@ export class Cpu {
     this.instructions = s.instructions;
     this.inhibit = s.inhibit;
     this.tscOffset = s.tscOffset;
+    this.efer = s.efer ?? 0;
+    if (s.pdpte) this.pdpte.set(s.pdpte);
     if (s.msrLo && s.msrHi) {
       this.msrLo.set(s.msrLo);
       this.msrHi.set(s.msrHi);

@@ -2,7 +2,7 @@
 import type { Cpu } from './cpu.js';
 import { Reg, Seg, Vec } from './state.js';
 import { raise } from './interrupts.js';
-import { translate } from './paging.js';
+import { translateFetch } from './paging.js';
 
 const RAM = 1;
 
@@ -26,7 +26,7 @@ function fetchSlow(c: Cpu, eip: number): number {
   if (eip > limit || eip - c.instStart >= MAX_INSTRUCTION_LENGTH) raise(c, Vec.GP, 0);
   c.eip = eip + 1;
   const lin = (c.segBase[Seg.CS] + eip) | 0;
-  const a = ((c.paging ? translate(c, lin, false, c.user) : lin) & c.a20Mask) >>> 0;
+  const a = ((c.paging ? translateFetch(c, lin, c.user) : lin) & c.a20Mask) >>> 0;
   const page = a >>> 12;
   const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
   if (bytes === null) return c.mem.read8(a); // MMIO or unmapped: no window

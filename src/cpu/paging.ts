@@ -1,7 +1,8 @@
-// Two-level paging with 4 KiB pages and (CR4.PSE) 4 MiB pages, accessed/dirty bits, CR0.WP,
-// #PF error codes and CR2 (SDM Vol. 3A §4.3, §4.6, §4.7, §4.8), behind a TLB of typed arrays:
-// per linear page the physical page base and what the cached translation permits.
-// TODO(issue 8): PAE (CR4.PAE, 64-bit entries, NX).
+// Paging behind a TLB of typed arrays (per linear page: the physical page base and what the
+// cached translation permits): two-level paging with 4 KiB and (CR4.PSE) 4 MiB pages, and PAE
+// paging (CR4.PAE) with 64-bit entries, 2 MiB pages and execute-disable (EFER.NXE);
+// accessed/dirty bits, CR0.WP, #PF error codes and CR2 (SDM Vol. 3A §4.3, §4.4, §4.6-4.8).
+// Physical addresses above 4 GiB are not backed by this machine: such entries map nothing.
 import type { Cpu } from './cpu.js';
 import { Cr0, Vec } from './state.js';
 import { raise } from './interrupts.js';
@@ -13,6 +14,8 @@ export const enum Tlb {
   SUP_WRITE = 2,
   USER_READ = 4,
   USER_WRITE = 8,
+  /** Execute-disable: instruction fetches walk the tables (and fault). */
+  NX = 16,
 }
 
 const PAGES = 1 << 20;
@@ -59,7 +62,15 @@ export class TlbState {
 export function translate(c: Cpu, lin: number, write: boolean, user: boolean): number {
   const page = lin >>> 12;
   const need = user ? (write ? Tlb.USER_WRITE : Tlb.USER_READ) : write ? Tlb.SUP_WRITE : Tlb.SUP_READ;
-  if ((c.tlb.flags[page] & need) === 0) walk(c, lin, write, user);
+  if ((c.tlb.flags[page] & need) === 0) walk(c, lin, write, user, false);
+  return (c.tlb.phys[page] | (lin & 0xfff)) >>> 0;
+}
+
+/** Translation for an instruction fetch: like a read, and execute-disable pages fault (I/D = 1). */
+export function translateFetch(c: Cpu, lin: number, user: boolean): number {
+  const page = lin >>> 12;
+  const f = c.tlb.flags[page];
+  if ((f & (user ? Tlb.USER_READ : Tlb.SUP_READ)) === 0 || (f & Tlb.NX) !== 0) walk(c, lin, false, user, true);
   return (c.tlb.phys[page] | (lin & 0xfff)) >>> 0;
 }
 
@@ -71,11 +82,15 @@ const D = 0x40;
 const PS = 0x80;
 
 /** Page walk (SDM Vol. 3A §4.3, Figure 4-2 and Tables 4-5/4-6): fills the TLB or raises #PF. */
-function walk(c: Cpu, lin: number, write: boolean, user: boolean): void {
+function walk(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean): void {
+  if ((c.cr[4] & CR4_PAE) !== 0) {
+    walkPae(c, lin, write, user, fetch);
+    return;
+  }
   const mem = c.mem;
   const pdeAddr = ((c.cr[3] & 0xfffff000) + ((lin >>> 22) << 2)) >>> 0;
   let pde = mem.read32(pdeAddr);
-  if ((pde & P) === 0) pageFault(c, lin, 0, write, user);
+  if ((pde & P) === 0) pageFault(c, lin, 0, write, user, false);
   let physBase: number;
   let rw: boolean;
   let us: boolean;
@@ -95,7 +110,7 @@ function walk(c: Cpu, lin: number, write: boolean, user: boolean): void {
   } else {
     const pteAddr = ((pde & 0xfffff000) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
     let pte = mem.read32(pteAddr);
-    if ((pte & P) === 0) pageFault(c, lin, 0, write, user);
+    if ((pte & P) === 0) pageFault(c, lin, 0, write, user, false);
     rw = (pde & RW) !== 0 && (pte & RW) !== 0;
     us = (pde & US) !== 0 && (pte & US) !== 0;
     checkAccess(c, lin, write, user, rw, us);
@@ -116,14 +131,93 @@ function walk(c: Cpu, lin: number, write: boolean, user: boolean): void {
   c.tlb.fill(lin >>> 12, physBase | 0, flags);
 }
 
-/** Protection check of a present translation; a violation is #PF with P=1. */
-function checkAccess(c: Cpu, lin: number, write: boolean, user: boolean, rw: boolean, us: boolean): void {
-  if (user && !us) pageFault(c, lin, 1, write, user);
-  if (write && !rw && (user || (c.cr[0] & Cr0.WP) !== 0)) pageFault(c, lin, 1, write, user);
+export const CR4_PAE = 1 << 5;
+/** EFER.NXE (MSR C0000080h bit 11): bit 63 of PAE entries is execute-disable, not reserved. */
+export const EFER_NXE = 1 << 11;
+
+/**
+ * Loads the four PDPTEs on a CR3 write (or when PAE paging turns on): a present PDPTE with
+ * reserved bits set is #GP(0) at that MOV (SDM Vol. 3A §4.4.1).
+ */
+export function loadPdptes(c: Cpu): void {
+  const base = (c.cr[3] & 0xffffffe0) >>> 0;
+  for (let i = 0; i < 4; i++) {
+    const lo = c.mem.read32(base + i * 8);
+    const hi = c.mem.read32(base + i * 8 + 4);
+    if ((lo & P) !== 0 && ((lo & 0x1e6) !== 0 || (hi & 0xfffffff0) !== 0)) raise(c, Vec.GP, 0);
+    c.pdpte[i] = lo;
+  }
 }
 
-/** #PF: CR2 = the linear address; error code P | W/R | U/S (SDM Vol. 3A §4.7). */
-function pageFault(c: Cpu, lin: number, p: number, write: boolean, user: boolean): never {
+/** PAE walk: PDPTE (held in c.pdpte) → 64-bit PDE → 64-bit PTE (SDM Vol. 3A §4.4.2, Tables 4-8..4-11). */
+function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean): void {
+  const mem = c.mem;
+  const nxe = (c.efer & EFER_NXE) !== 0;
+  const pdpte = c.pdpte[lin >>> 30];
+  if ((pdpte & P) === 0) pageFault(c, lin, 0, write, user, fetch && nxe);
+  const pdeAddr = ((pdpte & 0xfffff000) + (((lin >>> 21) & 0x1ff) << 3)) >>> 0;
+  let pde = mem.read32(pdeAddr);
+  const pdeHi = mem.read32(pdeAddr + 4);
+  if ((pde & P) === 0) pageFault(c, lin, 0, write, user, fetch && nxe);
+  // Bits 62:36 are reserved (36-bit physical addresses), and bit 63 unless EFER.NXE.
+  const reservedHi = nxe ? 0x7ffffff0 : 0xfffffff0;
+  if ((pdeHi & reservedHi) !== 0) pageFault(c, lin, 1 | 8, write, user, fetch && nxe);
+  let nx = nxe && (pdeHi & 0x80000000) !== 0;
+  let rw: boolean;
+  let us: boolean;
+  let dirty: boolean;
+  let physBase: number;
+  if ((pde & PS) !== 0) {
+    if ((pde & 0x1fe000) !== 0) pageFault(c, lin, 1 | 8, write, user, fetch && nxe); // 2 MiB: bits 20:13 reserved
+    rw = (pde & RW) !== 0;
+    us = (pde & US) !== 0;
+    checkAccess(c, lin, write, user, rw, us);
+    if (fetch && nx) pageFault(c, lin, 1, false, user, true);
+    const want = A | (write ? D : 0);
+    if ((pde & want) !== want) {
+      pde |= want;
+      mem.write32(pdeAddr, pde);
+    }
+    dirty = (pde & D) !== 0;
+    physBase = pdeHi !== 0 && (pdeHi & 0xf) !== 0 ? -1 : (pde & 0xffe00000) + (lin & 0x1ff000);
+  } else {
+    const pteAddr = ((pde & 0xfffff000) + (((lin >>> 12) & 0x1ff) << 3)) >>> 0;
+    let pte = mem.read32(pteAddr);
+    const pteHi = mem.read32(pteAddr + 4);
+    if ((pte & P) === 0) pageFault(c, lin, 0, write, user, fetch && nxe);
+    if ((pteHi & reservedHi) !== 0) pageFault(c, lin, 1 | 8, write, user, fetch && nxe);
+    nx = nx || (nxe && (pteHi & 0x80000000) !== 0);
+    rw = (pde & RW) !== 0 && (pte & RW) !== 0;
+    us = (pde & US) !== 0 && (pte & US) !== 0;
+    checkAccess(c, lin, write, user, rw, us);
+    if (fetch && nx) pageFault(c, lin, 1, false, user, true);
+    if ((pde & A) === 0) mem.write32(pdeAddr, pde | A);
+    const want = A | (write ? D : 0);
+    if ((pte & want) !== want) {
+      pte |= want;
+      mem.write32(pteAddr, pte);
+    }
+    dirty = (pte & D) !== 0;
+    physBase = (pteHi & 0xf) !== 0 ? -1 : pte & 0xfffff000;
+  }
+  const wp = (c.cr[0] & Cr0.WP) !== 0;
+  let flags = Tlb.SUP_READ;
+  if (dirty && (rw || !wp)) flags |= Tlb.SUP_WRITE;
+  if (us) flags |= Tlb.USER_READ;
+  if (us && rw && dirty) flags |= Tlb.USER_WRITE;
+  if (nx) flags |= Tlb.NX;
+  // Above 4 GiB: point at the top page, which is never RAM (reads as open bus).
+  c.tlb.fill(lin >>> 12, physBase < 0 ? 0xfffff000 | 0 : physBase | 0, flags);
+}
+
+/** Protection check of a present translation; a violation is #PF with P=1. */
+function checkAccess(c: Cpu, lin: number, write: boolean, user: boolean, rw: boolean, us: boolean): void {
+  if (user && !us) pageFault(c, lin, 1, write, user, false);
+  if (write && !rw && (user || (c.cr[0] & Cr0.WP) !== 0)) pageFault(c, lin, 1, write, user, false);
+}
+
+/** #PF: CR2 = the linear address; error code P/RSVD | W/R | U/S | I/D (SDM Vol. 3A §4.7). */
+function pageFault(c: Cpu, lin: number, bits: number, write: boolean, user: boolean, fetch: boolean): never {
   c.cr[2] = lin >>> 0;
-  return raise(c, Vec.PF, p | (write ? 2 : 0) | (user ? 4 : 0));
+  return raise(c, Vec.PF, bits | (write ? 2 : 0) | (user ? 4 : 0) | (fetch ? 16 : 0));
 }

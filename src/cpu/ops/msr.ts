@@ -5,6 +5,7 @@ import type { Cpu } from '../cpu.js';
 import { Attr, Flag, Reg, Seg, Vec } from '../state.js';
 import { raise } from '../interrupts.js';
 import { refreshSegAccess } from '../segments.js';
+import { EFER_NXE } from '../paging.js';
 
 export const enum Msr {
   TSC = 0x10,
@@ -17,6 +18,7 @@ export const enum Msr {
   SYSENTER_EIP = 0x176,
   PAT = 0x277,
   MTRR_DEF_TYPE = 0x2ff,
+  EFER = 0xc0000080,
 }
 
 /** MTRRcap: 8 variable ranges, fixed ranges and write-combining supported (as QEMU's P6 models). */
@@ -74,6 +76,9 @@ export function rdmsr(c: Cpu): void {
     case Msr.MTRRCAP:
       lo = MTRRCAP_VALUE;
       break;
+    case Msr.EFER:
+      lo = c.efer;
+      break;
     default: {
       const s = slot(n);
       if (s < 0) raise(c, Vec.GP, 0);
@@ -102,6 +107,13 @@ export function wrmsr(c: Cpu): void {
       return;
     case Msr.BIOS_SIGN_ID:
       return; // loading microcode: nothing to load
+    case Msr.EFER:
+      // Only NXE exists here (no long mode, no SYSCALL): other bits are reserved → #GP(0).
+      if ((lo & ~EFER_NXE) !== 0 || hi !== 0) raise(c, Vec.GP, 0);
+      c.efer = lo;
+      c.tlb.flush();
+      c.flushFetch();
+      return;
     case Msr.PAT:
       for (let i = 0; i < 4; i++) {
         if (!validType((lo >>> (i * 8)) & 0xff, true) || !validType((hi >>> (i * 8)) & 0xff, true)) raise(c, Vec.GP, 0);

@@ -9,6 +9,7 @@ import { getRM16, setRM16, eaPlus } from '../operands.js';
 import { fetch8 } from '../fetch.js';
 import { rd16, rd32, wr16, wr32, checkRead, sysRead16 } from '../mmu.js';
 import { raise } from '../interrupts.js';
+import { CR4_PAE, loadPdptes } from '../paging.js';
 import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
 
 /** Undefined opcode (SDM Vol. 3A §6.15 "Interrupt 6"). */
@@ -107,9 +108,12 @@ export const CPUID_EDX_MSR = 1 << 5;
 export const CPUID_EDX_SEP = 1 << 11;
 export const CPUID_EDX_MTRR = 1 << 12;
 export const CPUID_EDX_PAT = 1 << 16;
-/** Not advertised until issue 8 implements them: VME, DE, PAE, MCE, APIC, MCA, MMX, FXSR... */
+/** PAE paging (CR4.PAE) and, in leaf 80000001h, execute-disable (EFER.NXE). */
+export const CPUID_EDX_PAE = 1 << 6;
+export const CPUID_EXT_EDX_NX = 1 << 20;
+/** Not advertised until issue 8 implements them: VME, DE, MCE, APIC, MCA, MMX... */
 export const CPUID_EDX_BASE =
-  CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_MSR | CPUID_EDX_CX8 | CPUID_EDX_SEP | CPUID_EDX_MTRR | CPUID_EDX_PGE |
+  CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_MSR | CPUID_EDX_PAE | CPUID_EDX_CX8 | CPUID_EDX_SEP | CPUID_EDX_MTRR | CPUID_EDX_PGE |
   CPUID_EDX_CMOV | CPUID_EDX_PAT;
 
 /** 0F A2 CPUID: vendor GenuineIntel, family 6 (P6); only implemented features. */
@@ -121,6 +125,20 @@ export function cpuid(c: Cpu): void {
     r[Reg.EBX] = 0x756e6547; // "Genu"
     r[Reg.EDX] = 0x49656e69; // "ineI"
     r[Reg.ECX] = 0x6c65746e; // "ntel"
+    return;
+  }
+  if (leaf === 0x80000000) {
+    r[Reg.EAX] = 0x80000001;
+    r[Reg.EBX] = 0;
+    r[Reg.ECX] = 0;
+    r[Reg.EDX] = 0;
+    return;
+  }
+  if (leaf === 0x80000001) {
+    r[Reg.EAX] = 0;
+    r[Reg.EBX] = 0;
+    r[Reg.ECX] = 0;
+    r[Reg.EDX] = CPUID_EXT_EDX_NX;
     return;
   }
   // Leaves above the maximum return the highest basic leaf (SDM Vol. 2A CPUID).
@@ -153,24 +171,46 @@ export function movCr(c: Cpu): void {
     if ((v & Cr0.PG) !== 0 && (v & Cr0.PE) === 0) raise(c, Vec.GP, 0);
     if ((v & Cr0.NW) !== 0 && (v & Cr0.CD) === 0) raise(c, Vec.GP, 0);
     const old = c.cr[0];
+    // Turning on PAE paging loads the PDPTEs (a bad one is #GP(0) with CR0 unchanged).
+    if ((v & Cr0.PG) !== 0 && (old & Cr0.PG) === 0 && (c.cr[4] & CR4_PAE) !== 0) loadPdptes(c);
     c.cr[0] = (v | Cr0.ET) >>> 0;
     if (((old ^ v) & (Cr0.PG | Cr0.WP | Cr0.PE)) !== 0) c.tlb.flush();
     c.modeChanged();
   } else if (n === 4) {
     // Only the CR4 features implemented may be set (SDM Vol. 3A §2.5: reserved bits → #GP(0)).
     if ((v & ~CR4_SUPPORTED) !== 0) raise(c, Vec.GP, 0);
+    const old = c.cr[4];
     c.cr[4] = v;
+    if (c.paging && (v & CR4_PAE) !== 0 && (old & CR4_PAE) === 0) {
+      try {
+        loadPdptes(c);
+      } catch (e) {
+        c.cr[4] = old;
+        throw e;
+      }
+    }
     c.tlb.flush();
     c.flushFetch();
   } else {
+    const old = c.cr[n];
     c.cr[n] = v;
-    if (n === 3) c.tlb.flush(); // TODO(issue 8): keep global (PGE) entries
+    if (n === 3) {
+      if (c.paging && (c.cr[4] & CR4_PAE) !== 0) {
+        try {
+          loadPdptes(c);
+        } catch (e) {
+          c.cr[3] = old;
+          throw e;
+        }
+      }
+      c.tlb.flush(); // TODO(issue 8): keep global (PGE) entries
+    }
     c.flushFetch();
   }
 }
 
-/** CR4 bits accepted: TSD, DE, PSE, PGE, PCE, OSFXSR (no VME/PVI/PAE/MCE yet). */
-export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 7) | (1 << 8) | (1 << 9);
+/** CR4 bits accepted: TSD, DE, PSE, PAE, PGE, PCE, OSFXSR (no VME/PVI/MCE yet). */
+export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | CR4_PAE | (1 << 7) | (1 << 8) | (1 << 9);
 
 /** 0F 21/23: MOV r32, DRn / MOV DRn, r32. DR4/DR5 alias DR6/DR7 while CR4.DE is clear. */
 export function movDr(c: Cpu): void {
