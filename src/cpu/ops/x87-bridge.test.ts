@@ -229,6 +229,7 @@ test('FXSAVE image (SDM Vol. 2A FXSAVE Table 3-53), FXRSTOR, CR4.OSFXSR, #GP on 
     0x04, HLT,
   ]);
   m.memory.writeBytes(0x400, new Uint8Array(512).fill(0xaa));
+  m.cpu.cr[4] = 0x200; // OSFXSR: MXCSR and XMM are part of the image
   m.run();
   const mem = m.memory;
   assert.equal(mem.read16(0x400), 0x037f); // FCW
@@ -247,6 +248,14 @@ test('FXSAVE image (SDM Vol. 2A FXSAVE Table 3-53), FXRSTOR, CR4.OSFXSR, #GP on 
   assert.equal(m.cpu.cr[4] & 0x200, 0x200);
   assert.equal(m.stoppedInHandler(), 13);
   assert.equal(pushedIp(m), CODE_BASE + 0x22);
+
+  // Without OSFXSR only the x87 part is written. fxsave [400h]; hlt
+  const n = makeMachine([0x0f, 0xae, 0x06, 0x00, 0x04, HLT]);
+  n.memory.writeBytes(0x400, new Uint8Array(512).fill(0xaa));
+  n.run();
+  assert.equal(n.memory.read16(0x400), 0x0040); // power-up FCW
+  assert.equal(n.memory.read32(0x418), 0xaaaaaaaa);
+  assert.equal(n.memory.read32(0x4a0), 0xaaaaaaaa);
 });
 
 test('a faulting FSTP m64 writes nothing and leaves the x87 state as it was (restartable; SDM Vol. 3A §6.5)', () => {

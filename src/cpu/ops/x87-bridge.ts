@@ -91,6 +91,7 @@ const BRIDGE_STATE_VERSION = 1;
 const FXSAVE_SIZE = 512;
 /** MXCSR after reset (SDM Vol. 1 §10.2.3); there is no SSE unit, so FXSAVE stores this value. */
 const MXCSR_DEFAULT = 0x1f80;
+const CR4_OSFXSR = 1 << 9;
 
 /** The x87 unit installed in a Cpu (c.fpu). */
 export class X87Bridge implements FpuHook {
@@ -224,9 +225,13 @@ export class X87Bridge implements FpuHook {
     if (reg === 0) {
       probeWrite(c, seg, off, FXSAVE_SIZE);
       fxsaveX87(this.unit, m, off);
-      m.write32(off + 24, MXCSR_DEFAULT);
-      m.write32(off + 28, 0); // MXCSR_MASK 0: no SSE unit to describe
-      for (let i = 160; i < 288; i += 4) m.write32(off + i, 0); // XMM0-7
+      // MXCSR and XMM are saved only with CR4.OSFXSR (implementation-dependent otherwise, SDM
+      // Vol. 2A FXSAVE; QEMU does the same). There is no SSE unit: reset values, MXCSR_MASK 0.
+      if ((c.cr[4] & CR4_OSFXSR) !== 0) {
+        m.write32(off + 24, MXCSR_DEFAULT);
+        m.write32(off + 28, 0);
+        for (let i = 160; i < 288; i += 4) m.write32(off + i, 0); // XMM0-7
+      }
       return;
     }
     checkRead(c, seg, off, FXSAVE_SIZE);
