@@ -28,7 +28,9 @@ export type PageToWorker =
   | { type: 'ctrl-alt-del' }
   | { type: 'save' }
   | { type: 'restore'; data: ArrayBuffer; start: boolean }
-  | { type: 'full-frame' };
+  | { type: 'full-frame' }
+  /** Reads guest physical memory (tests and debugging: e.g. the BIOS keyboard buffer). */
+  | { type: 'peek'; address: number; length: number };
 
 export type RunState = 'empty' | 'running' | 'paused' | 'stopped' | 'off';
 
@@ -41,4 +43,5 @@ export type WorkerToPage =
   | { type: 'status'; state: RunState; instructions: number; ips: number; resets: number; detail?: string }
   | { type: 'error'; message: string }
   | { type: 'snapshot'; data: ArrayBuffer }
-  | { type: 'info'; message: string };
+  | { type: 'info'; message: string }
+  | { type: 'peek-result'; address: number; bytes: Uint8Array };

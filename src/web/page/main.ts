@@ -25,6 +25,7 @@ interface PageState {
   frames: number;
   presets: GuestPreset[];
   bootPreset(id: string): Promise<void>;
+  peek(address: number, length: number): Promise<number[]>;
 }
 
 const SERIAL_KEEP = 65536;
@@ -47,7 +48,13 @@ const state: PageState = {
   frames: 0,
   presets: [],
   bootPreset: (id) => bootPreset(id),
+  peek: (address, length) =>
+    new Promise((done) => {
+      peekWaiters.push(done);
+      send({ type: 'peek', address, length });
+    }),
 };
+const peekWaiters: ((bytes: number[]) => void)[] = [];
 (window as unknown as { ringmaster: PageState }).ringmaster = state;
 
 function showMessage(kind: 'error' | 'info', text: string): void {
@@ -90,6 +97,9 @@ worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
       return;
     case 'info':
       showMessage('info', m.message);
+      return;
+    case 'peek-result':
+      peekWaiters.shift()?.(Array.from(m.bytes));
       return;
     case 'snapshot':
       download(new Blob([m.data], { type: 'application/octet-stream' }), `ringmaster-${new Date().toISOString().replace(/[:.]/g, '-')}.rmsnap`);

@@ -110,6 +110,13 @@ export class MachineHost {
       case 'full-frame':
         this.present(true);
         return;
+      case 'peek': {
+        const mem = this.pc?.memory;
+        const bytes = new Uint8Array(Math.max(0, Math.min(m.length, 65536)));
+        if (mem) for (let i = 0; i < bytes.length; i++) bytes[i] = mem.read8(m.address + i);
+        this.post({ type: 'peek-result', address: m.address, bytes });
+        return;
+      }
     }
   }
 
