@@ -131,11 +131,13 @@ export class X87Bridge implements FpuHook {
   /** D8-DF after the #NM check (ops/system.ts esc). */
   execute(c: Cpu, opcode: number): void {
     const modrm = c.modrm;
-    // Undefined escapes raise #UD without looking at pending errors (SDM Vol. 3A, Architecture Compatibility, "FPU Instruction Opcodes").
+    // Undefined escapes raise #UD without looking at pending errors (SDM Vol. 3A, Architecture
+    // Compatibility, "FPU Instruction Opcodes").
     if (escUndefined(opcode, modrm)) raise(c, Vec.UD);
     const f = this.unit;
     if (f.isWaiting(opcode, modrm) && f.pendingException() && !this.errorCheck(c)) return;
-    // FIP/FCS: the first byte of the instruction, prefixes included (SDM Vol. 3A, Architecture Compatibility, "CS and EIP For FPU Exceptions").
+    // FIP/FCS: the first byte of the instruction, prefixes included (SDM Vol. 3A, Architecture
+    // Compatibility, "CS and EIP For FPU Exceptions").
     f.instrCs = c.segSel[Seg.CS];
     f.instrIp = c.instStart;
     const isReg = c.isReg;
@@ -192,8 +194,8 @@ export class X87Bridge implements FpuHook {
 
   /**
    * FERR# follows ES in MS-DOS compatibility mode: on P6 it is asserted when the instruction
-   * that caused the exception completes (SDM Vol. 3A, Architecture Compatibility, "Assertion of the FERR# Pin"); it and IGNNE# drop when ES
-   * is cleared (FNCLEX, FNINIT, FLDENV...).
+   * that caused the exception completes (SDM Vol. 3A, Architecture Compatibility, "Assertion of
+   * the FERR# Pin"); it and IGNNE# drop when ES is cleared (FNCLEX, FNINIT, FLDENV...).
    */
   private updateFerr(c: Cpu): void {
     if (this.unit.pendingException()) {
