@@ -7,6 +7,14 @@ import { register as images } from './commands/images.js';
 import { register as conformance } from './commands/conformance.js';
 import { register as difftest } from './commands/difftest.js';
 import { register as web } from './commands/web.js';
+import { register as daemon } from './commands/daemon.js';
+import { register as create } from './commands/create.js';
+import { register as ls } from './commands/ls.js';
+import { register as vmConsole } from './commands/console.js';
+import { register as logs } from './commands/logs.js';
+import { register as vmctl } from './commands/vmctl.js';
+import { register as snapshot } from './commands/snapshot.js';
+import { register as restore } from './commands/restore.js';
 
 const program = new Command();
 program
@@ -17,7 +25,7 @@ program
   .exitOverride();
 
 // Command registrations (one import per command file).
-const commands: Array<(p: Command) => void> = [registerRun, images, conformance, difftest, web];
+const commands: Array<(p: Command) => void> = [registerRun, images, conformance, difftest, daemon, create, ls, vmConsole, logs, vmctl, snapshot, restore, web];
 for (const register of commands) register(program);
 
 try {

@@ -95,6 +95,17 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The request target as a URL ('//x' is a path here, not a host). */
+function parseUrl(target: string | undefined): URL {
+  const t = target ?? '/';
+  if (!t.startsWith('/')) throw new HvError(400, 'bad_request', 'the request target must be an absolute path');
+  try {
+    return new URL(`http://daemon${t}`);
+  } catch {
+    throw new HvError(400, 'bad_request', 'the request target is not a valid URL path');
+  }
+}
+
 function toConfig(input: unknown): MachineConfig {
   const config = parseConfig(input);
   const why = unsupportedReason(config);
@@ -192,7 +203,7 @@ export class Api {
     res.on('error', () => {});
     req.on('error', () => {});
     try {
-      const url = new URL(req.url ?? '/', 'http://daemon');
+      const url = parseUrl(req.url);
       const m = this.match(req.method ?? 'GET', url.pathname);
       if (m === 'method') throw new HvError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
       if (!m) throw new HvError(404, 'not_found', `no such resource: ${url.pathname}`);
@@ -316,7 +327,12 @@ export class Api {
         `HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
       );
     };
-    const url = new URL(req.url ?? '/', 'http://daemon');
+    let url: URL;
+    try {
+      url = parseUrl(req.url);
+    } catch {
+      return fail(400, 'bad_request', 'bad request target');
+    }
     const m = /^\/vms\/([^/]+)\/console$/.exec(url.pathname);
     if (req.method !== 'GET' || !m) return fail(404, 'not_found', `no upgradable resource: ${url.pathname}`);
     if (String(req.headers.upgrade ?? '').toLowerCase() !== 'ringmaster-console') {

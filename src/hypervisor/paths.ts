@@ -42,7 +42,8 @@ export async function checkInputFile(field: string, p: string, maxBytes = Infini
 }
 
 /**
- * A file the daemon will create or replace: its directory must exist; if the file exists it
+ * A file the daemon will create or replace: its directory must exist and be named without
+ * symbolic links; if the file exists it
  * must be a regular file, not a symlink, device or directory (so a snapshot cannot be aimed
  * at /dev/sda or through a link).
  */
@@ -56,6 +57,8 @@ export async function checkOutputFile(field: string, p: string): Promise<string>
     throw new PathError(field, `directory '${dir}' does not exist`);
   }
   if (!(await stat(realDir)).isDirectory()) throw new PathError(field, `'${dir}' is not a directory`);
+  // Written files are placed exactly where named: no symbolic link on the way.
+  if (realDir !== dir) throw new PathError(field, `directory '${dir}' goes through a symbolic link (it is really '${realDir}'); name the real directory`);
   const target = `${realDir === '/' ? '' : realDir}/${basename(p)}`;
   try {
     const st = await lstat(target);

@@ -10,7 +10,8 @@ import { createGuest, info, logs, PRINTING_GUEST, testDaemon, waitFor } from './
 const GUEST = PRINTING_GUEST;
 
 test('pause, snapshot, restore to a new name, continue: byte-identical output in deterministic mode', { timeout: 240_000 }, async () => {
-  const t = await testDaemon();
+  // Logs large enough to hold every byte of the comparison (the ring buffer must not wrap).
+  const t = await testDaemon({ logBytes: 16 << 20 });
   try {
     await createGuest(t.client, 'ref', GUEST, { deterministic: true });
     await createGuest(t.client, 'orig', GUEST, { deterministic: true });
@@ -38,7 +39,10 @@ test('pause, snapshot, restore to a new name, continue: byte-identical output in
     const combined = Buffer.concat([before, await logs(t.client, 'copy')]);
     await waitFor('ref to catch up', async () => (await logs(t.client, 'ref')).length >= combined.length);
     await t.client.call('POST', '/vms/ref/pause');
-    const ref = (await logs(t.client, 'ref')).subarray(0, combined.length);
+    const refInfo = await info(t.client, 'ref');
+    const refAll = await logs(t.client, 'ref');
+    assert.equal(refAll.length, refInfo.serialBytes, 'the log kept every byte');
+    const ref = refAll.subarray(0, combined.length);
     assert.ok(combined.length > before.length + 3000);
     assert.equal(combined.toString('latin1'), ref.toString('latin1'));
     // The output depends on virtual time (PIT readings vary), so this also checks the clock.
