@@ -47,11 +47,13 @@ async function bootOnce(engine) {
   const init = await child.waitFor(paths.INIT_MARKER, opts.timeout);
   const prompt = init.ok ? await child.waitFor(paths.GUEST_PROMPT, Math.max(0, opts.timeout - init.at), init.end) : init;
   const cpu = child.cpuSeconds();
+  const coreWait = child.coreWaitSeconds();
   const result = {
     ok: prompt.ok,
     initSeconds: init.ok ? init.at : undefined,
     promptSeconds: prompt.ok ? prompt.at : undefined,
     cpuSeconds: prompt.ok ? cpu : undefined,
+    coreWaitSeconds: prompt.ok ? coreWait : undefined,
   };
   if (init.ok) result.kernel = /\(([^)]*)\)/.exec(child.out.slice(init.end, init.end + 80))?.[1];
   if (!prompt.ok) {
@@ -72,7 +74,7 @@ for (let r = 1; r <= opts.runs; r++) {
     const res = await bootOnce(engine);
     runs[engine].push(res);
     if (res.ok) {
-      console.log(`init marker ${fmt(res.initSeconds)} s, prompt ${fmt(res.promptSeconds)} s wall, ${fmt(res.cpuSeconds)} s CPU`);
+      console.log(`init marker ${fmt(res.initSeconds)} s, prompt ${fmt(res.promptSeconds)} s wall, ${fmt(res.cpuSeconds)} s CPU, ${fmt(res.coreWaitSeconds)} s waiting for a core`);
     } else {
       // A boot that cannot finish would only burn the timeout again: later runs skip it.
       givenUp.add(engine);
@@ -90,15 +92,16 @@ for (const e of engines) {
     initSeconds: median(ok.map((r) => r.initSeconds)),
     promptSeconds: median(ok.map((r) => r.promptSeconds)),
     cpuSeconds: median(ok.map((r) => r.cpuSeconds).filter((x) => x !== undefined)),
+    coreWaitSeconds: median(ok.map((r) => r.coreWaitSeconds).filter((x) => x !== undefined)),
     failure: runs[e].find((r) => !r.ok)?.failure,
     lastSerialLine: runs[e].find((r) => !r.ok)?.lastSerialLine,
   };
 }
 const ref = (e) => summary[e]?.promptSeconds;
-const header = ['engine', 'init marker s', 'shell prompt s', 'CPU s', '× v86', '× QEMU', 'boots'];
+const header = ['engine', 'init marker s', 'shell prompt s', 'CPU s', 'core wait s', '× v86', '× QEMU', 'boots'];
 const rows = engines.map((e) => {
   const s = summary[e];
-  return [e, fmt(s.initSeconds), s.promptSeconds === undefined ? `no (${opts.timeout} s limit)` : fmt(s.promptSeconds), fmt(s.cpuSeconds),
+  return [e, fmt(s.initSeconds), s.promptSeconds === undefined ? `no (${opts.timeout} s limit)` : fmt(s.promptSeconds), fmt(s.cpuSeconds), fmt(s.coreWaitSeconds),
     fmtRatio(ratio(s.promptSeconds, ref('v86'))), fmtRatio(ratio(s.promptSeconds, ref('qemu'))), `${s.boots}/${s.attempted}`];
 });
 const table = markdownTable(header, rows);
@@ -116,7 +119,9 @@ if (!opts.noSave) {
 
 Guest 1: Debian 686 kernel + busybox initramfs, \`${CMDLINE}\`, ${opts.memory} MiB, booted to
 \`${paths.INIT_MARKER}\` and to the shell prompt \`${paths.GUEST_PROMPT.trim()}\` on COM1. Wall seconds
-from process start (${median_}); CPU seconds are the engine process's user + system time at the prompt.
+from process start (${median_}); CPU seconds are the engine process's user + system time (all
+threads) at the prompt; core wait is how long its busiest thread was ready to run but had no core
+(host load), from /proc/PID/task/TID/schedstat.
 
 ${table}
 ${notes.length ? `\n${notes.join('\n')}\n` : ''}

@@ -81,6 +81,7 @@ async function measure(engine) {
     for (let i = 0; i < opts.reps; i++) {
       const n0 = engine === 'v86' ? await v86Instructions(child) : undefined;
       const cpu0 = child.cpuSeconds();
+      const wait0 = child.coreWaitSeconds();
       const t0 = child.elapsed();
       child.send(`${GUEST_COMMAND}\n`);
       const digest = await child.waitFor(/\b([0-9a-f]{64})\s+-/, opts.timeout, from);
@@ -91,6 +92,7 @@ async function measure(engine) {
       }
       const seconds = digest.at - t0;
       const cpu = child.cpuSeconds() - cpu0;
+      const coreWait = child.coreWaitSeconds() - wait0;
       const n1 = engine === 'v86' ? await v86Instructions(child) : undefined;
       const got = digest.match[1];
       if (got !== expected) {
@@ -99,7 +101,7 @@ async function measure(engine) {
       }
       const end = await child.waitFor(`${END}`, 60, digest.end);
       from = end.ok ? end.end : digest.end;
-      result.reps.push({ seconds, cpuSeconds: cpu, instructions: n0 !== undefined && n1 !== undefined ? n1 - n0 : undefined });
+      result.reps.push({ seconds, cpuSeconds: cpu, coreWaitSeconds: coreWait, instructions: n0 !== undefined && n1 !== undefined ? n1 - n0 : undefined });
     }
     return result;
   } finally {
@@ -122,6 +124,7 @@ for (const e of engines) {
   summary[e] = {
     seconds: median(reps.map((x) => x.seconds)),
     cpuSeconds: median(reps.map((x) => x.cpuSeconds)),
+    coreWaitSeconds: median(reps.map((x) => x.coreWaitSeconds)),
     instructions: median(reps.map((x) => x.instructions).filter((x) => x !== undefined)),
     failure: results[e].failure,
   };
@@ -129,10 +132,10 @@ for (const e of engines) {
 // Instructions per command, from v86's counter; every engine runs the same guest code.
 const insns = summary.v86?.instructions;
 // Under host load wall time includes waiting for a core; the CPU-time figure does not.
-const header = ['engine', 'command s (wall)', 'CPU s', 'MiB/s', 'est. MIPS (wall)', 'est. MIPS (CPU)', '× v86 time', '× QEMU time'];
+const header = ['engine', 'command s (wall)', 'CPU s', 'core wait s', 'MiB/s', 'est. MIPS (wall)', 'est. MIPS (CPU)', '× v86 time', '× QEMU time'];
 const rows = engines.map((e) => {
   const s = summary[e];
-  return [e, s.seconds === undefined ? 'no result' : fmt(s.seconds), fmt(s.cpuSeconds), fmt(s.seconds && opts.mib / s.seconds, 1),
+  return [e, s.seconds === undefined ? 'no result' : fmt(s.seconds), fmt(s.cpuSeconds), fmt(s.coreWaitSeconds), fmt(s.seconds && opts.mib / s.seconds, 1),
     fmt(insns && s.seconds && insns / s.seconds / 1e6, 0), fmt(insns && s.cpuSeconds && insns / s.cpuSeconds / 1e6, 0), fmtRatio(ratio(s.seconds, summary.v86?.seconds)), fmtRatio(ratio(s.seconds, summary.qemu?.seconds))];
 });
 const table = markdownTable(header, rows);
@@ -149,7 +152,9 @@ if (!opts.noSave) {
   const md = `# bench/cpu-guest — ${date.slice(0, 16).replace('T', ' ')} UTC
 
 Guest 1 booted to its shell on each engine, then \`${GUEST_COMMAND}\` typed on COM1; wall
-seconds from the command sent to the digest printed (median of ${opts.reps}), digest checked.
+seconds from the command sent to the digest printed (median of ${opts.reps}), digest checked;
+CPU s is the engine's user + system time over the command, core wait its busiest thread's time
+ready to run without a core (host load).
 ${mipsNote}.
 
 ${table}

@@ -3,7 +3,7 @@
 // benchmarks (Ringmaster, v86 through v86-child.js, QEMU) is driven the same way, so wall and
 // CPU figures mean the same thing for all three.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream architecture
 // (proc(5), "/proc/pid/stat" fields 14 and 15; sysconf(_SC_CLK_TCK)).
@@ -106,6 +106,25 @@ export class SerialChild {
       // The command name (field 2) may hold spaces; the fields after its ')' are fixed.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 overall
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Run-queue wait of the child's busiest thread (QEMU's vCPU thread, Node's main thread):
+   * seconds it was ready to run but had no core. /proc/PID/task/TID/schedstat holds "time on
+   * CPU, time waiting on a run queue, timeslices" in ns (Documentation/scheduler/sched-stats.rst).
+   * Wall time of that thread = on CPU + waiting for a core + sleeping (guest idle).
+   */
+  coreWaitSeconds() {
+    try {
+      let best = [-1, 0];
+      for (const tid of readdirSync(`/proc/${this.proc.pid}/task`)) {
+        const [run, wait] = readFileSync(`/proc/${this.proc.pid}/task/${tid}/schedstat`, 'latin1').split(' ').map(Number);
+        if (run > best[0]) best = [run, wait];
+      }
+      return best[0] < 0 ? undefined : best[1] / 1e9;
     } catch {
       return undefined;
     }
