@@ -339,3 +339,16 @@ test('escUndefined() (checked before pending errors) agrees with the x87 unit on
     }
   }
 });
+
+test('a faulting x87 load leaves the stack and the FPU pointers of the last completed instruction', () => {
+  // fninit; fldpi; fld qword [0FFFCh]; hlt — the operand runs past the 64 KiB limit: #GP(0)
+  const m = makeMachine([0xdb, 0xe3, 0xd9, 0xeb, 0xdd, 0x06, 0xfc, 0xff, HLT]);
+  m.run();
+  assert.equal(m.stoppedInHandler(), 13);
+  assert.equal(pushedIp(m), CODE_BASE + 4);
+  const f = bridge(m).unit;
+  assert.equal(f.top, 7);
+  assert.equal(f.fop, 0x1eb); // FLDPI's
+  assert.equal(f.fip, CODE_BASE + 2);
+  assert.equal(f.fdp, 0);
+});

@@ -151,7 +151,28 @@ export class X87Bridge implements FpuHook {
     }
     if (f.readsEflags(opcode, modrm)) f.eflags = getFlags(c);
     const realOrV86 = !c.protectedMode || (c.eflags & Flag.VM) !== 0;
-    const r = f.execute(opcode, modrm, isReg ? 0 : c.eaOff, this.memFor(c, seg), c.o32, realOrV86);
+    let r: number;
+    if (isReg) {
+      r = f.execute(opcode, modrm, 0, this.memFor(c, seg), c.o32, realOrV86);
+    } else {
+      // The unit records FIP/FDP/FOP before reading its operand: a faulting access must leave
+      // the pointers of the last completed instruction, so the restarted one sees no change.
+      const fip = f.fip;
+      const fcs = f.fcs;
+      const fdp = f.fdp;
+      const fds = f.fds;
+      const fop = f.fop;
+      try {
+        r = f.execute(opcode, modrm, c.eaOff, this.memFor(c, seg), c.o32, realOrV86);
+      } catch (e) {
+        f.fip = fip;
+        f.fcs = fcs;
+        f.fdp = fdp;
+        f.fds = fds;
+        f.fop = fop;
+        throw e;
+      }
+    }
     if (r === X87_AX) {
       c.r16[0] = f.ax;
     } else if (r === X87_EFLAGS) {
