@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWeb } from './build.js';
 import { startWebServer, type RunningWebServer } from './server.js';
 import { GUEST_PROMPT, imageSkipReason } from '../cli/images/paths.js';
+import { testDaemon, createGuest, ECHO_GUEST, waitFor, logs } from '../hypervisor/test-support.js';
 
 const CHROMIUM = process.env.RINGMASTER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(process.env.RINGMASTER_WEB_ARTIFACTS ?? 'dist/web-artifacts');
@@ -19,13 +20,14 @@ const biosSkip = noChromium ?? imageSkipReason(['seabios-256k', 'vgabios-stdvga'
 let server: RunningWebServer | null = null;
 let context: BrowserContext | null = null;
 let profile = '';
+let siteDir = '';
 
 before(async () => {
   if (noChromium) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  const site = mkdtempSync(join(tmpdir(), 'rm-web-site-'));
-  await buildWeb({ outDir: site, root: process.cwd() });
-  server = await startWebServer({ siteDir: site, port: 0, host: '127.0.0.1' });
+  siteDir = mkdtempSync(join(tmpdir(), 'rm-web-site-'));
+  await buildWeb({ outDir: siteDir, root: process.cwd() });
+  server = await startWebServer({ siteDir, port: 0, host: '127.0.0.1' });
   profile = mkdtempSync(join(tmpdir(), 'rm-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -186,6 +188,43 @@ test('snapshot: save to a download, reload the page, restore from the upload, th
   assert.equal((await status(page))?.state, 'running');
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('the web console lists a daemon\'s VMs and attaches to one: its serial output shows, typing reaches it with the token', { skip: noChromium, timeout: 180_000 }, async () => {
+  const t = await testDaemon();
+  const token = 'web-test-token';
+  const web = await startWebServer({ siteDir: siteDir, port: 0, host: '127.0.0.1', daemonSocket: t.client.socketPath, token });
+  const page = (await context!.newPage()) as Page & PageErrors;
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  try {
+    await createGuest(t.client, 'echo', ECHO_GUEST);
+    await waitFor('echo ready', async () => /ready/.test((await logs(t.client, 'echo')).toString()));
+    // Read-only without the token.
+    await page.goto(web.url);
+    await page.click('#daemon-list');
+    await page.click('#attach-echo', { timeout: 10_000 });
+    await page.waitForFunction(() => (window as any).ringmaster.attached?.vm === 'echo', null, { timeout: 10_000 });
+    assert.equal((await page.evaluate(() => (window as any).ringmaster.attached.writable)) as boolean, false);
+    await page.click('#terminal');
+    await page.keyboard.type('zzz');
+    await page.waitForTimeout(1000);
+    assert.ok(!(await logs(t.client, 'echo')).toString().includes('ZZZ'), 'read-only console let input through');
+    // With the token: typed bytes reach the guest (it echoes them upper-cased on COM1).
+    await page.goto(`${web.url}?token=${token}`);
+    await page.click('#daemon-list');
+    await page.click('#attach-echo', { timeout: 10_000 });
+    await page.waitForFunction(() => (window as any).ringmaster.attached?.writable === true, null, { timeout: 10_000 });
+    await page.click('#terminal');
+    await page.keyboard.type('hello web');
+    await page.waitForFunction(() => (window as any).ringmaster.serialText.includes('HELLO WEB'), null, { timeout: 20_000 });
+    await shot(page, 'daemon-console');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+    await web.close();
+    await t.close();
+  }
 });
 
 const LINUX_TODO = 'the Linux guest does not boot in Ringmaster yet (protected-mode CPU and performance are being finished)';

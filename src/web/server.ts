@@ -5,6 +5,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { DEFAULT_GUEST, IMAGE_FILES, imagePath, type ImageName } from '../cli/images/paths.js';
+import { bridgeConsole, listDaemonVms } from './daemon-bridge.js';
 
 export interface GuestPreset {
   id: string;
@@ -45,6 +46,10 @@ export interface WebServerOptions {
   port: number;
   host: string;
   imagesDir?: string;
+  /** The daemon whose VMs the page lists and attaches to (its Unix socket). */
+  daemonSocket?: string;
+  /** Lets a page presenting ?token= type into daemon consoles (read-only otherwise). */
+  token?: string;
 }
 
 export interface RunningWebServer {
@@ -57,9 +62,18 @@ export function startWebServer(o: WebServerOptions): Promise<RunningWebServer> {
   const site = resolve(o.siteDir);
   const server = createServer((req, res) => {
     try {
+      if (o.daemonSocket && new URL(req.url ?? '/', 'http://x').pathname === '/api/daemon/vms') {
+        void listDaemonVms({ socketPath: o.daemonSocket, token: o.token }).then((r) => send(res, 200, JSON.stringify(r), 'application/json'));
+        return;
+      }
       route(req, res, site, o.imagesDir);
     } catch (e) {
       send(res, 500, `internal error: ${(e as Error).message}\n`);
+    }
+  });
+  server.on('upgrade', (req, socket) => {
+    if (!o.daemonSocket || !bridgeConsole(req, socket, { socketPath: o.daemonSocket, token: o.token })) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
     }
   });
   return new Promise((ok, fail) => {

@@ -5,12 +5,15 @@ import { UsageError } from '../errors.js';
 import { buildWeb, defaultSiteDir, WebBuildError } from '../../web/build.js';
 import { availablePresets, startWebServer } from '../../web/server.js';
 import { imagesDir } from '../images/paths.js';
+import { defaultSocketPath } from '../../hypervisor/client.js';
 
 interface WebFlags {
   port: string;
   host: string;
   images?: string;
   build: boolean;
+  socket?: string;
+  token?: string;
 }
 
 export function register(program: Command): void {
@@ -20,6 +23,8 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port (0 = any free port)', '8086')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--images <dir>', 'guest image cache (default: $RINGMASTER_IMAGES or ~/.cache/ringmaster/images)')
+    .option('--socket <path>', "a daemon's API socket: the page lists its VMs and attaches to their consoles (default: the daemon's usual socket)")
+    .option('--token <secret>', 'let pages opened with ?token=SECRET type into daemon consoles (read-only without)')
     .option('--no-build', 'serve dist/web/site as it is, without rebuilding')
     .action(async (flags: WebFlags) => {
       const port = Number(flags.port);
@@ -35,12 +40,19 @@ export function register(program: Command): void {
       }
       let running;
       try {
-        running = await startWebServer({ siteDir, port, host: flags.host, imagesDir: flags.images });
+        running = await startWebServer({
+          siteDir,
+          port,
+          host: flags.host,
+          imagesDir: flags.images,
+          daemonSocket: flags.socket ?? defaultSocketPath(),
+          token: flags.token,
+        });
       } catch (e) {
         throw new UsageError(`cannot listen on ${flags.host}:${port}: ${(e as Error).message}`);
       }
       const guests = availablePresets(flags.images).map((p) => p.id);
-      process.stdout.write(`ringmaster web: serving ${running.url}\n`);
+      process.stdout.write(`ringmaster web: serving ${running.url}${flags.token ? `?token=${encodeURIComponent(flags.token)}` : ''}\n`);
       process.stdout.write(
         guests.length
           ? `  guests ready: ${guests.join(', ')} (images from ${imagesDir(flags.images)})\n`

@@ -24,6 +24,8 @@ interface PageState {
   messages: { kind: 'error' | 'info'; text: string }[];
   frames: number;
   presets: GuestPreset[];
+  /** The daemon VM whose console the terminal shows (null: the page's own machine). */
+  attached: { vm: string; writable: boolean } | null;
   bootPreset(id: string): Promise<void>;
   peek(address: number, length: number): Promise<number[]>;
 }
@@ -37,7 +39,15 @@ const screen = new Screen($<HTMLCanvasElement>('screen'), send);
 const terminal = new Terminal({ convertEol: false, rows: 25, cols: 80, scrollback: 2000, fontSize: 13 });
 terminal.open($('terminal'));
 const encoder = new TextEncoder();
-terminal.onData((data) => send({ type: 'serial-in', bytes: encoder.encode(data) }));
+terminal.onData((data) => {
+  // Typing goes to the daemon VM the terminal is attached to, if any, else to the page's machine.
+  if (attached) {
+    if (attached.writable && attached.ws.readyState === WebSocket.OPEN) attached.ws.send(encoder.encode(data));
+  } else {
+    send({ type: 'serial-in', bytes: encoder.encode(data) });
+  }
+});
+let attached: { ws: WebSocket; vm: string; writable: boolean } | null = null;
 const serialDecoder = new TextDecoder();
 
 const state: PageState = {
@@ -47,6 +57,7 @@ const state: PageState = {
   messages: [],
   frames: 0,
   presets: [],
+  attached: null,
   bootPreset: (id) => bootPreset(id),
   peek: (address, length) =>
     new Promise((done) => {
@@ -56,6 +67,11 @@ const state: PageState = {
 };
 const peekWaiters: ((bytes: number[]) => void)[] = [];
 (window as unknown as { ringmaster: PageState }).ringmaster = state;
+
+function serialOut(bytes: Uint8Array): void {
+  terminal.write(bytes);
+  state.serialText = (state.serialText + serialDecoder.decode(bytes, { stream: true })).slice(-SERIAL_KEEP);
+}
 
 function showMessage(kind: 'error' | 'info', text: string): void {
   state.messages.push({ kind, text });
@@ -73,8 +89,7 @@ worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
   const m = ev.data;
   switch (m.type) {
     case 'serial':
-      terminal.write(m.bytes);
-      state.serialText = (state.serialText + serialDecoder.decode(m.bytes, { stream: true })).slice(-SERIAL_KEEP);
+      if (!attached) serialOut(m.bytes);
       return;
     case 'frame':
       state.frames++;
@@ -165,6 +180,7 @@ async function loadFirmware(): Promise<{ bios: ArrayBuffer; vgaBios: ArrayBuffer
 }
 
 function bootSetup(setup: MachineSetup): void {
+  detach();
   const transfer = [setup.bios, setup.vgaBios, setup.kernel, setup.initrd, setup.cdrom, setup.disk].filter((b): b is ArrayBuffer => !!b);
   terminal.reset();
   state.serialText = '';
@@ -289,3 +305,64 @@ async function loadPresets(): Promise<void> {
   document.body.dataset.ready = '1';
 }
 void loadPresets();
+
+// ---- a running daemon's VMs (served by `ringmaster web` when a daemon is reachable) ----
+
+async function listDaemonVms(): Promise<void> {
+  const box = $('daemon-vms');
+  box.textContent = '';
+  const r = await fetch('api/daemon/vms').catch(() => null);
+  if (!r || !r.ok) return showMessage('error', 'this server does not reach a Ringmaster daemon');
+  const list = (await r.json()) as { vms: { name: string; state: string }[]; error?: string; writable: boolean };
+  if (list.error) return showMessage('error', list.error);
+  if (list.vms.length === 0) box.textContent = 'the daemon runs no VMs';
+  for (const vm of list.vms) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.id = `attach-${vm.name}`;
+    b.textContent = `${vm.name} (${vm.state})`;
+    b.onclick = () => attach(vm.name);
+    box.append(b);
+  }
+}
+
+function attach(vm: string): void {
+  detach();
+  const token = new URLSearchParams(location.search).get('token');
+  const url = new URL(`api/daemon/vms/${encodeURIComponent(vm)}/console`, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (token) url.searchParams.set('token', token);
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  const a = { ws, vm, writable: false };
+  attached = a;
+  terminal.reset();
+  state.serialText = '';
+  ws.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
+    if (typeof ev.data === 'string') {
+      const hello = JSON.parse(ev.data) as { writable: boolean };
+      a.writable = hello.writable;
+      state.attached = { vm, writable: hello.writable };
+      showMessage('info', `attached to ${vm}'s console${hello.writable ? '' : ' (read-only: start ringmaster web with --token to type)'}`);
+      $('detach').hidden = false;
+      return;
+    }
+    serialOut(new Uint8Array(ev.data));
+  };
+  ws.onerror = () => showMessage('error', `could not attach to ${vm}'s console`);
+  ws.onclose = () => {
+    if (attached === a) detach();
+  };
+}
+
+function detach(): void {
+  if (!attached) return;
+  const ws = attached.ws;
+  attached = null;
+  state.attached = null;
+  ws.close();
+  $('detach').hidden = true;
+}
+
+$('daemon-list').onclick = () => void listDaemonVms();
+$('detach').onclick = () => detach();
