@@ -232,12 +232,12 @@ const LINUX_TODO = 'the Linux guest does not boot in Ringmaster yet (protected-m
 test('the default i386 guest boots to the shell; `uname -a` answers in the serial terminal', {
   skip: noChromium ?? imageSkipReason(['i386-kernel', 'i386-initrd']),
   todo: LINUX_TODO,
-  timeout: 200_000,
+  timeout: 180_000,
 }, async () => {
   const page = await openPage();
   try {
     await page.click('#guest-linux');
-    await page.waitForFunction((p) => (window as any).ringmaster.serialText.includes(p), GUEST_PROMPT, { timeout: 150_000, polling: 500 });
+    await page.waitForFunction((p) => (window as any).ringmaster.serialText.includes(p), GUEST_PROMPT, { timeout: 120_000, polling: 500 });
     await page.click('#terminal');
     await page.keyboard.type('uname -a\n');
     await page.waitForFunction(() => /Linux \S+ \d+\.\d+/.test((window as any).ringmaster.serialText.split('uname -a').at(-1)), null, { timeout: 30_000 });
