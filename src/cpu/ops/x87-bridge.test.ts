@@ -352,3 +352,11 @@ test('a faulting x87 load leaves the stack and the FPU pointers of the last comp
   assert.equal(f.fip, CODE_BASE + 2);
   assert.equal(f.fdp, 0);
 });
+
+test('without an x87 (cpu.fpu = null): CPUID clears FPU and FXSR, FXSAVE is #UD (SDM Vol. 2A FXSAVE)', () => {
+  const m = makeMachine([0x66, 0xb8, 1, 0, 0, 0, 0x0f, 0xa2, 0x0f, 0xae, 0x06, 0x00, 0x04, HLT]); // cpuid; fxsave [400h]
+  m.cpu.fpu = null;
+  m.run();
+  assert.equal(m.cpu.regs[Reg.EDX] & (1 | (1 << 24)), 0);
+  assert.equal(m.stoppedInHandler(), 6);
+});
