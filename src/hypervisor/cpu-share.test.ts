@@ -11,6 +11,8 @@ test('a spinning VM at share 1 does not starve a VM at share 4; CPU use follows 
     await createGuest(t.client, 'hog', SPINNING_GUEST, {}, 1);
     await createGuest(t.client, 'worker', PRINTING_GUEST, {}, 4);
     await waitFor('worker output', async () => PRINTING_GUEST.ready.test((await logs(t.client, 'worker')).toString('latin1')));
+    // Let the scheduler's feedback settle before measuring.
+    await new Promise((r) => setTimeout(r, 3000));
     const a0 = await info(t.client, 'hog');
     const b0 = await info(t.client, 'worker');
     await new Promise((r) => setTimeout(r, 6000));

@@ -28,7 +28,7 @@ export type ToWorker =
 
 export interface Counters {
   instructions: number;
-  /** Thread CPU time (Linux /proc/thread-self/stat), or busy time where that is unavailable. */
+  /** Thread CPU time (Linux /proc/thread-self/schedstat or stat), or busy time where that is unavailable. */
   cpuMs: number;
   /** Wall time spent inside Pc.run. */
   busyMs: number;

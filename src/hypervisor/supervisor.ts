@@ -64,7 +64,9 @@ export class Supervisor {
   private readonly watchdogMs: number;
 
   constructor(readonly options: SupervisorOptions) {
-    this.cpus = options.cpus ?? availableParallelism();
+    // By default the guests may use 90% of the host: the rest keeps the daemon and starting
+    // workers responsive when every VM is busy.
+    this.cpus = options.cpus ?? availableParallelism() * 0.9;
     this.periodMs = options.periodMs ?? 50;
     this.watchdogMs = options.watchdogMs ?? 10_000;
     this.timer = setInterval(() => this.tick(), this.periodMs);
@@ -170,8 +172,20 @@ export class Supervisor {
       running.map((v) => v.cpuShare),
       this.cpus,
     );
+    // Feedback: time grants are wall time, but a host busy with other work gives threads
+    // unequal CPU for equal wall time. Nudge each VM's gain so its measured CPU use tracks its
+    // share of what the VMs got together (an integral controller, bounded).
+    const used = running.reduce((a, v) => a + v.cpuRate, 0);
+    const total = alloc.reduce((a, x) => a + x, 0);
+    if (used > 0.02 && total > 0) {
+      running.forEach((vm, i) => {
+        const target = alloc[i]! / total;
+        const actual = Math.max(vm.cpuRate / used, 1e-3);
+        vm.gain = Math.min(4, Math.max(0.25, vm.gain * Math.pow(target / actual, 0.05)));
+      });
+    }
     running.forEach((vm, i) => {
-      const ms = alloc[i]! * this.periodMs;
+      const ms = alloc[i]! * this.periodMs * vm.gain;
       // The instruction budget follows the measured speed, with headroom; the time grant binds.
       vm.grant(ms, Math.max(10_000, Math.ceil(ms * vm.rate * 1.5)));
     });

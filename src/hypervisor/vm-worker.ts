@@ -20,8 +20,16 @@ const SERIAL_FLUSH_BYTES = 16 * 1024;
  */
 const DETERMINISTIC_QUANTUM = 20_000;
 
-/** Thread CPU time from /proc/thread-self/stat (utime + stime, in clock ticks of 10 ms). */
+/**
+ * This thread's CPU time in ms: /proc/thread-self/schedstat (first field: ns on the CPU), else
+ * /proc/thread-self/stat (utime + stime in 10 ms ticks), else null (then busy time is used).
+ */
 function threadCpuMs(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    /* no schedstat: fall back to the tick counts */
+  }
   try {
     const s = readFileSync('/proc/thread-self/stat', 'latin1');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
@@ -40,6 +48,7 @@ class VmRunner {
   private wakeTimer: NodeJS.Timeout | null = null;
   private creditMs = 0;
   private creditBudget = 0;
+  private chargedAt = 0;
   private chunk = 20_000;
   private busyMs = 0;
   private readonly cpuStart = threadCpuMs();
@@ -93,8 +102,9 @@ class VmRunner {
     if (this.ended) return;
     switch (m.t) {
       case 'grant':
-        // Overspending the last grant is paid back from this one.
-        this.creditMs = Math.min(this.creditMs, 0) + m.ms;
+        // Overspending is paid back from the next grant; time not spent (the thread woke late on
+        // a busy host) carries over, up to three grants, so a VM is not shortchanged by latency.
+        this.creditMs = Math.min(this.creditMs + m.ms, 3 * m.ms);
         this.creditBudget = m.budget;
         this.schedule();
         // An idle or paused VM still answers, so the watchdog can tell it from a hung thread.
@@ -178,16 +188,21 @@ class VmRunner {
     if (this.paused || this.ended) return;
     const pc = this.pc;
     const t0 = performance.now();
+    this.chargedAt = t0;
     try {
       while (this.creditMs > 0 && this.creditBudget > 0) {
         const chunk = this.init.config.deterministic ? DETERMINISTIC_QUANTUM : Math.max(1, Math.min(this.creditBudget, this.chunk));
         const before = pc.instructions;
         const s0 = performance.now();
         const stop = pc.run(chunk);
-        const dt = performance.now() - s0;
+        const now = performance.now();
+        const dt = now - s0;
         const executed = pc.instructions - before;
         this.busyMs += dt;
-        this.creditMs -= dt;
+        // Charge the whole stretch since the last charge, so the worker's own work for this VM
+        // (serial output, reports) counts against its share too, not only guest execution.
+        this.creditMs -= now - this.chargedAt;
+        this.chargedAt = now;
         this.creditBudget -= stop.kind === 'running' ? chunk : executed;
         // Aim for ~2 ms per call so pause, input and grants are seen promptly.
         if (dt > 0.05 && executed > 0) this.chunk = Math.max(1000, Math.min(2_000_000, Math.round((executed / dt) * 2)));
@@ -229,6 +244,7 @@ class VmRunner {
       this.flushSerial();
       this.post({ t: 'report', counters: this.counters(), idle: this.idle });
     }
+    this.creditMs -= performance.now() - this.chargedAt;
   }
 
   private timedOut(): boolean {

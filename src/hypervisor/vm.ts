@@ -1,6 +1,7 @@
 // One VM as the supervisor sees it: its worker thread, state, serial log, counters and the
 // listeners (consoles, log followers) attached to its output. Runs on the daemon's main thread.
 import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import type { MachineConfig } from '../machine/config.js';
 import { ByteRing } from './ring-buffer.js';
 import type { Counters, FaultKind, FromWorker, ToWorker, WorkerInit } from './protocol.js';
@@ -40,6 +41,11 @@ export class Vm {
   /** Guest instructions per busy millisecond (for instruction budgets). */
   rate = 10_000;
   lastSeen = Date.now();
+  /** Host CPUs this VM used lately (EMA of thread CPU time per wall time). */
+  cpuRate = 0;
+  /** Scheduler feedback: multiplies this VM's time grants so its CPU use meets its share. */
+  gain = 1;
+  private cpuRateSample = { at: performance.now(), cpuMs: 0 };
   readonly log: ByteRing;
   readonly serialListeners = new Set<(bytes: Uint8Array) => void>();
   private readonly createdMs = Date.now();
@@ -131,6 +137,12 @@ export class Vm {
       this.cpuPercent = ((c.cpuMs - this.sample.cpuMs) / (now - this.sample.at)) * 100;
       this.sample = { at: now, cpuMs: c.cpuMs };
     }
+    const t = performance.now();
+    if (t - this.cpuRateSample.at >= 100) {
+      const r = (c.cpuMs - this.cpuRateSample.cpuMs) / (t - this.cpuRateSample.at);
+      this.cpuRate = this.cpuRate * 0.6 + r * 0.4;
+      this.cpuRateSample = { at: t, cpuMs: c.cpuMs };
+    }
     const dBusy = c.busyMs - this.rateSample.busyMs;
     if (dBusy >= 20) {
       const r = (c.instructions - this.rateSample.instructions) / dBusy;
@@ -146,6 +158,7 @@ export class Vm {
         this.updateCounters(m.counters);
         this.sample = { at: Date.now(), cpuMs: m.counters.cpuMs };
         this.rateSample = { instructions: m.counters.instructions, busyMs: m.counters.busyMs };
+        this.cpuRateSample = { at: performance.now(), cpuMs: m.counters.cpuMs };
         this.startedMs = Date.now();
         this.setState('running', null);
         for (const w of this.readyWaiters.splice(0)) w();
