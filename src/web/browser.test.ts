@@ -227,6 +227,31 @@ test('the web console lists a daemon\'s VMs and attaches to one: its serial outp
   }
 });
 
+test('a CD by URL is read with HTTP range requests: memtest86+ from the server without downloading the ISO', {
+  skip: noChromium ?? imageSkipReason(['seabios-256k', 'vgabios-stdvga', 'memtest-iso']),
+  timeout: 200_000,
+}, async () => {
+  const page = await openPage();
+  try {
+    // An unreachable CD URL first: a message, nothing else changes.
+    await page.fill('#cdrom-url', 'http://127.0.0.1:1/missing.iso');
+    await page.click('#boot');
+    await page.waitForFunction(() => (window as any).ringmaster.messages.some((m: { text: string }) => /could not reach http:\/\/127\.0\.0\.1:1\/missing\.iso/.test(m.text)), null, { timeout: 20_000 });
+    const before = { ...server!.stats };
+    await page.fill('#cdrom-url', 'images/memtest-iso');
+    await page.click('#boot');
+    await page.waitForFunction(() => (window as any).ringmaster.messages.some((m: { text: string }) => /by HTTP range requests/.test(m.text)), null, { timeout: 20_000 });
+    await waitForScreen(page, 'Memtest86+', 150_000);
+    assert.ok(server!.stats.rangeReads > before.rangeReads, 'the ISO was read by ranges');
+    // SeaBIOS and the VGA BIOS were fetched whole by the first attempt; the ISO never is.
+    assert.equal(server!.stats.wholeImageReads, before.wholeImageReads, 'an image was fetched whole');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await shot(page, 'memtest-by-url');
+    await page.close();
+  }
+});
+
 const LINUX_TODO = 'the Linux guest does not boot in Ringmaster yet (protected-mode CPU and performance are being finished)';
 
 test('the default i386 guest boots to the shell; `uname -a` answers in the serial terminal', {

@@ -13,6 +13,9 @@ export interface MachineSetup {
   cmdline?: string;
   cdrom?: ArrayBuffer;
   disk?: ArrayBuffer;
+  /** A CD or disk image read from this URL by HTTP range requests instead of whole bytes. */
+  cdromUrl?: string;
+  diskUrl?: string;
   /** Names for messages ("vmlinuz", a file name or URL). */
   labels?: Partial<Record<'bios' | 'vgaBios' | 'kernel' | 'initrd' | 'cdrom' | 'disk', string>>;
 }

@@ -55,18 +55,21 @@ export interface WebServerOptions {
 export interface RunningWebServer {
   server: Server;
   url: string;
+  /** Answers served so far: 206 partial (range) and 200 whole image reads. */
+  stats: { rangeReads: number; wholeImageReads: number };
   close(): Promise<void>;
 }
 
 export function startWebServer(o: WebServerOptions): Promise<RunningWebServer> {
   const site = resolve(o.siteDir);
+  const stats = { rangeReads: 0, wholeImageReads: 0 };
   const server = createServer((req, res) => {
     try {
       if (o.daemonSocket && new URL(req.url ?? '/', 'http://x').pathname === '/api/daemon/vms') {
         void listDaemonVms({ socketPath: o.daemonSocket, token: o.token }).then((r) => send(res, 200, JSON.stringify(r), 'application/json'));
         return;
       }
-      route(req, res, site, o.imagesDir);
+      route(req, res, site, o.imagesDir, stats);
     } catch (e) {
       send(res, 500, `internal error: ${(e as Error).message}\n`);
     }
@@ -84,6 +87,7 @@ export function startWebServer(o: WebServerOptions): Promise<RunningWebServer> {
       const host = o.host.includes(':') ? `[${o.host}]` : o.host;
       ok({
         server,
+        stats,
         url: `http://${host}:${port}/`,
         close: () => new Promise((done) => {
           server.closeAllConnections();
@@ -99,7 +103,7 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
-function route(req: IncomingMessage, res: ServerResponse, site: string, imagesDir?: string): void {
+function route(req: IncomingMessage, res: ServerResponse, site: string, imagesDir: string | undefined, stats: RunningWebServer['stats']): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n');
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   if (path === '/api/guests') return send(res, 200, JSON.stringify(availablePresets(imagesDir)), 'application/json');
@@ -108,7 +112,10 @@ function route(req: IncomingMessage, res: ServerResponse, site: string, imagesDi
     if (!(name in IMAGE_FILES)) return send(res, 404, `no image named ${name}\n`);
     const file = imagePath(name as ImageName, imagesDir);
     if (!existsSync(file)) return send(res, 404, `image ${name} is not built (run \`ringmaster images\`)\n`);
-    return serveFile(req, res, file, 'application/octet-stream');
+    const status = serveFile(req, res, file, 'application/octet-stream');
+    if (req.method === 'GET' && status === 206) stats.rangeReads++;
+    if (req.method === 'GET' && status === 200) stats.wholeImageReads++;
+    return;
   }
   const rel = path === '/' ? 'index.html' : path.slice(1);
   const file = resolve(site, rel);
@@ -117,7 +124,7 @@ function route(req: IncomingMessage, res: ServerResponse, site: string, imagesDi
 }
 
 /** A whole file, or one byte range of it (Range: bytes=a-b, a-, -n). */
-function serveFile(req: IncomingMessage, res: ServerResponse, file: string, type: string): void {
+function serveFile(req: IncomingMessage, res: ServerResponse, file: string, type: string): number {
   const size = statSync(file).size;
   const headers: Record<string, string | number> = { 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
@@ -134,7 +141,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string, type
     if (start > end || start >= size) {
       res.writeHead(416, { 'content-range': `bytes */${size}` });
       res.end();
-      return;
+      return 416;
     }
     status = 206;
     headers['content-range'] = `bytes ${start}-${end}/${size}`;
@@ -143,8 +150,9 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string, type
   res.writeHead(status, headers);
   if (req.method === 'HEAD' || size === 0) {
     res.end();
-    return;
+    return status;
   }
   createReadStream(file, { start, end }).pipe(res);
+  return status;
 }
 

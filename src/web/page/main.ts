@@ -193,12 +193,18 @@ async function bootChosen(): Promise<void> {
   const memoryMiB = Number($<HTMLInputElement>('memory').value) || 128;
   const setup: MachineSetup = { memoryMiB, cmdline: $<HTMLInputElement>('cmdline').value, labels: {} };
   for (const slot of SLOTS) {
+    // A CD or disk given by URL is read by HTTP range requests in the worker, never fetched whole.
+    const url = $<HTMLInputElement>(`${slot}-url`).value.trim();
+    if ((slot === 'cdrom' || slot === 'disk') && url && !dropped[slot] && !$<HTMLInputElement>(`${slot}-file`).files?.length) {
+      setup[slot === 'cdrom' ? 'cdromUrl' : 'diskUrl'] = new URL(url, location.href).href;
+      continue;
+    }
     const got = await loadSlot(slot);
     if (!got) continue;
     setup[slot] = got.data;
     setup.labels![slot] = got.label;
   }
-  if (!setup.kernel && !setup.cdrom && !setup.disk) throw new LoadError('choose a kernel, a CD (ISO) or a disk image first');
+  if (!setup.kernel && !setup.cdrom && !setup.disk && !setup.cdromUrl && !setup.diskUrl) throw new LoadError('choose a kernel, a CD (ISO) or a disk image first');
   if (!setup.kernel) Object.assign(setup, await loadFirmware());
   bootSetup(setup);
 }

@@ -6,6 +6,7 @@ import { BootError } from '../../boot/errors.js';
 import { MemoryBlockStore, checkImage, ImageFormatError, type BlockStore } from '../../devices/block/block-store.js';
 import { VgaPresenter, type RgbaFrame } from '../../devices/vga/renderer.js';
 import type { MachineSetup, PageToWorker, RunState, WorkerToPage } from '../protocol.js';
+import { HttpImageError, HttpRangeBlockStore } from './http-block-store.js';
 import { gunzip, gzip, packSnapshot, unpackSnapshot, WebSnapshotError } from '../snapshot.js';
 
 /** The little of the worker global scope used here (the core is compiled without DOM types). */
@@ -30,6 +31,8 @@ interface Snapshot {
   version: 1;
   setup: MachineSetup;
   disk: Uint8Array | null;
+  /** Sectors the guest wrote to a disk read by URL (sector number, 512 bytes). */
+  diskOverlay?: [number, Uint8Array][];
   state: SavedState;
 }
 
@@ -37,6 +40,7 @@ export class MachineHost {
   private pc: Pc | null = null;
   private setup: MachineSetup | null = null;
   private disk: MemoryBlockStore | null = null;
+  private streamed: HttpRangeBlockStore[] = [];
   private presenter: VgaPresenter | null = null;
   private state: RunState = 'empty';
   private detail = '';
@@ -121,10 +125,24 @@ export class MachineHost {
   }
 
   /** Builds a fresh board from `setup` (and boots it, unless a saved state follows). */
-  private build(setup: MachineSetup, diskBytes: Uint8Array | null, state: SavedState | null): void {
+  private build(setup: MachineSetup, diskBytes: Uint8Array | null, state: SavedState | null, diskOverlay?: [number, Uint8Array][]): void {
     const labels = setup.labels ?? {};
     const bytes = (b: ArrayBuffer | undefined) => (b ? new Uint8Array(b) : undefined);
-    const stores: { cdrom?: BlockStore; disk?: MemoryBlockStore } = {};
+    const stores: { cdrom?: BlockStore; disk?: MemoryBlockStore; streamedDisk?: HttpRangeBlockStore } = {};
+    const streamed: HttpRangeBlockStore[] = [];
+    if (setup.cdromUrl) {
+      const cd = HttpRangeBlockStore.open(setup.cdromUrl, { readOnly: true });
+      checkImage('cdrom', setup.cdromUrl, cd.size, (o, l) => cd.read(o, l));
+      stores.cdrom = cd;
+      streamed.push(cd);
+    }
+    if (setup.diskUrl) {
+      const d = HttpRangeBlockStore.open(setup.diskUrl, { readOnly: false });
+      checkImage('disk', setup.diskUrl, d.size, (o, l) => d.read(o, l));
+      for (const [n, sector] of diskOverlay ?? []) d.overlay.sectors.set(n, new Uint8Array(sector));
+      stores.streamedDisk = d;
+      streamed.push(d);
+    }
     if (setup.cdrom) {
       const cd = new MemoryBlockStore(setup.cdrom, true, labels.cdrom ?? 'CD image');
       checkImage('cdrom', labels.cdrom ?? 'CD image', cd.size, (o, l) => cd.read(o, l));
@@ -142,7 +160,7 @@ export class MachineHost {
       bios: setup.kernel ? undefined : bytes(setup.bios),
       vgaBios: setup.kernel ? undefined : bytes(setup.vgaBios),
       cdrom: stores.cdrom,
-      disks: stores.disk ? [stores.disk] : [],
+      disks: stores.disk ? [stores.disk] : stores.streamedDisk ? [stores.streamedDisk] : [],
       serialSink: (b) => this.serialOut.push(b),
       hostTime: () => performance.now(),
     });
@@ -151,10 +169,17 @@ export class MachineHost {
     this.pc = pc;
     this.setup = setup;
     this.disk = stores.disk ?? null;
+    this.streamed = streamed;
+    for (const s of streamed) this.post({ type: 'info', message: `reading ${s.url} (${(s.size / 1048576).toFixed(1)} MiB) by HTTP range requests` });
     this.lastText = '';
     this.presenter = new VgaPresenter(pc.vga, { text: () => {}, graphics: (f) => this.postFrame(f) }, { textAsPixels: true });
     this.lastStatusInstr = pc.instructions;
     this.present(true);
+  }
+
+  private streamedDiskOverlay(): [number, Uint8Array][] {
+    const d = this.streamed.find((s) => !s.readOnly);
+    return d ? [...d.overlay.sectors.entries()] : [];
   }
 
   private boot(pc: Pc, setup: MachineSetup): void {
@@ -182,7 +207,8 @@ export class MachineHost {
       this.pc.requestReset('reset button');
       this.pc.reset();
     } else {
-      this.build(this.setup, this.disk ? this.disk.data : null, null);
+      const overlay = this.streamedDiskOverlay();
+      this.build(this.setup, this.disk ? this.disk.data : null, null, overlay);
     }
     this.serialOut.length = 0;
     if (this.state !== 'running') this.start();
@@ -289,6 +315,7 @@ export class MachineHost {
         version: 1,
         setup: { ...this.setup, disk: undefined },
         disk: this.disk ? this.disk.data : null,
+        diskOverlay: this.streamedDiskOverlay(),
         state: this.pc.saveState(),
       };
       const data = await gzip(packSnapshot(snap));
@@ -308,9 +335,9 @@ export class MachineHost {
         throw new WebSnapshotError('the file is not a Ringmaster browser snapshot of a supported version');
       }
       // Build into a fresh board; the current one stays if this throws.
-      const previous = { pc: this.pc, setup: this.setup, disk: this.disk, presenter: this.presenter };
+      const previous = { pc: this.pc, setup: this.setup, disk: this.disk, presenter: this.presenter, streamed: this.streamed };
       try {
-        this.build(snap.setup, snap.disk ? new Uint8Array(snap.disk) : null, snap.state);
+        this.build(snap.setup, snap.disk ? new Uint8Array(snap.disk) : null, snap.state, snap.diskOverlay);
       } catch (e) {
         Object.assign(this, previous);
         throw e;
@@ -325,7 +352,7 @@ export class MachineHost {
 }
 
 function errorText(e: unknown): string {
-  if (e instanceof SetupError || e instanceof PcError || e instanceof BootError || e instanceof ImageFormatError || e instanceof WebSnapshotError) {
+  if (e instanceof SetupError || e instanceof PcError || e instanceof BootError || e instanceof ImageFormatError || e instanceof WebSnapshotError || e instanceof HttpImageError) {
     return e.message;
   }
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
