@@ -42,9 +42,10 @@ export const PC_PORTS = {
   systemControlA: 0x92,
   post: 0x80,
   debugcon: 0xe9,
+  fpuError: 0xf0,
 } as const;
 
-export const PC_IRQS = { pit: 0, keyboard: 1, com1: 4, rtc: 8, mouse: 12 } as const;
+export const PC_IRQS = { pit: 0, keyboard: 1, com1: 4, rtc: 8, mouse: 12, fpu: 13 } as const;
 
 export type TripleFaultAction = 'reset' | 'stop';
 
@@ -146,6 +147,8 @@ export class Pc {
     if (options.postListener) this.post.listener = options.postListener;
     this.debugcon = new DebugConsolePort(options.debugconSink ?? (() => {}));
     this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic });
+    // x87 errors with CR0.NE=0 go out on FERR# to IRQ13; a write to port 0xF0 clears them (PC/AT).
+    this.cpu.ferr = this.pic.irqLine(PC_IRQS.fpu);
     this.devices = [this.pic, this.pit, this.rtc, this.com1, this.i8042, this.systemControl, this.post, this.debugcon];
     this.mapPorts();
 
@@ -248,6 +251,7 @@ export class Pc {
     p.register(PC_PORTS.systemControlA, 1, 'port92', { read8: () => scp.read(), write8: (_port, v) => scp.write(v) });
     const post = this.post;
     p.register(PC_PORTS.post, 1, 'post', { read8: () => post.read(), write8: (_port, v) => post.write(v) });
+    p.register(PC_PORTS.fpuError, 1, 'fpu', { write8: () => this.cpu.fpu?.clearError(this.cpu) });
     const dbg = this.debugcon;
     p.register(PC_PORTS.debugcon, 1, 'debugcon', { read8: () => dbg.read(), write8: (_port, v) => dbg.write(v) });
   }
