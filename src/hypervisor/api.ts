@@ -145,7 +145,7 @@ export class Api {
     this.route('GET', '/vms/{name}', async ({ res, params }) => send(res, 200, hv.get(params.name!).info()));
     this.route('DELETE', '/vms/{name}', async ({ res, params, query }) => {
       const q = validate(S.removeQuery, queryObject(query));
-      hv.remove(params.name!, q.force ?? false);
+      await hv.remove(params.name!, q.force ?? false);
       send(res, 200, { removed: params.name });
     });
     for (const action of ['pause', 'resume', 'stop', 'kill'] as const) {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createGuest, ECHO_GUEST, HALTING_GUEST, info, logs, PRINTING_GUEST, testDaemon, TRIPLE_FAULT_GUEST, waitFor } from './test-support.js';
 
-test('four VMs print side by side; killing one leaves the other three running', { timeout: 180_000 }, async () => {
+test('four VMs print side by side; killing one leaves the other three running', { timeout: 300_000 }, async () => {
   const t = await testDaemon();
   try {
     const names = ['p1', 'p2', 'p3', 'p4'];

@@ -148,10 +148,15 @@ export class Supervisor {
     return vm;
   }
 
-  remove(name: string, force: boolean): void {
+  async remove(name: string, force: boolean): Promise<void> {
     const vm = this.get(name);
     if (vm.live && !force) throw new HvError(409, 'conflict', `VM '${name}' is ${vm.state}; stop or kill it first (or remove with force)`);
-    vm.kill('removed');
+    if (vm.live) {
+      vm.kill('killed (removed with force)');
+      const end = Date.now() + 5000;
+      while (vm.live && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    }
+    if (this.vms.get(name) !== vm) return; // removed meanwhile by another request
     this.vms.delete(name);
     this.emit(name, { type: 'removed' });
   }
