@@ -254,10 +254,10 @@ test('a CD by URL is read with HTTP range requests: memtest86+ from the server w
 
 const LINUX_TODO = 'the Linux guest does not boot in Ringmaster yet (protected-mode CPU and performance are being finished)';
 
-test('the default i386 guest boots to the shell; `uname -a` answers in the serial terminal', {
+test('the default i386 guest boots to the shell; `uname -a` answers in the serial terminal; a snapshot restored after a reload answers again', {
   skip: noChromium ?? imageSkipReason(['i386-kernel', 'i386-initrd']),
   todo: LINUX_TODO,
-  timeout: 180_000,
+  timeout: 400_000,
 }, async () => {
   const page = await openPage();
   try {
@@ -267,6 +267,17 @@ test('the default i386 guest boots to the shell; `uname -a` answers in the seria
     await page.keyboard.type('uname -a\n');
     await page.waitForFunction(() => /Linux \S+ \d+\.\d+/.test((window as any).ringmaster.serialText.split('uname -a').at(-1)), null, { timeout: 30_000 });
     assert.match(await serialText(page), /Linux .*i686/);
+    // Snapshot of the running shell, page reloaded, restored: the shell answers again.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('#save')]);
+    const file = join(ARTIFACTS, 'linux.rmsnap');
+    await download.saveAs(file);
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === '1');
+    await page.setInputFiles('#restore', file);
+    await page.waitForFunction(() => (window as any).ringmaster.status?.state === 'running', null, { timeout: 60_000 });
+    await page.click('#terminal');
+    await page.keyboard.type('echo restored-$((6*7))\n');
+    await page.waitForFunction(() => (window as any).ringmaster.serialText.includes('restored-42'), null, { timeout: 30_000 });
   } finally {
     await shot(page, 'linux-guest');
     writeFileSync(join(ARTIFACTS, 'linux-guest-serial.txt'), await serialText(page));
