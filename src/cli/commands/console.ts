@@ -26,6 +26,7 @@ export function register(program: Command): void {
         socket.on('error', finish);
       });
       terminal.close();
+      process.stderr.write(`ringmaster: detached from ${name}; the VM keeps running\n`);
     }),
   );
 }
