@@ -57,8 +57,12 @@ async function bootOnce(engine) {
   };
   if (init.ok) result.kernel = /\(([^)]*)\)/.exec(child.out.slice(init.end, init.end + 80))?.[1];
   if (!prompt.ok) {
-    result.failure = `${init.ok ? 'reached the init marker but not the prompt' : 'did not reach the init marker'}: ${prompt.reason}`;
+    const k = child.lastKernelSeconds();
+    const progress = `${cpu === undefined ? '' : `, ${fmt(cpu)} s CPU`}${k === undefined ? '' : `, guest kernel clock at ${k} s`}`;
+    result.failure = `${init.ok ? 'reached the init marker but not the prompt' : 'did not reach the init marker'}: ${prompt.reason}${progress}`;
     result.lastSerialLine = child.lastSerialLine() || '(no serial output)';
+    result.cpuSecondsAtStop = cpu;
+    result.guestKernelSeconds = child.lastKernelSeconds();
   }
   await child.kill();
   return result;

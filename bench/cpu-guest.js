@@ -72,7 +72,8 @@ async function measure(engine) {
   try {
     const boot = await child.waitFor(paths.GUEST_PROMPT, opts.bootTimeout);
     if (!boot.ok) {
-      result.failure = `did not boot to the shell prompt: ${boot.reason}`;
+      const k = child.lastKernelSeconds();
+      result.failure = `did not boot to the shell prompt: ${boot.reason}${k === undefined ? '' : ` (guest kernel clock at ${k} s)`}`;
       result.lastSerialLine = child.lastSerialLine() || '(no serial output)';
       return result;
     }

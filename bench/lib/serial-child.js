@@ -90,7 +90,9 @@ export class SerialChild {
     if (!x) return 'still running';
     if (x.error) return `could not start: ${x.error}`;
     const how = x.signal ? `killed by ${x.signal}` : `exited with status ${x.code}`;
-    const errLine = lastLine(this.err);
+    // A Node crash ends with its version line; the error itself is the informative one.
+    const errors = this.err.split('\n').filter((l) => /error/i.test(l));
+    const errLine = errors.length ? lastLine(errors.at(-1)) : lastLine(this.err);
     return `${how}${errLine ? ` (stderr: ${errLine})` : ''}`;
   }
 
@@ -133,6 +135,12 @@ export class SerialChild {
   /** The last non-empty serial line (terminal escapes removed), for "where did it stop". */
   lastSerialLine() {
     return lastLine(this.out);
+  }
+
+  /** The guest kernel's clock in its last printk line ("[   2.125294] ..."), to show how far a boot got. */
+  lastKernelSeconds() {
+    const all = [...this.out.matchAll(/^\[\s*(\d+\.\d+)\]/gm)];
+    return all.length ? Number(all.at(-1)[1]) : undefined;
   }
 
   /** Kills the child and waits for it to go (SIGKILL: nothing of the guest needs saving). */
