@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { REPO_DIR, ENGINE_NAMES, loadPaths, guestImages, engineCommands, shellLine, environment } from './lib/engines.js';
 import { SerialChild } from './lib/serial-child.js';
+import { plotResultFile } from './lib/plot.js';
 import { parseOptions, fail, median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
 
 const USAGE = `usage: node bench/boot.js [options]   (make bench runs it with the defaults)
@@ -14,7 +15,7 @@ const USAGE = `usage: node bench/boot.js [options]   (make bench runs it with th
   --engines LIST   comma-separated subset of ${ENGINE_NAMES.join(',')} (default all)
   --memory MIB     guest RAM in MiB (default 128)
   --dist DIR       compiled Ringmaster tree (default dist)
-  --no-save        print only; do not write bench/results/boot-<date>.{json,md}`;
+  --no-save        print only; do not write bench/results/boot-<date>.{json,md,svg}`;
 
 const opts = parseOptions(process.argv.slice(2), { runs: 1, timeout: 300, engines: ENGINE_NAMES.join(','), memory: 128, dist: 'dist', noSave: false }, USAGE);
 const engines = opts.engines.split(',').map((e) => e.trim()).filter(Boolean);
@@ -140,5 +141,6 @@ ${cmdLines.join('\n')}
     environment: env, commands: Object.fromEntries(engines.map((e) => [e, { line: shellLine(commands[e].command, commands[e].args), boot: commands[e].boot }])),
     summary, runs };
   const [j, m] = writeResults('boot', json, md);
-  console.log(`\nwrote ${path.relative(process.cwd(), j)} and ${path.relative(process.cwd(), m)}`);
+  const svg = plotResultFile(j);
+  console.log(`\nwrote ${[j, m, svg].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }

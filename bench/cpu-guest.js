@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { REPO_DIR, ENGINE_NAMES, loadPaths, guestImages, engineCommands, shellLine, environment } from './lib/engines.js';
 import { SerialChild } from './lib/serial-child.js';
+import { plotResultFile } from './lib/plot.js';
 import { parseOptions, fail, median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
 
 const USAGE = `usage: node bench/cpu-guest.js [options]
@@ -21,7 +22,7 @@ const USAGE = `usage: node bench/cpu-guest.js [options]
   --engines LIST   comma-separated subset of ${ENGINE_NAMES.join(',')} (default all)
   --memory MIB     guest RAM in MiB (default 128)
   --dist DIR       compiled Ringmaster tree (default dist)
-  --no-save        print only; do not write bench/results/cpu-guest-<date>.{json,md}`;
+  --no-save        print only; do not write bench/results/cpu-guest-<date>.{json,md,svg}`;
 
 const opts = parseOptions(process.argv.slice(2),
   { mib: 16, reps: 3, bootTimeout: 300, timeout: 300, engines: ENGINE_NAMES.join(','), memory: 128, dist: 'dist', noSave: false }, USAGE);
@@ -169,5 +170,6 @@ ${cmdLines.join('\n')}
   const json = { benchmark: 'cpu-guest', date, guestCommand: GUEST_COMMAND, expectedDigest: expected, options: opts, environment: env,
     commands: Object.fromEntries(engines.map((e) => [e, shellLine(commands[e].command, commands[e].args)])), summary, results };
   const [j, m] = writeResults('cpu-guest', json, md);
-  console.log(`\nwrote ${path.relative(process.cwd(), j)} and ${path.relative(process.cwd(), m)}`);
+  const svg = plotResultFile(j);
+  console.log(`\nwrote ${[j, m, svg].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }
