@@ -5,12 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGuest, info, logs, PRINTING_GUEST, SPINNING_GUEST, testDaemon, waitFor } from './test-support.js';
 
+/** The guest that must keep making progress (Linux: a TestGuest that boots to its shell). */
+const GUEST = PRINTING_GUEST;
+
 test('a spinning VM at share 1 does not starve a VM at share 4; CPU use follows the shares', { timeout: 180_000 }, async () => {
   const t = await testDaemon({ cpus: 1 });
   try {
     await createGuest(t.client, 'hog', SPINNING_GUEST, {}, 1);
-    await createGuest(t.client, 'worker', PRINTING_GUEST, {}, 4);
-    await waitFor('worker output', async () => PRINTING_GUEST.ready.test((await logs(t.client, 'worker')).toString('latin1')));
+    await createGuest(t.client, 'worker', GUEST, {}, 4);
+    await waitFor('worker output', async () => GUEST.ready.test((await logs(t.client, 'worker')).toString('latin1')));
     // Let the scheduler's feedback settle before measuring.
     await new Promise((r) => setTimeout(r, 3000));
     const a0 = await info(t.client, 'hog');

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGuest, info, logs, PRINTING_GUEST, testDaemon, waitFor } from './test-support.js';
 
+/** The guest snapshotted (Linux: a TestGuest with its kernel; one line to change). */
 const GUEST = PRINTING_GUEST;
 
 test('pause, snapshot, restore to a new name, continue: byte-identical output in deterministic mode', { timeout: 240_000 }, async () => {
@@ -23,7 +24,8 @@ test('pause, snapshot, restore to a new name, continue: byte-identical output in
     const off = await t.client.events('orig', (e) => e.type === 'progress' && progress.push(e.done as number));
     const snap = await t.client.call<{ bytes: number; instructions: number }>('POST', '/vms/orig/snapshot', { path: file });
     off();
-    assert.ok(snap.bytes > 0 && snap.bytes < 1 << 20, `16 MiB guest in ${snap.bytes} bytes`);
+    assert.ok(snap.bytes > 0);
+    if (GUEST === PRINTING_GUEST) assert.ok(snap.bytes < 1 << 20, `a 16 MiB ROM guest's RAM is mostly zeros (${snap.bytes} bytes)`);
     assert.ok(progress.length > 0, 'progress events during the snapshot');
     const before = await logs(t.client, 'orig');
     // Paused: no more output.
@@ -45,7 +47,8 @@ test('pause, snapshot, restore to a new name, continue: byte-identical output in
     const ref = refAll.subarray(0, combined.length);
     assert.ok(combined.length > before.length + 3000);
     assert.equal(combined.toString('latin1'), ref.toString('latin1'));
-    // The output depends on virtual time (PIT readings vary), so this also checks the clock.
+    // The ROM's output depends on virtual time (PIT readings vary), so this also checks the clock.
+    if (GUEST !== PRINTING_GUEST) return;
     const pit = new Set(ref.toString('latin1').split('\r\n').map((l) => l.slice(5)));
     assert.ok(pit.size > 2, 'PIT readings change over the run');
   } finally {

@@ -17,6 +17,8 @@ export interface TestGuest {
   config(): Promise<Record<string, unknown>>;
   /** Output showing the guest got going (for Linux: its shell prompt). */
   ready: RegExp;
+  /** Checks that a stretch of the guest's output is its own, intact (ring-buffer cut ends allowed). */
+  checkOutput?(text: string): void;
 }
 
 const romCache = new Map<string, Promise<string>>();
@@ -41,8 +43,19 @@ const romGuest = (name: string, ready: RegExp, memory = '16M'): TestGuest => ({
   ready,
 });
 
-/** Prints a line counter and a PIT reading forever. */
-export const PRINTING_GUEST = romGuest('counter', /^0010 /m);
+/** Prints a line counter and a PIT reading forever; its lines count up one by one. */
+export const PRINTING_GUEST: TestGuest = {
+  ...romGuest('counter', /^0010 /m),
+  checkOutput(text) {
+    const lines = text.split('\r\n').slice(1, -1);
+    if (lines.length < 10) throw new Error(`only ${lines.length} lines of output`);
+    lines.forEach((l, i) => {
+      if (!/^[0-9A-F]{4} [0-9A-F]{4}$/.test(l)) throw new Error(`line ${i} is '${l}'`);
+      const n = parseInt(l.slice(0, 4), 16);
+      if (i > 0 && n !== ((parseInt(lines[i - 1]!.slice(0, 4), 16) + 1) & 0xffff)) throw new Error(`line ${i} is '${l}' after '${lines[i - 1]}'`);
+    });
+  },
+};
 /** Spins with interrupts off, printing nothing after its first line. */
 export const SPINNING_GUEST = romGuest('spin', /spin/);
 export const TRIPLE_FAULT_GUEST = romGuest('triple', /boot/);
