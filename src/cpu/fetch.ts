@@ -42,13 +42,30 @@ function fetchSlow(c: Cpu, eip: number): number {
 }
 
 export function fetch16(c: Cpu): number {
+  const eip = c.eip;
+  // Both bytes inside the window: read them directly (the common case).
+  if ((eip + 1 - c.fetchMin) >>> 0 <= c.fetchSpan && eip >= c.fetchMin) {
+    const i = eip + c.fetchDelta;
+    const b = c.fetchBuf;
+    c.eip = eip + 2;
+    return b[i] | (b[i + 1] << 8);
+  }
   const lo = fetch8(c);
   return lo | (fetch8(c) << 8);
 }
 
 export function fetch32(c: Cpu): number {
-  const lo = fetch16(c);
-  return (lo | (fetch16(c) << 16)) >>> 0;
+  const eip = c.eip;
+  if ((eip + 3 - c.fetchMin) >>> 0 <= c.fetchSpan && eip >= c.fetchMin) {
+    const i = eip + c.fetchDelta;
+    const b = c.fetchBuf;
+    c.eip = eip + 4;
+    return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+  }
+  const lo = fetch8(c);
+  const b1 = fetch8(c);
+  const b2 = fetch8(c);
+  return (lo | (b1 << 8) | (b2 << 16) | (fetch8(c) << 24)) >>> 0;
 }
 
 /** Immediate of the operand size: 16 or 32 bits. */
