@@ -30,6 +30,9 @@ export const createBody = z
 export const snapshotBody = z.object({ path: filePath }).strict();
 export const restoreBody = z.object({ path: filePath, name: vmName, cpuShare: cpuShare.optional() }).strict();
 export const emptyBody = z.object({}).strict();
+export const stopBody = z
+  .object({ timeout: z.number({ invalid_type_error: 'timeout must be a number of seconds' }).min(0).max(600).optional() })
+  .strict();
 export const faultBody = z.object({ kind: z.enum(['throw', 'hang', 'exit']) }).strict();
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

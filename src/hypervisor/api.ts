@@ -257,12 +257,12 @@ export class Api {
 
   private async control({ req, res, params }: Ctx, action: 'pause' | 'resume' | 'stop' | 'kill'): Promise<void> {
     const vm = this.hv.get(params.name!);
-    validate(S.emptyBody, await readJson(req));
+    const body = validate(action === 'stop' ? S.stopBody : S.emptyBody, await readJson(req)) as { timeout?: number };
     const need = action === 'resume' ? ['paused'] : action === 'pause' ? ['running'] : ['starting', 'running', 'paused'];
     if (!need.includes(vm.state)) throw new HvError(409, 'conflict', `cannot ${action} VM '${vm.name}': it is ${vm.state}`);
     if (action === 'pause') await vm.pause();
     else if (action === 'resume') vm.resume();
-    else if (action === 'stop') await vm.stop(this.hv.options.stopTimeoutMs ?? 5000);
+    else if (action === 'stop') await vm.stop(body.timeout !== undefined ? body.timeout * 1000 : (this.hv.options.stopTimeoutMs ?? 10_000));
     else {
       vm.kill('killed');
       await new Promise<void>((r) => {

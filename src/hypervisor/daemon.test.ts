@@ -86,12 +86,17 @@ test('console: bytes typed reach the guest and its answer comes back; logs and e
     await waitFor('echo', () => got.includes('HELLO'));
     sock.destroy();
     await waitFor('log to hold the echo', async () => (await logs(t.client, 'echo')).toString().includes('HELLO'));
-    await t.client.call('POST', '/vms/echo/stop');
+    await t.client.call('POST', '/vms/echo/stop', { timeout: 0 });
     await waitFor('events', () => events.some((e) => e.type === 'state' && e.state === 'stopped' && e.vm === 'echo'));
     assert.ok(events.some((e) => e.type === 'created' && e.vm === 'echo'));
     assert.ok(events.some((e) => e.type === 'state' && e.state === 'running' && e.vm === 'echo'));
     const v = await info(t.client, 'echo');
     assert.equal(v.reason, 'stopped by request');
+    // A guest that ignores the ACPI power button is stopped when the grace time is over.
+    await createGuest(t.client, 'deaf', PRINTING_GUEST);
+    const deaf = await t.client.call<{ state: string; reason: string }>('POST', '/vms/deaf/stop', { timeout: 0.5 });
+    assert.equal(deaf.state, 'stopped');
+    assert.equal(deaf.reason, 'stopped (the guest did not power off within 0.5 s)');
     closeEvents();
   } finally {
     await t.close();

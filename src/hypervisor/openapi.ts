@@ -63,7 +63,14 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/vms/{name}/pause': action('pause a running VM (between instruction slices)'),
       '/vms/{name}/resume': action('resume a paused VM'),
-      '/vms/{name}/stop': action('stop a VM at its next slice boundary; forced after a timeout'),
+      '/vms/{name}/stop': {
+        post: {
+          summary: 'graceful stop: ACPI power button, then stopped at a slice boundary after `timeout` seconds (default 10; 0 = at once)',
+          parameters: [name],
+          requestBody: { required: false, ...json({ type: 'object', additionalProperties: false, properties: { timeout: { type: 'number', minimum: 0, maximum: 600 } } }) },
+          responses: { ...vmResponse('200', 'the stopped VM'), ...common, '409': err('the VM is not live') },
+        },
+      },
       '/vms/{name}/kill': action('terminate the VM worker at once'),
       '/vms/{name}/snapshot': {
         post: {

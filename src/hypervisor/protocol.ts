@@ -21,7 +21,10 @@ export type ToWorker =
   | { t: 'grant'; ms: number; budget: number }
   | { t: 'pause' }
   | { t: 'resume' }
-  | { t: 'stop' }
+  /** Ends the VM at the next slice boundary with this reason. */
+  | { t: 'stop'; reason: string }
+  /** Presses the ACPI power button (a graceful shutdown request the guest may honour). */
+  | { t: 'power-button' }
   | { t: 'input'; bytes: Uint8Array }
   | { t: 'snapshot'; id: number }
   | { t: 'fault'; kind: FaultKind };

@@ -17,6 +17,7 @@ export interface SupervisorOptions {
   periodMs?: number;
   /** A running VM whose worker sends nothing for this long is ended as hung. */
   watchdogMs?: number;
+  /** How long `stop` waits for the guest to power off after the ACPI power button (default 10 s). */
   stopTimeoutMs?: number;
   /** Serial output kept per VM for `logs`. */
   logBytes?: number;

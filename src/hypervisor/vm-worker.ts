@@ -120,7 +120,12 @@ class VmRunner {
         this.schedule();
         break;
       case 'stop':
-        this.end('stopped', 'stopped by request');
+        this.end('stopped', m.reason);
+        break;
+      case 'power-button':
+        this.pc.chipset.acpiPm?.pressPowerButton();
+        this.idle = false;
+        this.schedule();
         break;
       case 'input':
         this.pc.com1.receive(m.bytes);

@@ -237,23 +237,28 @@ export class Vm {
     this.setState('running', null);
   }
 
-  /** Asks the worker to stop at its next slice boundary; forced after `timeoutMs`. */
-  stop(timeoutMs: number): Promise<void> {
-    if (!this.live) return Promise.resolve();
-    this.send({ t: 'stop' });
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.kill('stopped (forced: the worker did not stop within the timeout)');
-        resolve();
-      }, timeoutMs);
-      const check = () => {
-        if (!this.live) {
-          clearTimeout(t);
-          resolve();
-        } else setTimeout(check, 10);
-      };
-      check();
-    });
+  private async waitEnded(ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (this.live && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    return !this.live;
+  }
+
+  /**
+   * Graceful stop: presses the ACPI power button and waits up to `graceMs` for the guest to
+   * power off; then stops it at the next slice boundary; a worker that does not answer is
+   * terminated. `graceMs` 0 skips the request to the guest.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.live) return;
+    if (graceMs > 0) {
+      this.send({ t: 'power-button' });
+      if (await this.waitEnded(graceMs)) return;
+    }
+    const why = graceMs > 0 ? `stopped (the guest did not power off within ${graceMs / 1000} s)` : 'stopped by request';
+    this.send({ t: 'stop', reason: why });
+    if (await this.waitEnded(2000)) return;
+    this.kill(`${why}; the worker did not answer and was terminated`);
+    await this.waitEnded(2000);
   }
 
   kill(reason = 'killed'): void {
