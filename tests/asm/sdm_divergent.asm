@@ -21,7 +21,9 @@
 ;  - x87: DE for denormal operands, C1 = round-up, stack overflow/underflow with
 ;    IE+SF, #MF at the next waiting instruction (Vol. 1 8.1.3.1, 8.5, 8.7), FSTENV
 ;    masking all exceptions after storing (Vol. 2 FSTENV), FST ST(i) setting the
-;    destination's tag, FPREM1 quotient bits in C0/C3/C1 (Vol. 2 FPREM1)
+;    destination's tag, FPREM1 quotient bits in C0/C3/C1 (Vol. 2 FPREM1), precision
+;    control applied only to add/sub/mul/div/sqrt (Vol. 1 8.1.5.2: QEMU also rounds
+;    FRNDINT/FPREM/FPREM1) and m64 operands loaded exactly at 24-bit precision
 ; difftest: expected
 %include "lib/rom.inc"
 %include "lib/fpu.inc"
@@ -73,6 +75,25 @@ main:
         REM1 "x87 fprem1 2,0.5 sw=", c_2, c_half
         REM1 "x87 fprem1 7,2 sw=", c_7, c_2
         REM1 "x87 fprem1 5.5,-2 sw=", c_55, c_m2
+; precision control rounds only add/sub/mul/div/sqrt results (Vol. 1 8.1.5.2), and an
+; m64 operand converts to extended exactly (8.2): QEMU 7.2 rounds all of these
+%macro PCOP 5          ; "label", control word, ST0, ST1 (tword constants), {insn}
+        fninit
+        mov word [FCW], %2
+        fldcw [FCW]
+        fld tword [cs:%4]
+        fld tword [cs:%3]
+        %5
+        fnstsw ax
+        SHOW16 %1, ax
+        call pst0
+        NL
+%endmacro
+        PCOP "x87 pc=24 frndint 123456789 sw=", 0x007F, t_big, t_one, {frndint}
+        PCOP "x87 pc=24 fprem 0.1,0.7 sw=", 0x007F, t_tenth, t_07, {fprem}
+        PCOP "x87 pc=53 fprem1 1e300,-1e-300 sw=", 0x027F, t_1e300, t_m1em300, {fprem1}
+        PCOP "x87 pc=24 fadd m64 -1+1/3 sw=", 0x007F, t_m1, t_one, {fadd qword [cs:d_third]}
+        PCOP "x87 pc=24 fadd m64 inf+1/3 sw=", 0x007F, t_inf, t_one, {fadd qword [cs:d_third]}
         fninit
         fld1
         fldz                            ; ST0=0 ST1=1, ST2.. empty
@@ -114,10 +135,14 @@ main:
         mov fs, ax
         TRY "read at limit", {mov al, [fs:0xFFF]}
         XTRY "dword read across limit", {mov eax, [fs:0xFFE]}
+        mov ax, 0x68                    ; the exception handler left a flat FS
+        mov fs, ax
         XTRY "read beyond limit", {mov al, [fs:0x1000]}
         mov ax, 0x70
         mov fs, ax
         XTRY "expand-down read at 0x800", {mov al, [fs:0x800]}
+        mov ax, 0x70
+        mov fs, ax
         TRY "expand-down read at 0x1000", {mov al, [fs:0x1000]}
         TRY "expand-down read at 0xffffffff", {mov al, [fs:0xFFFFFFFF]}
         mov ax, 0x78
@@ -185,7 +210,9 @@ main:
         XTRY "cr0 nw=1 cd=0", {mov eax, cr0}, {and eax, ~0x40000000}, {or eax, 0x20000000}, {mov cr0, eax}
         XTRY "rdmsr 0x12345", {mov ecx, 0x12345}, {rdmsr}
         XTRY "wrmsr pat type 2", {mov ecx, 0x277}, {mov eax, 2}, {xor edx, edx}, {wrmsr}
-        XTRY "mov cr8 (no long mode)", {db 0x0F, 0x20, 0xC0 | (8 << 3)}
+        ; CR1 is reserved (#UD); LOCK MOV CR0 is AMD's 32-bit alias of CR8, #UD on P6
+        XTRY "mov eax,cr1 (reserved)", {db 0x0F, 0x20, 0xC8}
+        XTRY "lock mov eax,cr0 (cr8 alias)", {db 0xF0, 0x0F, 0x20, 0xC0}
         SETIDT 1, h_db, 0x8E
         mov eax, 0x2000                 ; GD
         mov dr7, eax
@@ -248,6 +275,15 @@ h_db:   push eax
         pop eax
         iretd
 
+t_big:  dt 123456789.0
+t_one:  dt 1.0
+t_m1:   dt -1.0
+t_tenth: dt 0.1
+t_07:   dt 0.7
+t_1e300: dt 1e300
+t_m1em300: dt -1e-300
+t_inf:  dt __?Infinity?__
+d_third: dq 0.333333333333333333
 c_10:   dd 10.0
 c_m3:   dd -3.0
 c_2:    dd 2.0
