@@ -6,6 +6,8 @@
 ;  - CS accessed bit set by a far JMP (Vol. 3 3.4.5.1): QEMU leaves it clear
 ;  - EXT=1 in the error code of a fault during delivery of an exception (6.13)
 ;  - #PF for reserved bits has P=1 and RSVD=1 (4.7): QEMU 7.2 leaves P clear
+;  - a PAE PDPTE is not written by page walks (bit 5 is reserved, Table 4-8): QEMU
+;    7.2 sets it as an accessed bit
 ;  - MOV CR0 with PG=1 PE=0 or NW=1 CD=0 → #GP(0) (Vol. 2 MOV CR): not checked
 ;  - DR7.GD general detect → #DB with DR6.BD (17.2.4): not implemented
 ;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
@@ -242,6 +244,8 @@ main:
         mov cr0, eax
         XTRY "pae read, bit 63 reserved", {mov eax, [0x200000]}    ; err 0009
         XTRY "pae write, bit 63 reserved", {mov dword [0x200000], 1}  ; err 000b
+        SHOW32 "pae pdpte0 after walks=", [0x34000]     ; no A bit: 5 is reserved
+        NL
         SHOW32 "exceptions=", [EXC_COUNT]
         NL
         EXIT
