@@ -52,7 +52,9 @@ main:
         PUTS "-- segment register loads at CPL 0", 10
         xor ebx, ebx
         TRY "ss<-null", {mov ss, bx}
-        TRY "ds<-null", {mov ds, bx}
+        ; DS back at once: the next TRY writes RESUME_EIP through DS, and a data
+        ; access through a null DS is #GP(0) (Vol. 3 5.4.1; QEMU 7.2 does not check)
+        TRY "ds<-null", {mov ds, bx}, {mov ax, DATA0}, {mov ds, ax}
         TRY "es<-3 (null, rpl 3)", {mov bx, 3}, {mov es, bx}
         mov ax, DATA0
         mov ds, ax
