@@ -90,6 +90,33 @@ export function aluModrm(c: Cpu): void {
   }
 }
 
+/** 01, 09, ... 39: ALU r/m,reg (operand size); the 32-bit form without the generic accessors. */
+export function aluRMRegV(c: Cpu): void {
+  if (!c.o32) {
+    aluModrm(c);
+    return;
+  }
+  const kind = (c.op >> 3) & 7;
+  if (c.isReg) {
+    const r = alu(c, kind, c.regs[c.rm], c.regs[c.reg], 32);
+    if (kind !== Alu.CMP) c.regs[c.rm] = r;
+  } else {
+    const r = alu(c, kind, rd32(c, c.eaSeg, c.eaOff), c.regs[c.reg], 32);
+    if (kind !== Alu.CMP) wr32(c, c.eaSeg, c.eaOff, r);
+  }
+}
+
+/** 03, 0B, ... 3B: ALU reg,r/m (operand size). */
+export function aluRegRMV(c: Cpu): void {
+  if (!c.o32) {
+    aluModrm(c);
+    return;
+  }
+  const kind = (c.op >> 3) & 7;
+  const r = alu(c, kind, c.regs[c.reg], c.isReg ? c.regs[c.rm] : rd32(c, c.eaSeg, c.eaOff), 32);
+  if (kind !== Alu.CMP) c.regs[c.reg] = r;
+}
+
 /** 04/05, 0C/0D, ...: ALU AL,ib and eAX,iz. */
 export function aluAccImm(c: Cpu): void {
   const kind = (c.op >> 3) & 7;
@@ -115,6 +142,18 @@ export function group1(c: Cpu): void {
     return;
   }
   // Immediate bytes follow the displacement, so fetch before touching memory.
+  if (c.o32) {
+    // 32-bit form without the generic accessors (ADD/SUB/CMP reg, imm8 is very common).
+    const imm = c.op === 0x81 ? fetch32(c) : fetchS8(c) >>> 0;
+    if (c.isReg) {
+      const r = alu(c, kind, c.regs[c.rm], imm, 32);
+      if (kind !== Alu.CMP) c.regs[c.rm] = r;
+    } else {
+      const r = alu(c, kind, rd32(c, c.eaSeg, c.eaOff), imm, 32);
+      if (kind !== Alu.CMP) wr32(c, c.eaSeg, c.eaOff, r);
+    }
+    return;
+  }
   const bits = c.o32 ? 32 : 16;
   const imm = c.op === 0x81 ? fetchImmOp(c) : (fetchS8(c) & maskOf(bits)) >>> 0;
   const r = alu(c, kind, getRMv(c), imm, bits);

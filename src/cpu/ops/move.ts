@@ -21,6 +21,22 @@ export function movModrm(c: Cpu): void {
   }
 }
 
+/** 89: MOV r/m, reg — split from movModrm so the hottest form skips the opcode switch. */
+export function movRMReg(c: Cpu): void {
+  if (c.o32) {
+    if (c.isReg) c.regs[c.rm] = c.regs[c.reg];
+    else wr32(c, c.eaSeg, c.eaOff, c.regs[c.reg]);
+  } else {
+    setRMv(c, getRegv(c, c.reg));
+  }
+}
+
+/** 8B: MOV reg, r/m. */
+export function movRegRM(c: Cpu): void {
+  if (c.o32) c.regs[c.reg] = c.isReg ? c.regs[c.rm] : rd32(c, c.eaSeg, c.eaOff);
+  else setRegv(c, c.reg, getRMv(c));
+}
+
 /** 8C: MOV r/m, Sreg. A register destination with a 32-bit operand gets the selector zero-extended (P6). */
 export function movFromSeg(c: Cpu): void {
   if (c.reg > 5) raise(c, Vec.UD);

@@ -7,11 +7,11 @@ import { raise } from '../interrupts.js';
 import { getRM8, getRMv } from '../operands.js';
 import { fetch8, fetchImmOp } from '../fetch.js';
 import { setResult } from '../flags.js';
-import { aluModrm, aluAccImm, group1, incDecReg, incDecRM, testModrm, testAccImm, notNeg, cmpxchg, xadd, cmpxchg8b } from './alu.js';
+import { aluModrm, aluRMRegV, aluRegRMV, aluAccImm, group1, incDecReg, incDecRM, testModrm, testAccImm, notNeg, cmpxchg, xadd, cmpxchg8b } from './alu.js';
 import { mul, imul1, div, idiv, imulForms, daa, das, aaaAas, aam, aad, salc, cbw, cwd } from './muldiv.js';
 import { group2, shiftDouble, bitTest, bitScan } from './shift.js';
 import {
-  movModrm, movFromSeg, movToSeg, movMoffs, movRegImm, movRMImm, xchgModrm, xchgAcc, lea, loadFarPointer,
+  movModrm, movRMReg, movRegRM, movFromSeg, movToSeg, movMoffs, movRegImm, movRMImm, xchgModrm, xchgAcc, lea, loadFarPointer,
   movExtend, xlat, cmov, setcc, bswap, lahf, sahf,
 } from './move.js';
 import { pushReg, popReg, pushImm, pushSeg, popSeg, popRM, pushRM, pusha, popa, pushf, popf, enter, leave } from './stack.js';
@@ -83,7 +83,9 @@ function build(): Handler[] {
   const on = (ops: number[], f: Handler) => { for (const o of ops) h[o] = f; };
   const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
   for (let base = 0; base < 0x40; base += 8) {
-    on([base, base + 1, base + 2, base + 3], aluModrm);
+    on([base, base + 2], aluModrm);
+    on([base + 1], aluRMRegV);
+    on([base + 3], aluRegRMV);
     on([base + 4, base + 5], aluAccImm);
   }
   on([0x06, 0x0e, 0x16, 0x1e, 0x1a0, 0x1a8], pushSeg);
@@ -105,7 +107,9 @@ function build(): Handler[] {
   on([0x80, 0x81, 0x82, 0x83], group1);
   on([0x84, 0x85], testModrm);
   on([0x86, 0x87], xchgModrm);
-  on([0x88, 0x89, 0x8a, 0x8b], movModrm);
+  on([0x88, 0x8a], movModrm);
+  on([0x89], movRMReg);
+  on([0x8b], movRegRM);
   on([0x8c], movFromSeg);
   on([0x8d], lea);
   on([0x8e], movToSeg);
