@@ -177,7 +177,7 @@ export class Cpu {
   fetchMin = 0;
   /** Last eip inside the cached RAM code page and the CS limit (-1: no window). */
   fetchEnd = -1;
-  /** min(fetchEnd, instStart + 14) - fetchMin: also enforces the 15-byte limit; negative: no window. */
+  /** fetchEnd - fetchMin, capped at instStart + 14 once a prefix is seen (15-byte limit); negative: no window. */
   fetchSpan = -1;
   fetchDelta = 0;
   /** The array the window reads: RAM, or a ROM region's bytes. */
@@ -276,19 +276,19 @@ export class Cpu {
     }
     const info = OPCODE_INFO;
     const handlers = HANDLERS;
+    const interrupts = this.host.interrupts; // one load per slice, not per instruction
     for (;;) {
       try {
         while (this.instructions < this.stopAt) {
           // Instruction boundary: external interrupts unless masked or shadowed.
           if (this.inhibit) {
             this.inhibit = false;
-          } else if ((this.eflags & Flag.IF) !== 0 && this.host.interrupts.hasPending()) {
+          } else if ((this.eflags & Flag.IF) !== 0 && interrupts.hasPending()) {
             takeExternalInterrupt(this);
           }
           const tf = this.eflags & Flag.TF;
           const start = this.eip;
           this.instStart = start;
-          this.fetchSpan = (start + 14 < this.fetchEnd ? start + 14 : this.fetchEnd) - this.fetchMin;
           this.startEsp = this.regs[Reg.ESP];
           if (this.decodeDirty) {
             // Only after prefixes or a change of CS.D: most instructions skip these stores.
@@ -298,10 +298,15 @@ export class Cpu {
             this.rep = 0;
             this.lock = false;
             this.decodeDirty = false;
+            this.fetchSpan = this.fetchEnd - this.fetchMin; // drop a prefixed instruction's 15-byte cap
           }
           let b = fetch8(this);
           while (PREFIX[b] !== 0) {
+            // Without prefixes no instruction reaches 15 bytes (at most 11), so the window is
+            // capped at instStart + 14 (the #GP(0) length limit) only once a prefix is seen.
             this.decodeDirty = true;
+            const cap = start + 14;
+            this.fetchSpan = (cap < this.fetchEnd ? cap : this.fetchEnd) - this.fetchMin;
             switch (b) {
               case 0x26: this.segOvr = Seg.ES; break;
               case 0x2e: this.segOvr = Seg.CS; break;

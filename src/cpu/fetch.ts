@@ -36,8 +36,9 @@ function fetchSlow(c: Cpu, eip: number): number {
   c.fetchMin = eip - (lin & 0xfff);
   c.fetchBuf = bytes;
   c.fetchDelta = index - eip;
+  // The 15-byte cap matters only for prefixed instructions (decodeDirty; see Cpu.run).
   const max = c.instStart + MAX_INSTRUCTION_LENGTH - 1;
-  c.fetchSpan = (max < c.fetchEnd ? max : c.fetchEnd) - c.fetchMin;
+  c.fetchSpan = (c.decodeDirty && max < c.fetchEnd ? max : c.fetchEnd) - c.fetchMin;
   return bytes[index];
 }
 
