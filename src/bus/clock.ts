@@ -37,6 +37,9 @@ export class Timer {
 export class Clock {
   private virtualNs = 0;
   private hostOffset = 0;
+  /** Deterministic mode: guest instructions retired so far, and virtual ns per instruction. */
+  private counter: (() => number) | null = null;
+  private nsPerInstruction = 0;
   private readonly timers: Timer[] = [];
   private earliest = Infinity;
 
@@ -49,9 +52,22 @@ export class Clock {
     return this.hostSource === null;
   }
 
+  /**
+   * Deterministic time that follows the engine's instruction counter: a device read in the
+   * middle of a CPU slice sees the time of that very instruction, so results do not depend on
+   * how the host splits the run. advance() then only adds idle time skipped while halted.
+   */
+  attachInstructionCounter(counter: () => number, nsPerInstruction: number): void {
+    const now = this.now();
+    this.counter = counter;
+    this.nsPerInstruction = nsPerInstruction;
+    this.virtualNs = now - counter() * nsPerInstruction;
+  }
+
   /** Current time in ns. */
   now(): number {
     if (this.hostSource) return this.virtualNs + (this.hostSource() - this.hostOffset) * 1e6;
+    if (this.counter) return this.virtualNs + this.counter() * this.nsPerInstruction;
     return this.virtualNs;
   }
 
@@ -102,7 +118,7 @@ export class Clock {
   /** Restores time and every named timer's deadline (timers are re-created by their devices). */
   loadState(state: { version: number; now: number; timers: Record<string, number> }): void {
     if (state.version !== 1) throw new Error(`clock: unsupported state version ${state.version}`);
-    this.virtualNs = state.now;
+    this.virtualNs = state.now - (this.counter ? this.counter() * this.nsPerInstruction : 0);
     if (this.hostSource) this.hostOffset = this.hostSource();
     for (const t of this.timers) {
       const d = state.timers[t.name];

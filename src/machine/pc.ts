@@ -147,6 +147,7 @@ export class Pc {
     if (options.postListener) this.post.listener = options.postListener;
     this.debugcon = new DebugConsolePort(options.debugconSink ?? (() => {}));
     this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic });
+    if (this.clock.deterministic) this.clock.attachInstructionCounter(() => this.cpu.instructions, this.nsPerInstruction);
     // x87 errors with CR0.NE=0 go out on FERR# to IRQ13; a write to port 0xF0 clears them (PC/AT).
     this.cpu.ferr = this.pic.irqLine(PC_IRQS.fpu);
     this.devices = [this.pic, this.pit, this.rtc, this.com1, this.i8042, this.systemControl, this.post, this.debugcon];
@@ -293,8 +294,7 @@ export class Pc {
       const exit = cpu.run(slice);
       const executed = cpu.instructions - before;
       left -= Math.max(executed, 1);
-      if (clock.deterministic) clock.advance(executed * this.nsPerInstruction);
-      else clock.runDue();
+      clock.runDue(); // deterministic time already moved with the instruction counter
       if (exit === CpuExit.Shutdown) {
         if (this.tripleFault === 'stop') return { kind: 'triple-fault' };
         this.requestReset('triple fault');

@@ -25,7 +25,7 @@ export interface RecipeResult {
 
 function stepKey(step: Step, manifest: Manifest): string {
   const inputs = step.inputs.map((n) => `${n}=${manifest.images[n]?.sha256 ?? 'missing'}`);
-  return sha256(new TextEncoder().encode(JSON.stringify([step.id, step.revision, inputs]))).slice(0, 16);
+  return sha256(new TextEncoder().encode(JSON.stringify([step.id, step.revision, inputs, ...(step.config ? [step.config] : [])]))).slice(0, 16);
 }
 
 /** Why a step must run, or undefined when all its outputs are up to date. */
