@@ -84,6 +84,8 @@ export class Cpu {
   readonly host: CpuHost;
   readonly mem: PhysicalMemory;
   readonly ram: Uint8Array;
+  /** The same RAM as 32-bit words (little-endian host): aligned dword accesses in one load. */
+  readonly ram32: Int32Array;
   readonly pageKind: Uint8Array;
   readonly codePages: Uint8Array;
   readonly dirtyPages: Uint8Array;
@@ -213,6 +215,7 @@ export class Cpu {
     this.host = host;
     this.mem = host.memory;
     this.ram = host.memory.ram;
+    this.ram32 = new Int32Array(this.ram.buffer, this.ram.byteOffset, this.ram.byteLength >> 2);
     this.pageKind = host.memory.pageKind;
     this.codePages = host.memory.codePages;
     this.dirtyPages = host.memory.dirtyPages;

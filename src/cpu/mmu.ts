@@ -38,10 +38,26 @@ export function linRead32(c: Cpu, lin: number): number {
   if ((lin & 0xfff) > 0xffc) return (linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16)) >>> 0;
   const a = physR(c, lin);
   if (c.pageKind[a >>> 12] === RAM) {
+    if ((a & 3) === 0) return c.ram32[a >>> 2] >>> 0;
     const r = c.ram;
     return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
   }
   return c.mem.read32(a);
+}
+
+/**
+ * linRead32 as a signed int32: for values that go straight into a register or memory, so a
+ * dword with bit 31 set (kernel pointers) is not boxed as a heap double between calls.
+ */
+export function linRead32s(c: Cpu, lin: number): number {
+  if ((lin & 0xfff) > 0xffc) return linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16);
+  const a = physR(c, lin);
+  if (c.pageKind[a >>> 12] === RAM) {
+    if ((a & 3) === 0) return c.ram32[a >>> 2];
+    const r = c.ram;
+    return r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24);
+  }
+  return c.mem.read32(a) | 0;
 }
 
 export function linWrite8(c: Cpu, lin: number, v: number): void {
@@ -83,12 +99,16 @@ export function linWrite32(c: Cpu, lin: number, v: number): void {
   const a = physW(c, lin);
   const p = a >>> 12;
   if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+    c.dirtyPages[p] = 1;
+    if ((a & 3) === 0) {
+      c.ram32[a >>> 2] = v;
+      return;
+    }
     const r = c.ram;
     r[a] = v;
     r[a + 1] = v >>> 8;
     r[a + 2] = v >>> 16;
     r[a + 3] = v >>> 24;
-    c.dirtyPages[p] = 1;
   } else {
     c.mem.write32(a, v >>> 0);
   }
@@ -143,6 +163,12 @@ export function rd32(c: Cpu, seg: number, off: number): number {
   return linRead32(c, (c.segBase[seg] + off) | 0);
 }
 
+/** rd32 as a signed int32 (see linRead32s). */
+export function rd32s(c: Cpu, seg: number, off: number): number {
+  if (off < c.segMin[seg] || off + 3 > c.segRMax[seg]) segFault(c, seg);
+  return linRead32s(c, (c.segBase[seg] + off) | 0);
+}
+
 export function wr8(c: Cpu, seg: number, off: number, v: number): void {
   if (off < c.segMin[seg] || off > c.segWMax[seg]) segFault(c, seg);
   linWrite8(c, (c.segBase[seg] + off) | 0, v);
@@ -180,6 +206,14 @@ export function push32(c: Cpu, v: number): void {
   const sp = ((c.regs[Reg.ESP] - 4) & c.stackMask) >>> 0;
   wr32(c, Seg.SS, sp, v);
   setSp(c, sp);
+}
+
+/** pop32 as a signed int32, for POP reg (see linRead32s). */
+export function pop32s(c: Cpu): number {
+  const sp = (c.regs[Reg.ESP] & c.stackMask) >>> 0;
+  const v = rd32s(c, Seg.SS, sp);
+  setSp(c, sp + 4);
+  return v;
 }
 
 export function pop16(c: Cpu): number {
