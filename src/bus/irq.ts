@@ -18,16 +18,9 @@ export interface InterruptController {
   acknowledge(): number;
 }
 
-/** An IrqLine that calls `sink(level)` only when the level changes. */
-export class CallbackIrqLine implements IrqLine {
-  private level = false;
-  constructor(private readonly sink: (level: boolean) => void) {}
-
-  set(level: boolean): void {
-    if (level === this.level) return;
-    this.level = level;
-    this.sink(level);
-  }
+/** raise/lower/pulse in terms of set(): an implementation only says what a level change does. */
+export abstract class BaseIrqLine implements IrqLine {
+  abstract set(level: boolean): void;
   raise(): void {
     this.set(true);
   }
@@ -37,6 +30,20 @@ export class CallbackIrqLine implements IrqLine {
   pulse(): void {
     this.set(true);
     this.set(false);
+  }
+}
+
+/** An IrqLine that calls `sink(level)` only when the level changes. */
+export class CallbackIrqLine extends BaseIrqLine {
+  private level = false;
+  constructor(private readonly sink: (level: boolean) => void) {
+    super();
+  }
+
+  set(level: boolean): void {
+    if (level === this.level) return;
+    this.level = level;
+    this.sink(level);
   }
   get asserted(): boolean {
     return this.level;
@@ -44,21 +51,11 @@ export class CallbackIrqLine implements IrqLine {
 }
 
 /** A line that records its level and edges, for device unit tests. */
-export class RecordingIrqLine implements IrqLine {
+export class RecordingIrqLine extends BaseIrqLine {
   level = false;
   rises = 0;
   set(level: boolean): void {
     if (level && !this.level) this.rises++;
     this.level = level;
-  }
-  raise(): void {
-    this.set(true);
-  }
-  lower(): void {
-    this.set(false);
-  }
-  pulse(): void {
-    this.set(true);
-    this.set(false);
   }
 }

@@ -3,7 +3,7 @@
 // Section names below refer to the Intel 8259A datasheet (order no. 231468).
 // The board maps the ports; this file knows only register offsets (A0 = 0 or 1).
 
-import type { InterruptController, IrqLine } from '../bus/irq.js';
+import { BaseIrqLine, type InterruptController, type IrqLine } from '../bus/irq.js';
 import { checkVersion, type Device, type DeviceState } from '../bus/device.js';
 
 /** Master input the slave's INT output is wired to on a PC/AT. */
@@ -235,20 +235,12 @@ class Chip8259 {
 }
 
 /** The IrqLine a device drives for one PIC input. */
-class PicInput implements IrqLine {
-  constructor(private readonly pic: Pic8259Pair, private readonly irq: number) {}
+class PicInput extends BaseIrqLine {
+  constructor(private readonly pic: Pic8259Pair, private readonly irq: number) {
+    super();
+  }
   set(level: boolean): void {
     this.pic.setIrq(this.irq, level);
-  }
-  raise(): void {
-    this.pic.setIrq(this.irq, true);
-  }
-  lower(): void {
-    this.pic.setIrq(this.irq, false);
-  }
-  pulse(): void {
-    this.pic.setIrq(this.irq, true);
-    this.pic.setIrq(this.irq, false);
   }
 }
 

@@ -5,7 +5,7 @@
 // shared, so every ISA input this bridge drives is the OR of its sources (PIRQs and, e.g., the
 // ACPI SCI). The Reset Control register (port 0xCF9, 82371SB 4.1.4) resets the machine.
 
-import type { IrqLine } from '../../bus/irq.js';
+import { BaseIrqLine, type IrqLine } from '../../bus/irq.js';
 import { PciFunction, STS_DEVSEL_MEDIUM, CMD_IO, CMD_MEMORY, CMD_MASTER, HEADER_MULTI_FUNCTION } from './pci-function.js';
 import type { PciBus } from './pci-bus.js';
 
@@ -37,24 +37,16 @@ export interface Piix3Options {
 }
 
 /** One source on a shared ISA input. */
-class SharedSource implements IrqLine {
+class SharedSource extends BaseIrqLine {
   constructor(
     private readonly owner: Piix3IsaBridge,
     private readonly irq: number,
     private readonly bit: number,
-  ) {}
+  ) {
+    super();
+  }
   set(level: boolean): void {
     this.owner.setSource(this.irq, this.bit, level);
-  }
-  raise(): void {
-    this.set(true);
-  }
-  lower(): void {
-    this.set(false);
-  }
-  pulse(): void {
-    this.set(true);
-    this.set(false);
   }
 }
 
