@@ -7,7 +7,7 @@ import {
   getReg8, setReg8, getRM8, setRM8, getRM16, setRM16, getRM32, getRMv, setRMv, getRegv, setRegv, eaPlus,
 } from '../operands.js';
 import { fetch8, fetch16, fetch32, fetchImmOp } from '../fetch.js';
-import { rd8, rd16, rd32, wr8, wr16, wr32 } from '../mmu.js';
+import { rd8, rd16, rd32, rd32s, wr8, wr16, wr32 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { loadSegment } from '../segments.js';
 
@@ -33,7 +33,7 @@ export function movRMReg(c: Cpu): void {
 
 /** 8B: MOV reg, r/m. */
 export function movRegRM(c: Cpu): void {
-  if (c.o32) c.regs[c.reg] = c.isReg ? c.regs[c.rm] : rd32(c, c.eaSeg, c.eaOff);
+  if (c.o32) c.regs[c.reg] = c.isReg ? c.regs[c.rm] : rd32s(c, c.eaSeg, c.eaOff);
   else setRegv(c, c.reg, getRMv(c));
 }
 

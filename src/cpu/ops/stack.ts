@@ -5,7 +5,7 @@ import { Flag, Reg, Seg, Vec, EFLAGS_WRITABLE } from '../state.js';
 import { getFlags } from '../flags.js';
 import { getRMv, setRMv } from '../operands.js';
 import { fetch8, fetch16, fetchS8, fetchImmOp } from '../fetch.js';
-import { push16, push32, pop16, pop32, pushOp, popOp, setSp, rd16, rd32, stackRead16, stackRead32 } from '../mmu.js';
+import { push16, push32, pop16, pop32, pop32s, pushOp, popOp, setSp, rd16, rd32, stackRead16, stackRead32 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { loadSegment } from '../segments.js';
 
@@ -20,7 +20,7 @@ export function pushReg(c: Cpu): void {
 export function popReg(c: Cpu): void {
   const r = c.op & 7;
   if (c.o32) {
-    const v = pop32(c);
+    const v = pop32s(c);
     c.regs[r] = v;
   } else {
     const v = pop16(c);
