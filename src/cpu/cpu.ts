@@ -292,7 +292,7 @@ export class Cpu {
           const tf = this.eflags & Flag.TF;
           const start = this.eip;
           this.instStart = start;
-          this.startEsp = this.regs[Reg.ESP];
+          this.startEsp = this.regs[Reg.ESP] | 0; // signed: stays a small integer, not a boxed double
           if (this.decodeDirty) {
             // Only after prefixes or a change of CS.D: most instructions skip these stores.
             this.o32 = this.codeBig;

@@ -68,7 +68,7 @@ export function softwareInterrupt(c: Cpu, vector: number): void {
 /** Takes one external interrupt from the controller at an instruction boundary. */
 export function takeExternalInterrupt(c: Cpu): void {
   c.instStart = c.eip;
-  c.startEsp = c.regs[Reg.ESP];
+  c.startEsp = c.regs[Reg.ESP] | 0;
   const vector = c.host.interrupts.acknowledge() & 0xff;
   deliver(c, vector, -1, c.eip);
 }
@@ -77,7 +77,7 @@ export function takeExternalInterrupt(c: Cpu): void {
 export function singleStepTrap(c: Cpu): void {
   c.dr[6] |= 1 << 14; // DR6.BS
   c.instStart = c.eip;
-  c.startEsp = c.regs[Reg.ESP];
+  c.startEsp = c.regs[Reg.ESP] | 0;
   deliver(c, Vec.DB, -1, c.eip);
 }
 
