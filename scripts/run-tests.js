@@ -17,5 +17,6 @@ const filter = process.argv.slice(2);
 let files = collect('dist', []).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) { console.error('no test files found under dist/'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// Two files at a time: the long real-guest boots (machine/guests-*.test.js) run side by side on CI's 2 cores.
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
