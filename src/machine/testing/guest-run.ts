@@ -41,7 +41,10 @@ export class GuestRun {
     return this.serial.slice(from);
   }
 
+  /** Types ASCII text on COM1 (the core has no TextEncoder without DOM types). */
   type(text: string): void {
-    this.pc.com1.receive(new TextEncoder().encode(text));
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+    this.pc.com1.receive(bytes);
   }
 }
