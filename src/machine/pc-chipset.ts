@@ -25,6 +25,7 @@ import { Piix4Pm, PIIX4_PM_IO_SIZE } from '../devices/pci/piix4-pm.js';
 import { AcpiPm, type AcpiPmOptions } from '../devices/acpi-pm.js';
 import type { FwCfg } from '../devices/fw-cfg.js';
 import type { Vga } from '../devices/vga/vga.js';
+import { registerIdeChannel, type IdeChannelPorts } from '../devices/ata/ide-ports.js';
 import * as V from '../devices/vga/constants.js';
 
 /** Where each function sits (device, function), as in QEMU's pc machine. */
@@ -55,18 +56,7 @@ export const PC_CHIPSET_PORTS = {
 export const PC_CHIPSET_IRQS = { idePrimary: 14, ideSecondary: 15, sci: 9 } as const;
 
 /** The registers of one IDE channel as the ATA model offers them (devices/ata/ide-channel.ts). */
-export interface IdeChannelRegisters {
-  /** Command block register 0-7 (8-bit; register 0 is the data port's low byte). */
-  readCommandBlock(offset: number): number;
-  writeCommandBlock(offset: number, value: number): void;
-  readData16(): number;
-  writeData16(value: number): void;
-  readData32(): number;
-  writeData32(value: number): void;
-  /** Alternate Status (read) / Device Control (write). */
-  readControl(): number;
-  writeControl(value: number): void;
-}
+export type IdeChannelRegisters = IdeChannelPorts;
 
 /** The 16-byte bus-master register block (devices/ata/bus-master.ts), offsets 0-15. */
 export interface BusMasterRegisters {
@@ -228,18 +218,7 @@ export function createPcChipset(parts: PcChipsetParts): PcChipset {
       ? parts.ide({ primary: parts.isaIrq(PC_CHIPSET_IRQS.idePrimary), secondary: parts.isaIrq(PC_CHIPSET_IRQS.ideSecondary) })
       : parts.ide;
   const registerChannel = (ch: IdeChannelRegisters | null | undefined, base: number, control: number, owner: string): void => {
-    if (!ch) return;
-    ports.register(base, 8, owner, {
-      read8: (p) => ch.readCommandBlock(p - base),
-      write8: (p, v) => ch.writeCommandBlock(p - base, v),
-    });
-    ports.register(base, 1, owner, {
-      read16: () => ch.readData16(),
-      write16: (_p, v) => ch.writeData16(v),
-      read32: () => ch.readData32(),
-      write32: (_p, v) => ch.writeData32(v),
-    });
-    ports.register(control, 1, owner, { read8: () => ch.readControl(), write8: (_p, v) => ch.writeControl(v) });
+    if (ch) registerIdeChannel(ports, ch, base, control, owner);
   };
   registerChannel(channels?.primary, PC_CHIPSET_PORTS.idePrimary, PC_CHIPSET_PORTS.idePrimaryControl, 'ide0');
   registerChannel(channels?.secondary, PC_CHIPSET_PORTS.ideSecondary, PC_CHIPSET_PORTS.ideSecondaryControl, 'ide1');

@@ -12,7 +12,7 @@ import { diskImage, makeChannel, patternByte, settle } from './testing.js';
 test('READ SECTORS through port I/O: in16/in32 on 0x1F0, status on 0x1F7, alternate status on 0x3F6', () => {
   const bus = new PortBus();
   const t = makeChannel(new AtaDisk(0, { store: diskImage(1008) }));
-  registerIdeChannel(bus, t.ch, 0x1f0, 0x3f6);
+  registerIdeChannel(bus, t.ch, 0x1f0, 0x3f6, t.ch.name);
   bus.out8(0x1f6, 0xe0);
   bus.out8(0x1f2, 1);
   bus.out8(0x1f3, 9);

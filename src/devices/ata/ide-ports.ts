@@ -13,19 +13,26 @@ import type { PortBus } from '../../bus/port-bus.js';
 import type { BusMaster } from './bus-master.js';
 import type { IdeChannel } from './ide-channel.js';
 
-export function registerIdeChannel(bus: PortBus, channel: IdeChannel, commandBase: number, controlPort: number): void {
-  bus.register(commandBase, 8, channel.name, {
+/** The registers of one channel as the bus sees them (an IdeChannel, or a stand-in in tests). */
+export type IdeChannelPorts = Pick<
+  IdeChannel,
+  'readCommandBlock' | 'writeCommandBlock' | 'readData16' | 'writeData16' | 'readData32' | 'writeData32' | 'readControl' | 'writeControl'
+>;
+
+/** `owner` names the ports on the bus (the channel's name, unique per machine). */
+export function registerIdeChannel(bus: PortBus, channel: IdeChannelPorts, commandBase: number, controlPort: number, owner: string): void {
+  bus.register(commandBase, 8, owner, {
     read8: (port) => channel.readCommandBlock(port - commandBase),
     write8: (port, value) => channel.writeCommandBlock(port - commandBase, value),
   });
-  bus.register(commandBase, 1, channel.name, {
+  bus.register(commandBase, 1, owner, {
     read16: () => channel.readData16(),
     write16: (_port, value) => channel.writeData16(value),
     read32: () => channel.readData32(),
     write32: (_port, value) => channel.writeData32(value),
   });
   // Only the Device Control / Alternate Status byte: the next port (0x3F7) belongs to the floppy.
-  bus.register(controlPort, 1, channel.name, {
+  bus.register(controlPort, 1, owner, {
     read8: () => channel.readControl(),
     write8: (_port, value) => channel.writeControl(value),
   });
