@@ -4,24 +4,12 @@ import { resolve } from 'node:path';
 import { addSocketOption, clientAction, clientFor, type SocketFlags } from '../../hypervisor/cli-support.js';
 import type { VmInfo } from '../../hypervisor/vm.js';
 import { UsageError } from '../errors.js';
+import { addMachineOptions, type MachineFlags } from '../machine-options.js';
 
-interface CreateFlags extends SocketFlags {
+interface CreateFlags extends SocketFlags, MachineFlags {
   memory?: string;
   cpuShare?: string;
-  kernel?: string;
-  initrd?: string;
-  append?: string;
-  disk?: string[];
-  cdrom?: string;
-  bios?: string;
-  vgabios?: string;
-  boot?: string;
-  timeout?: string;
-  deterministic?: boolean;
-  tripleFault?: string;
 }
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The JSON config of POST /vms; relative paths are resolved here, against the client's directory. */
 export function configFromFlags(f: CreateFlags): Record<string, unknown> {
@@ -50,18 +38,8 @@ export function register(program: Command): void {
     .argument('<name>', 'VM name: letters, digits, _ . -')
     .description('create and start a VM in the daemon')
     .option('-m, --memory <size>', 'guest RAM, e.g. 128M (counted against the daemon --max-memory)')
-    .option('--cpu-share <n>', 'CPU weight against the other VMs (1-1000)', '1')
-    .option('--kernel <file>', 'Linux bzImage or Multiboot kernel to boot directly')
-    .option('--initrd <file>', 'initial ramdisk for --kernel')
-    .option('--append <cmdline>', 'kernel command line for --kernel')
-    .option('--disk <file>', 'raw hard disk image (repeatable)', collect)
-    .option('--cdrom <file>', 'ISO 9660 CD-ROM image')
-    .option('--bios <file>', 'BIOS ROM image (64-256 KiB)')
-    .option('--vgabios <file>', 'VGA option ROM')
-    .option('--boot <order>', 'BIOS boot order, e.g. cdrom,disk')
-    .option('--timeout <duration>', 'stop the VM after this long (virtual time with --deterministic)')
-    .option('--deterministic', 'virtual time from instructions executed: same inputs, same output')
-    .option('--triple-fault <action>', 'on a triple fault: reset or stop');
+    .option('--cpu-share <n>', 'CPU weight against the other VMs (1-1000)', '1');
+  addMachineOptions(cmd);
   addSocketOption(cmd).action((name: string, flags: CreateFlags) =>
     clientAction(async () => {
       const share = Number(flags.cpuShare ?? '1');

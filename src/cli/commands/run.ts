@@ -10,6 +10,7 @@ import { Pc, PcError, type PcStop } from '../../machine/pc.js';
 import { BootError } from '../../boot/errors.js';
 import { DEFAULT_GUEST, imagePath } from '../images/paths.js';
 import { SerialTerminal } from '../serial-terminal.js';
+import { addMachineOptions, type MachineFlags } from '../machine-options.js';
 import { FileBlockStore } from '../block-file.js';
 import { attachTextDisplay } from '../display/text-display.js';
 import { readFileSync } from 'node:fs';
@@ -25,47 +26,24 @@ function readImage(name: ImageName, option: string): Uint8Array {
   }
 }
 
-interface RunFlags {
+interface RunFlags extends MachineFlags {
   memory?: string;
-  kernel?: string;
-  initrd?: string;
-  append?: string;
-  disk?: string[];
-  cdrom?: string;
-  bios?: string;
-  vgabios?: string;
-  boot?: string;
   serial?: string;
   display?: string;
   debugcon?: string;
   post?: string;
-  timeout?: string;
-  deterministic?: boolean;
-  tripleFault?: string;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('boot a virtual PC in this process (default: the Debian i386 guest on the serial console)')
     .option('-m, --memory <size>', 'guest RAM, e.g. 128M or 1G', '128M')
-    .option('--kernel <file>', 'Linux bzImage or Multiboot kernel to boot directly')
-    .option('--initrd <file>', 'initial ramdisk for --kernel')
-    .option('--append <cmdline>', 'kernel command line for --kernel')
-    .option('--disk <file>', 'raw hard disk image (repeatable: primary master first)', collect)
-    .option('--cdrom <file>', 'ISO 9660 CD-ROM image')
-    .option('--bios <file>', 'BIOS ROM image (64-256 KiB) mapped below 1 MiB and 4 GiB; starts at the reset vector')
-    .option('--vgabios <file>', 'VGA option ROM')
-    .option('--boot <order>', 'BIOS boot order, e.g. cdrom,disk')
     .option('--serial <target>', 'COM1: stdio, none or file:PATH', 'stdio')
     .option('--display <mode>', 'VGA text on the terminal (text) or not (none)', 'none')
     .option('--debugcon <target>', 'port 0xE9 output: stdio, none or file:PATH (a bare PATH means file:PATH)')
-    .option('--post <target>', 'port 0x80 POST codes, one per line in hex: stdio, none or file:PATH')
-    .option('--timeout <duration>', 'stop the VM after this long (virtual time with --deterministic), e.g. 90s')
-    .option('--deterministic', 'virtual time from instructions executed: same inputs, same output')
-    .option('--triple-fault <action>', 'on a triple fault: reset (as a PC does) or stop', 'reset')
+    .option('--post <target>', 'port 0x80 POST codes, one per line in hex: stdio, none or file:PATH');
+  addMachineOptions(cmd)
     .addHelpText(
       'after',
       '\nWith no --kernel, --bios, --disk or --cdrom, boots the default guest (Debian 686 kernel and a busybox\n' +
