@@ -58,15 +58,8 @@ export const PC_CHIPSET_IRQS = { idePrimary: 14, ideSecondary: 15, sci: 9 } as c
 /** The registers of one IDE channel as the ATA model offers them (devices/ata/ide-channel.ts). */
 export type IdeChannelRegisters = IdeChannelPorts;
 
-/** The 16-byte bus-master register block (devices/ata/bus-master.ts), offsets 0-15. */
-export interface BusMasterRegisters {
-  read8(offset: number): number;
-  write8(offset: number, value: number): void;
-  read16?(offset: number): number;
-  write16?(offset: number, value: number): void;
-  read32?(offset: number): number;
-  write32?(offset: number, value: number): void;
-}
+/** The 16-byte bus-master register block (devices/ata/bus-master.ts), offsets 0-15: the same shape as an MMIO region. */
+export type BusMasterRegisters = MmioHandler;
 
 export interface PcIdeParts {
   primary?: IdeChannelRegisters | null;

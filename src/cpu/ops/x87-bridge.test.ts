@@ -8,7 +8,7 @@ import { makeMachine, CODE_BASE } from '../test-machine.js';
 import { CpuExit } from '../cpu.js';
 import { Flag, Reg, Seg } from '../state.js';
 import { refreshSegAccess } from '../segments.js';
-import type { IrqLine } from '../../bus/irq.js';
+import { BaseIrqLine } from '../../bus/irq.js';
 import { X87Bridge, escUndefined } from './x87-bridge.js';
 import { X87, X87_UD } from '../fpu/x87.js';
 
@@ -144,26 +144,18 @@ test('an undefined ESC encoding is #UD even with an exception pending (SDM Vol. 
 });
 
 /** An IRQ13 input that records its level and, if asked, queues vector 75h at the "PIC". */
-class Irq13 implements IrqLine {
+class Irq13 extends BaseIrqLine {
   level = false;
   rises = 0;
-  constructor(private readonly m: M, private readonly deliver: boolean) {}
+  constructor(private readonly m: M, private readonly deliver: boolean) {
+    super();
+  }
   set(level: boolean): void {
     if (level && !this.level) {
       this.rises++;
       if (this.deliver) this.m.interrupts.pending.push(0x75);
     }
     this.level = level;
-  }
-  raise(): void {
-    this.set(true);
-  }
-  lower(): void {
-    this.set(false);
-  }
-  pulse(): void {
-    this.set(true);
-    this.set(false);
   }
 }
 
