@@ -27,6 +27,8 @@ interface PageState {
   /** The daemon VM whose console the terminal shows (null: the page's own machine). */
   attached: { vm: string; writable: boolean } | null;
   bootPreset(id: string): Promise<void>;
+  /** The xterm buffer as the user sees it (scrollback included), soft-wrapped rows joined. */
+  terminalLines(): string[];
   peek(address: number, length: number): Promise<number[]>;
 }
 
@@ -59,6 +61,7 @@ const state: PageState = {
   presets: [],
   attached: null,
   bootPreset: (id) => bootPreset(id),
+  terminalLines: () => terminalLines(),
   peek: (address, length) =>
     new Promise((done) => {
       peekWaiters.push(done);
@@ -67,6 +70,20 @@ const state: PageState = {
 };
 const peekWaiters: ((bytes: number[]) => void)[] = [];
 (window as unknown as { ringmaster: PageState }).ringmaster = state;
+
+function terminalLines(): string[] {
+  const buf = terminal.buffer.active;
+  const out: string[] = [];
+  for (let i = 0; i < buf.length; i++) {
+    const line = buf.getLine(i);
+    if (!line) continue;
+    // Untrimmed, so a wrap that falls on a space keeps it; trimmed once joined.
+    const text = line.translateToString(false);
+    if (line.isWrapped && out.length) out[out.length - 1] += text;
+    else out.push(text);
+  }
+  return out.map((l) => l.trimEnd());
+}
 
 function serialOut(bytes: Uint8Array): void {
   terminal.write(bytes);
