@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWeb } from './build.js';
 import { startWebServer, type RunningWebServer } from './server.js';
-import { GUEST_PROMPT, imageSkipReason } from '../cli/images/paths.js';
+import { GUEST_PROMPT, imagePath, imageSkipReason } from '../cli/images/paths.js';
 import { testDaemon, createGuest, ECHO_GUEST, waitFor, logs } from '../hypervisor/test-support.js';
 
 const CHROMIUM = process.env.RINGMASTER_CHROMIUM ?? '/usr/bin/chromium';
@@ -129,9 +129,36 @@ test('SeaBIOS with no disk: the canvas shows "No bootable device"; keys reach th
   await page.close();
 });
 
-test('bad input: a text file as a CD, a truncated ISO, an unreachable URL — a visible message, the page stays usable', { skip: biosSkip, timeout: 180_000 }, async () => {
+/** Waits for #message to show an error matching `re` (visible on the page, not only recorded). */
+async function expectVisibleError(page: Page, re: RegExp, what: string): Promise<string> {
+  try {
+    await page.waitForFunction(
+      ([src, flags]) => {
+        const el = document.getElementById('message')!;
+        return !el.hidden && el.className === 'error' && new RegExp(src, flags).test(el.textContent ?? '');
+      },
+      [re.source, re.flags] as const,
+      { timeout: 20_000 },
+    );
+  } catch {
+    throw new Error(`${what}: no visible error matching ${re}; #message says: ${await page.textContent('#message')}`);
+  }
+  assert.ok(await page.isVisible('#message'), `${what}: the message is not visible`);
+  return (await page.textContent('#message')) ?? '';
+}
+
+test('bad input: a text file (dropped, as kernel, as CD), truncated ISOs, unreachable and missing URLs — a visible message each time; the running machine and the page stay usable', { skip: biosSkip, timeout: 240_000 }, async () => {
   const page = await openPage();
-  const lastError = async () => (await messages(page)).filter((m) => m.kind === 'error').at(-1)?.text ?? '';
+  // A machine runs first: bad input must leave it, its screen and the controls alone.
+  await page.click('#guest-bios');
+  await waitForScreen(page, 'No bootable device', 120_000);
+  const stillRunning = async (what: string) => {
+    assert.equal((await status(page))?.state, 'running', `${what}: the running machine stopped`);
+    assert.match(await screenText(page), /No bootable device/, `${what}: the running machine's screen changed`);
+    assert.ok((await litPixels(page)) > 500, `${what}: the canvas was blanked`);
+  };
+  const notes = Buffer.from('just some notes\n');
+
   // A text file dropped on the page is recognised as nothing.
   const dt = await page.evaluateHandle(() => {
     const d = new DataTransfer();
@@ -139,32 +166,79 @@ test('bad input: a text file as a CD, a truncated ISO, an unreachable URL — a 
     return d;
   });
   await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
-  await page.waitForFunction(() => (window as any).ringmaster.messages.length > 0);
-  assert.match(await lastError(), /notes\.txt is not a kernel, initrd, ISO/);
-  assert.ok(await page.isVisible('#message'));
+  await expectVisibleError(page, /notes\.txt is not a kernel, initrd, ISO, disk image or snapshot/, 'dropped text file');
+  await stillRunning('dropped text file');
 
-  // A truncated ISO (not a whole number of 2048-byte sectors): ECMA-119 sectors are 2048 bytes.
-  const iso = Buffer.alloc(40_000);
-  iso.write('CD001', 0x8001, 'latin1');
-  await page.setInputFiles('#cdrom-file', { name: 'broken.iso', mimeType: 'application/octet-stream', buffer: iso });
+  // A text file picked as the kernel: the picker warns at once; booting it names the file and what a kernel looks like.
+  await page.setInputFiles('#kernel-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: notes });
+  await expectVisibleError(page, /notes\.txt does not look like a kernel image/, 'text file picked as kernel');
   await page.click('#boot');
-  await page.waitForFunction(() => (window as any).ringmaster.messages.some((m: { text: string }) => /not a multiple of 2048/.test(m.text)), null, { timeout: 20_000 });
-  assert.ok(await page.isVisible('#message'));
+  await expectVisibleError(page, /kernel notes\.txt: not a bootable kernel \(16 bytes with neither signature\)/, 'text file booted as kernel');
+  await stillRunning('text file booted as kernel');
+  await page.setInputFiles('#kernel-file', []);
+
+  // A text file as the CD, sized like an ISO (20 sectors): no "CD001" at byte 0x8001 (ECMA-119 8.1).
+  await page.setInputFiles('#cdrom-file', { name: 'readme.txt', mimeType: 'text/plain', buffer: Buffer.alloc(20 * 2048, 'text text\n') });
+  await page.click('#boot');
+  await expectVisibleError(page, /readme\.txt has no ISO 9660 signature/, 'text file as CD');
+  await stillRunning('text file as CD');
+
+  // A truncated ISO that is not a whole number of 2048-byte sectors (ECMA-119 6.1.2).
+  const badSize = Buffer.alloc(40_000);
+  badSize.write('CD001', 0x8001, 'latin1');
+  await page.setInputFiles('#cdrom-file', { name: 'broken.iso', mimeType: 'application/octet-stream', buffer: badSize });
+  await page.click('#boot');
+  await expectVisibleError(page, /broken\.iso is 40000 bytes, not a multiple of 2048/, 'ISO cut mid-sector');
+  await stillRunning('ISO cut mid-sector');
+
+  // A real ISO cut at a sector boundary (a download that broke off): the primary volume
+  // descriptor's volume size (ECMA-119 8.4.8 x 8.4.12) is larger than the file.
+  const fullIso = existsSync(imagePath('memtest-iso')) ? readFileSync(imagePath('memtest-iso')) : null;
+  const cut = fullIso ? fullIso.subarray(0, 256 * 1024) : syntheticIso(64, 512);
+  const volumeBytes = cut.readUInt32LE(0x8000 + 80) * cut.readUInt16LE(0x8000 + 128);
+  await page.setInputFiles('#cdrom-file', { name: 'cut.iso', mimeType: 'application/octet-stream', buffer: cut });
+  await page.click('#boot');
+  const said = await expectVisibleError(page, /cut\.iso is truncated: its volume descriptor says \d+ bytes/, 'ISO cut at a sector boundary');
+  assert.ok(said.includes(`says ${volumeBytes} bytes`) && said.includes(`the file has ${cut.length}`), said);
+  await stillRunning('ISO cut at a sector boundary');
   await page.setInputFiles('#cdrom-file', []);
 
-  // An unreachable URL (nothing listens on port 1).
+  // An unreachable URL (nothing listens on port 1), and one the server answers with 404.
   await page.fill('#kernel-url', 'http://127.0.0.1:1/vmlinuz');
   await page.click('#boot');
-  await page.waitForFunction(() => (window as any).ringmaster.messages.some((m: { text: string }) => /could not fetch/.test(m.text)), null, { timeout: 20_000 });
-  assert.match(await lastError(), /could not fetch http:\/\/127\.0\.0\.1:1\/vmlinuz/);
+  await expectVisibleError(page, /could not fetch http:\/\/127\.0\.0\.1:1\/vmlinuz/, 'unreachable URL');
+  await stillRunning('unreachable URL');
+  await page.fill('#kernel-url', 'images/no-such-image');
+  await page.click('#boot');
+  await expectVisibleError(page, /could not fetch images\/no-such-image: HTTP 404/, 'missing URL');
+  await stillRunning('missing URL');
   await page.fill('#kernel-url', '');
 
-  // Still usable: a good guest boots.
+  // Still usable: the controls act on the running machine, and a new guest boots.
+  const resets = (await status(page))!.resets;
+  await page.click('#reset');
+  await page.waitForFunction((n) => ((window as any).ringmaster.status?.resets ?? 0) > n, resets, { timeout: 30_000 });
   await page.click('#guest-bios');
+  // A new board: its reset count starts again at 0.
+  await page.waitForFunction(() => (window as any).ringmaster.status?.resets === 0, null, { timeout: 30_000 });
   await waitForScreen(page, 'No bootable device', 120_000);
+  await shot(page, 'bad-input-then-usable');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+/** An image with a primary volume descriptor claiming `volumeSectors` of 2048 bytes, holding only `fileSectors`. */
+function syntheticIso(fileSectors: number, volumeSectors: number): Buffer {
+  const b = Buffer.alloc(fileSectors * 2048);
+  const pvd = 16 * 2048;
+  b[pvd] = 1; // ECMA-119 8.4.1: type 1, primary volume descriptor
+  b.write('CD001', pvd + 1, 'latin1');
+  b.writeUInt32LE(volumeSectors, pvd + 80);
+  b.writeUInt32BE(volumeSectors, pvd + 84);
+  b.writeUInt16LE(2048, pvd + 128);
+  b.writeUInt16BE(2048, pvd + 130);
+  return b;
+}
 
 test('snapshot: save to a download, reload the page, restore from the upload, the screen comes back', { skip: biosSkip, timeout: 240_000 }, async () => {
   const page = await openPage();

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { buildWeb } from './build.js';
-import { guessImageSlot } from './image-kind.js';
+import { checkIsoComplete, guessImageSlot } from './image-kind.js';
 import { gunzip, gzip, packSnapshot, unpackSnapshot, WebSnapshotError } from './snapshot.js';
 
 const root = process.cwd();
@@ -107,4 +107,30 @@ test('snapshot format: typed arrays, buffers, Infinity and bigints survive pack,
   const packed = packSnapshot(value);
   assert.throws(() => unpackSnapshot(packed.subarray(0, packed.length - 5000)), /truncated/);
   await assert.rejects(gunzip((await gzip(packed)).subarray(0, 100)), WebSnapshotError);
+});
+
+test('a CD image cut at a sector boundary is refused as truncated (ECMA-119 8.4.8 volume space size x 8.4.12 logical block size)', () => {
+  const iso = (fileSectors: number, volumeBlocks: number, blockSize = 2048) => {
+    const b = new Uint8Array(fileSectors * 2048);
+    const v = new DataView(b.buffer);
+    b[0x8000] = 1; // 8.4.1: primary volume descriptor
+    b.set([0x43, 0x44, 0x30, 0x30, 0x31], 0x8001); // "CD001"
+    v.setUint32(0x8000 + 80, volumeBlocks, true); // both-byte orders (7.3.3): LE then BE
+    v.setUint32(0x8000 + 84, volumeBlocks, false);
+    v.setUint16(0x8000 + 128, blockSize, true); // 7.2.3
+    v.setUint16(0x8000 + 130, blockSize, false);
+    return b;
+  };
+  const check = (b: Uint8Array) => checkIsoComplete('x.iso', b.length, (o, l) => b.subarray(o, o + l));
+  assert.throws(() => check(iso(40, 512)), /x\.iso is truncated: its volume descriptor says 1048576 bytes \(512 blocks of 2048\), the file has 81920/);
+  assert.doesNotThrow(() => check(iso(40, 40)));
+  // Padding after the volume (common on hybrid ISOs) is fine.
+  assert.doesNotThrow(() => check(iso(40, 30)));
+  // 512-byte logical blocks: 160 of them are exactly 40 sectors.
+  assert.doesNotThrow(() => check(iso(40, 160, 512)));
+  assert.throws(() => check(iso(40, 161, 512)), /truncated/);
+  // Not a primary volume descriptor in sector 16: nothing to compare.
+  const other = iso(40, 512);
+  other[0x8000] = 2;
+  assert.doesNotThrow(() => check(other));
 });

@@ -1,5 +1,6 @@
 // Guesses what a dropped or picked file is, from its first bytes (and its name as a tie-break),
 // so drag and drop can put it in the right slot. Pure: used by the page and by tests.
+import { CD_SECTOR_SIZE, ImageFormatError } from '../devices/block/block-store.js';
 
 export type ImageSlot = 'kernel' | 'initrd' | 'cdrom' | 'disk' | 'snapshot';
 
@@ -27,3 +28,25 @@ export function guessImageSlot(name: string, head: Uint8Array): ImageSlot | null
 
 /** Bytes guessImageSlot needs to see (through the ISO 9660 signature). */
 export const SNIFF_BYTES = 0x8010;
+
+/**
+ * A CD image cut short at a sector boundary passes the size and "CD001" checks but lacks the
+ * end of its volume: the primary volume descriptor (sector 16) gives the volume's size as
+ * Volume Space Size (ECMA-119 8.4.8, bytes 80-87) times Logical Block Size (8.4.12, bytes
+ * 128-131), both "both-byte orders" fields (7.3.3, 7.2.3) read here from their little-endian
+ * half. A download that broke off is said so instead of booting into read errors.
+ */
+export function checkIsoComplete(label: string, size: number, readAt: (offset: number, length: number) => Uint8Array): void {
+  const pvd = readAt(16 * CD_SECTOR_SIZE, 136);
+  // Type 1 = primary volume descriptor (8.4.1); other descriptors carry no volume size here.
+  if (pvd[0] !== 1) return;
+  const v = new DataView(pvd.buffer, pvd.byteOffset, pvd.byteLength);
+  const blocks = v.getUint32(80, true);
+  const blockSize = v.getUint16(128, true);
+  const volumeBytes = blocks * blockSize;
+  if (blockSize > 0 && volumeBytes > size) {
+    throw new ImageFormatError(
+      `ISO image ${label} is truncated: its volume descriptor says ${volumeBytes} bytes (${blocks} blocks of ${blockSize}), the file has ${size} (an interrupted download?)`,
+    );
+  }
+}

@@ -47,4 +47,6 @@ export type WorkerToPage =
   | { type: 'error'; message: string }
   | { type: 'snapshot'; data: ArrayBuffer }
   | { type: 'info'; message: string }
+  /** A new board replaced the old one (setup or restore succeeded): the page clears its screen and terminal. */
+  | { type: 'built' }
   | { type: 'peek-result'; address: number; bytes: Uint8Array };

@@ -130,6 +130,13 @@ worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
     case 'info':
       showMessage('info', m.message);
       return;
+    case 'built':
+      // Only now: a setup or snapshot the worker refused leaves the running machine's screen and
+      // terminal as they were.
+      terminal.reset();
+      state.serialText = '';
+      screen.clear();
+      return;
     case 'peek-result':
       peekWaiters.shift()?.(Array.from(m.bytes));
       return;
@@ -199,9 +206,6 @@ async function loadFirmware(): Promise<{ bios: ArrayBuffer; vgaBios: ArrayBuffer
 function bootSetup(setup: MachineSetup): void {
   detach();
   const transfer = [setup.bios, setup.vgaBios, setup.kernel, setup.initrd, setup.cdrom, setup.disk].filter((b): b is ArrayBuffer => !!b);
-  terminal.reset();
-  state.serialText = '';
-  screen.clear();
   send({ type: 'setup', setup, start: true }, transfer);
   screen.canvas.focus();
 }
@@ -241,8 +245,6 @@ async function bootPreset(id: string): Promise<void> {
 
 async function restoreFile(file: File): Promise<void> {
   const data = await readFileWithProgress(file, progress);
-  terminal.reset();
-  state.serialText = '';
   send({ type: 'restore', data, start: true }, [data]);
 }
 

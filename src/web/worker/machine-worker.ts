@@ -7,6 +7,7 @@ import { MemoryBlockStore, checkImage, ImageFormatError, type BlockStore } from 
 import { VgaPresenter, type RgbaFrame } from '../../devices/vga/renderer.js';
 import type { MachineSetup, PageToWorker, RunState, WorkerToPage } from '../protocol.js';
 import { HttpImageError, HttpRangeBlockStore } from './http-block-store.js';
+import { checkIsoComplete } from '../image-kind.js';
 import { gunzip, gzip, packSnapshot, unpackSnapshot, WebSnapshotError } from '../snapshot.js';
 
 /** The little of the worker global scope used here (the core is compiled without DOM types). */
@@ -74,7 +75,7 @@ export class MachineHost {
   private dispatch(m: PageToWorker): void {
     switch (m.type) {
       case 'setup':
-        this.build(m.setup, null, null);
+        this.build(m.setup, null, null, undefined, true);
         if (m.start) this.start();
         else this.setState('paused');
         return;
@@ -124,8 +125,12 @@ export class MachineHost {
     }
   }
 
-  /** Builds a fresh board from `setup` (and boots it, unless a saved state follows). */
-  private build(setup: MachineSetup, diskBytes: Uint8Array | null, state: SavedState | null, diskOverlay?: [number, Uint8Array][]): void {
+  /**
+   * Builds a fresh board from `setup` (and boots it, unless a saved state follows). `announce`
+   * tells the page a new machine replaced the old one (a setup or restore, not a reset), only
+   * once nothing can fail any more: a refused setup leaves the running machine's view alone.
+   */
+  private build(setup: MachineSetup, diskBytes: Uint8Array | null, state: SavedState | null, diskOverlay?: [number, Uint8Array][], announce = false): void {
     const labels = setup.labels ?? {};
     const bytes = (b: ArrayBuffer | undefined) => (b ? new Uint8Array(b) : undefined);
     const stores: { cdrom?: BlockStore; disk?: MemoryBlockStore; streamedDisk?: HttpRangeBlockStore } = {};
@@ -133,6 +138,7 @@ export class MachineHost {
     if (setup.cdromUrl) {
       const cd = HttpRangeBlockStore.open(setup.cdromUrl, { readOnly: true });
       checkImage('cdrom', setup.cdromUrl, cd.size, (o, l) => cd.read(o, l));
+      checkIsoComplete(setup.cdromUrl, cd.size, (o, l) => cd.read(o, l));
       stores.cdrom = cd;
       streamed.push(cd);
     }
@@ -146,6 +152,7 @@ export class MachineHost {
     if (setup.cdrom) {
       const cd = new MemoryBlockStore(setup.cdrom, true, labels.cdrom ?? 'CD image');
       checkImage('cdrom', labels.cdrom ?? 'CD image', cd.size, (o, l) => cd.read(o, l));
+      checkIsoComplete(labels.cdrom ?? 'CD image', cd.size, (o, l) => cd.read(o, l));
       stores.cdrom = cd;
     }
     const diskData = diskBytes ?? (setup.disk ? new Uint8Array(setup.disk.slice(0)) : null);
@@ -172,6 +179,7 @@ export class MachineHost {
     this.streamed = streamed;
     for (const s of streamed) this.post({ type: 'info', message: `reading ${s.url} (${(s.size / 1048576).toFixed(1)} MiB) by HTTP range requests` });
     this.lastText = '';
+    if (announce) this.post({ type: 'built' });
     this.presenter = new VgaPresenter(pc.vga, { text: () => {}, graphics: (f) => this.postFrame(f) }, { textAsPixels: true });
     this.lastStatusInstr = pc.instructions;
     this.present(true);
@@ -185,7 +193,14 @@ export class MachineHost {
   private boot(pc: Pc, setup: MachineSetup): void {
     if (setup.kernel) {
       const initrd = setup.initrd ? new Uint8Array(setup.initrd) : null;
-      pc.bootKernel(new Uint8Array(setup.kernel), initrd, setup.cmdline ?? '');
+      try {
+        pc.bootKernel(new Uint8Array(setup.kernel), initrd, setup.cmdline ?? '');
+      } catch (e) {
+        // Name the file: the page may hold several images at once.
+        const name = setup.labels?.kernel;
+        if (e instanceof BootError && name) throw new SetupError(`kernel ${name}: ${e.message}`);
+        throw e;
+      }
     } else {
       pc.reset();
     }
@@ -203,9 +218,9 @@ export class MachineHost {
   private reset(): void {
     if (!this.setup) return;
     // A direct-boot kernel is loaded again; a BIOS machine resets as on the reset button.
+    // The request is served by the next run slice, as a guest's own reset is (and counted alike).
     if (this.pc && !this.setup.kernel) {
       this.pc.requestReset('reset button');
-      this.pc.reset();
     } else {
       const overlay = this.streamedDiskOverlay();
       this.build(this.setup, this.disk ? this.disk.data : null, null, overlay);
@@ -337,7 +352,7 @@ export class MachineHost {
       // Build into a fresh board; the current one stays if this throws.
       const previous = { pc: this.pc, setup: this.setup, disk: this.disk, presenter: this.presenter, streamed: this.streamed };
       try {
-        this.build(snap.setup, snap.disk ? new Uint8Array(snap.disk) : null, snap.state, snap.diskOverlay);
+        this.build(snap.setup, snap.disk ? new Uint8Array(snap.disk) : null, snap.state, snap.diskOverlay, true);
       } catch (e) {
         Object.assign(this, previous);
         throw e;
