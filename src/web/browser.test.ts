@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWeb } from './build.js';
 import { startWebServer, type RunningWebServer } from './server.js';
 import { GUEST_PROMPT, imagePath, imageSkipReason } from '../cli/images/paths.js';
-import { testDaemon, createGuest, ECHO_GUEST, waitFor, logs } from '../hypervisor/test-support.js';
+import { testDaemon, createGuest, ECHO_GUEST, PRINTING_GUEST, waitFor, logs } from '../hypervisor/test-support.js';
 
 const CHROMIUM = process.env.RINGMASTER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(process.env.RINGMASTER_WEB_ARTIFACTS ?? 'dist/web-artifacts');
@@ -264,7 +264,7 @@ test('snapshot: save to a download, reload the page, restore from the upload, th
   await page.close();
 });
 
-test('the web console lists a daemon\'s VMs and attaches to one: its serial output shows, typing reaches it with the token', { skip: noChromium, timeout: 180_000 }, async () => {
+test('the web console lists a daemon\'s VMs and attaches to one: a printing VM\'s serial output shows read-only, typing reaches a VM only with the token', { skip: noChromium, timeout: 180_000 }, async () => {
   const t = await testDaemon();
   const token = 'web-test-token';
   const web = await startWebServer({ siteDir: siteDir, port: 0, host: '127.0.0.1', daemonSocket: t.client.socketPath, token });
@@ -273,10 +273,21 @@ test('the web console lists a daemon\'s VMs and attaches to one: its serial outp
   page.on('pageerror', (e) => page.errors.push(e.message));
   try {
     await createGuest(t.client, 'echo', ECHO_GUEST);
+    await createGuest(t.client, 'counter', PRINTING_GUEST);
     await waitFor('echo ready', async () => /ready/.test((await logs(t.client, 'echo')).toString()));
-    // Read-only without the token.
+    // Read-only without the token: a VM that prints on its own shows its output in the terminal.
     await page.goto(web.url);
     await page.click('#daemon-list');
+    await page.click('#attach-counter', { timeout: 10_000 });
+    await page.waitForFunction(() => (window as any).ringmaster.attached?.vm === 'counter', null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => ((window as any).ringmaster.terminalLines() as string[]).filter((l) => /^[0-9A-F]{4} [0-9A-F]{4}$/.test(l)).length >= 12,
+      null,
+      { timeout: 30_000, polling: 250 },
+    );
+    // The lines count up one by one: the console stream arrives whole and in order.
+    PRINTING_GUEST.checkOutput!(await serialText(page));
+    await shot(page, 'daemon-console-read-only');
     await page.click('#attach-echo', { timeout: 10_000 });
     await page.waitForFunction(() => (window as any).ringmaster.attached?.vm === 'echo', null, { timeout: 10_000 });
     assert.equal((await page.evaluate(() => (window as any).ringmaster.attached.writable)) as boolean, false);
