@@ -115,8 +115,8 @@ test('CPUID: GenuineIntel, family 6, advertises only implemented features (FPU o
   m = makeMachine([...mov32(0, 1), 0x0f, 0xa2, HLT]);
   m.run();
   assert.equal((m.cpu.regs[Reg.EAX] >> 8) & 0xf, 6);
-  // PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT, and FPU FXSR with the x87 unit (SDM Vol. 2A Table 3-11)
-  const bits = [3, 4, 5, 6, 8, 11, 12, 13, 15, 16];
+  // DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT, and FPU FXSR with the x87 unit (SDM Vol. 2A Table 3-11)
+  const bits = [2, 3, 4, 5, 6, 8, 11, 12, 13, 15, 16];
   const fpu = m.cpu.fpu !== null ? 1 | (1 << 24) : 0;
   assert.equal(m.cpu.regs[Reg.EDX], bits.reduce((a, b) => a | (1 << b), fpu));
   m = makeMachine([...mov32(0, 1), 0x0f, 0xa2, HLT]);

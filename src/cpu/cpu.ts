@@ -17,6 +17,7 @@ import { setSegmentRealMode, refreshSegAccess } from './segments.js';
 import { TlbState } from './paging.js';
 import { X87Bridge } from './ops/x87-bridge.js';
 import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
+import { DebugState, debugAfterInstruction, debugBeforeInstruction, debugFlagsChanged, updateSlowChecks } from './debug.js';
 
 export interface CpuHost {
   memory: PhysicalMemory;
@@ -172,6 +173,14 @@ export class Cpu {
   decodeDirty = true;
   /** Interrupt shadow after MOV SS / POP SS / STI (SDM Vol. 3A §6.8.3). */
   inhibit = false;
+  /**
+   * Debug breakpoints armed (DR7), alignment checking active (CR0.AM, EFLAGS.AC, CPL 3), RF set
+   * or a debug trap pending: instructions and data accesses take the checking paths of debug.ts
+   * (translated code does not run). Recomputed by debug.ts updateSlowChecks().
+   */
+  slowChecks = false;
+  /** Debug-register and alignment-check state (debug.ts). */
+  readonly dbg = new DebugState();
 
   // ---- instruction fetch window: for fetchMin <= eip <= fetchMin + fetchSpan the byte is
   // fetchBuf[eip + fetchDelta]; one unsigned compare checks both bounds ----
@@ -244,6 +253,7 @@ export class Cpu {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0;
     this.dr[7] = 0x400;
+    this.dbg.reset();
     resetMsrs(this);
     this.efer = 0;
     this.pdpte.fill(0);
@@ -264,6 +274,7 @@ export class Cpu {
     this.flushFetch();
     this.deliveryDepth = 0;
     if (this.fpu !== null) this.fpu.reset();
+    updateSlowChecks(this);
   }
 
   /** Executes up to `budget` instructions (SDM semantics per instruction; see ops/). */
@@ -289,6 +300,7 @@ export class Cpu {
           } else if ((this.eflags & Flag.IF) !== 0 && interrupts.hasPending()) {
             takeExternalInterrupt(this);
           }
+          if (this.slowChecks) debugBeforeInstruction(this);
           const tf = this.eflags & Flag.TF;
           const start = this.eip;
           this.instStart = start;
@@ -331,7 +343,8 @@ export class Cpu {
           if (this.lock) checkLock(this, inf);
           handlers[b](this);
           this.instructions++;
-          if (tf !== 0 && !this.inhibit) singleStepTrap(this);
+          if (this.slowChecks) debugAfterInstruction(this, tf);
+          else if (tf !== 0 && !this.inhibit) singleStepTrap(this);
         }
         return this.exitReason;
       } catch (e) {
@@ -369,6 +382,7 @@ export class Cpu {
   setEflags(v: number): void {
     this.eflags = ((v & EFLAGS_WRITABLE) | Flag.FIXED1) >>> 0;
     this.fLazy = 0;
+    debugFlagsChanged(this);
   }
 
   saveState(): CpuState {
@@ -426,6 +440,8 @@ export class Cpu {
     }
     this.tlb.flush();
     this.modeChanged();
+    this.dbg.reset();
+    updateSlowChecks(this);
   }
 
   /** Recomputes cached mode bits after CR0, EFLAGS.VM or a state load changed them. */
@@ -447,5 +463,6 @@ export class Cpu {
     this.stackMask = pm && (this.segAttr[Seg.SS] & Attr.DB) !== 0 ? 0xffffffff : 0xffff;
     this.user = this.protectedMode && ((this.eflags & Flag.VM) !== 0 || this.cpl === 3);
     this.decodeDirty = true; // the default operand/address size may have changed
+    debugFlagsChanged(this); // CPL or VM changed: alignment checking (debug.ts)
   }
 }

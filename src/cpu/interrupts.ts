@@ -8,6 +8,7 @@ import { Flag, Reg, Seg, Vec } from './state.js';
 import { getFlags, flushFlags } from './flags.js';
 import { linRead16, push16 } from './mmu.js';
 import { setSegmentRealMode } from './segments.js';
+import { debugFaultTaken } from './debug.js';
 
 /** Thrown (one instance per Cpu) to unwind a faulting instruction. Not an Error: no stack capture. */
 export class FaultSignal {
@@ -39,9 +40,15 @@ function contributory(v: number): boolean {
 export function deliverFault(c: Cpu): boolean {
   let vector = c.faultVector;
   let code = c.faultCode;
+  if (c.slowChecks) debugFaultTaken(c);
+  const rf = c.eflags & Flag.RF;
   for (;;) {
     c.eip = c.instStart;
     c.regs[Reg.ESP] = c.startEsp;
+    // The EFLAGS image of a fault has RF=1, so the restarted instruction does not hit its own
+    // instruction breakpoint again; not for #DB (instruction breakpoints) or #DF, an abort
+    // (SDM Vol. 3A §17.3.1.1). deliver() clears RF again.
+    c.eflags = ((c.eflags & ~Flag.RF) | (vector === Vec.DB || vector === Vec.DF ? rf : Flag.RF)) >>> 0;
     try {
       deliver(c, vector, code, c.instStart);
       return true;
@@ -76,6 +83,7 @@ export function takeExternalInterrupt(c: Cpu): void {
 /** The single-step trap after an instruction executed with TF=1 (SDM Vol. 3A §17.3.1.4). */
 export function singleStepTrap(c: Cpu): void {
   c.dr[6] |= 1 << 14; // DR6.BS
+  c.dr[7] &= ~(1 << 13); // GD is cleared on entry to the #DB handler (§17.2.4)
   c.instStart = c.eip;
   c.startEsp = c.regs[Reg.ESP] | 0;
   deliver(c, Vec.DB, -1, c.eip);

@@ -4,8 +4,8 @@
 // for the stack segment, when any byte of the access lies beyond the limit (SDM Vol. 3A §20.1.2).
 import type { Cpu } from './cpu.js';
 import { Reg, Seg } from './state.js';
-import { segFault } from './interrupts.js';
 import { translate } from './paging.js';
+import { slowRead, slowWrite, slowCheck } from './debug.js';
 
 const RAM = 1; // PageKind.Ram
 
@@ -147,51 +147,53 @@ export function sysWrite8(c: Cpu, lin: number, v: number): void {
 }
 
 // ---- logical (segment + offset) with limit and access checks ----
+// A failed bound test goes to debug.ts: a real limit fault, or (Cpu.slowChecks, when segMin is
+// +Infinity) the checked access with #AC and data breakpoints. The fast path is unchanged.
 
 export function rd8(c: Cpu, seg: number, off: number): number {
-  if (off < c.segMin[seg] || off > c.segRMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off > c.segRMax[seg]) return slowRead(c, seg, off, 1);
   return linRead8(c, (c.segBase[seg] + off) | 0);
 }
 
 export function rd16(c: Cpu, seg: number, off: number): number {
-  if (off < c.segMin[seg] || off + 1 > c.segRMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + 1 > c.segRMax[seg]) return slowRead(c, seg, off, 2);
   return linRead16(c, (c.segBase[seg] + off) | 0);
 }
 
 export function rd32(c: Cpu, seg: number, off: number): number {
-  if (off < c.segMin[seg] || off + 3 > c.segRMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + 3 > c.segRMax[seg]) return slowRead(c, seg, off, 4);
   return linRead32(c, (c.segBase[seg] + off) | 0);
 }
 
 /** rd32 as a signed int32 (see linRead32s). */
 export function rd32s(c: Cpu, seg: number, off: number): number {
-  if (off < c.segMin[seg] || off + 3 > c.segRMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + 3 > c.segRMax[seg]) return slowRead(c, seg, off, 4) | 0;
   return linRead32s(c, (c.segBase[seg] + off) | 0);
 }
 
 export function wr8(c: Cpu, seg: number, off: number, v: number): void {
-  if (off < c.segMin[seg] || off > c.segWMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off > c.segWMax[seg]) return slowWrite(c, seg, off, 1, v);
   linWrite8(c, (c.segBase[seg] + off) | 0, v);
 }
 
 export function wr16(c: Cpu, seg: number, off: number, v: number): void {
-  if (off < c.segMin[seg] || off + 1 > c.segWMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + 1 > c.segWMax[seg]) return slowWrite(c, seg, off, 2, v);
   linWrite16(c, (c.segBase[seg] + off) | 0, v);
 }
 
 export function wr32(c: Cpu, seg: number, off: number, v: number): void {
-  if (off < c.segMin[seg] || off + 3 > c.segWMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + 3 > c.segWMax[seg]) return slowWrite(c, seg, off, 4, v);
   linWrite32(c, (c.segBase[seg] + off) | 0, v);
 }
 
 /** Checks that [off, off+len) may be written, without writing (multi-part stores, CMPXCHG8B). */
 export function checkWrite(c: Cpu, seg: number, off: number, len: number): void {
-  if (off < c.segMin[seg] || off + len - 1 > c.segWMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + len - 1 > c.segWMax[seg]) slowCheck(c, seg, off, len, true);
 }
 
 /** Checks that [off, off+len) may be read. */
 export function checkRead(c: Cpu, seg: number, off: number, len: number): void {
-  if (off < c.segMin[seg] || off + len - 1 > c.segRMax[seg]) segFault(c, seg);
+  if (off < c.segMin[seg] || off + len - 1 > c.segRMax[seg]) slowCheck(c, seg, off, len, false);
 }
 
 // ---- stack: SS with SP or ESP by the stack width (SS.B) ----

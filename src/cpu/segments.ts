@@ -4,6 +4,7 @@
 import type { Cpu } from './cpu.js';
 import { Attr, Flag, Seg, SegAccess } from './state.js';
 import { loadSegmentProtected } from './protected/descriptors.js';
+import { debugSegmentRefreshed } from './debug.js';
 
 /** Loads segment register `seg` with `sel` the way the current mode requires. */
 export function loadSegment(c: Cpu, seg: number, sel: number): void {
@@ -59,4 +60,5 @@ export function refreshSegAccess(c: Cpu, seg: number): void {
   c.segMin[seg] = min;
   c.segRMax[seg] = (access & SegAccess.READ) !== 0 ? max : -1;
   c.segWMax[seg] = (access & SegAccess.WRITE) !== 0 ? max : -1;
+  if (c.slowChecks) debugSegmentRefreshed(c, seg);
 }

@@ -1,13 +1,13 @@
 ; CPUID and CPU identification (SDM Vol. 2 CPUID, Vol. 1 3.4.3): EFLAGS.ID and AC can
 ; be toggled, leaf 0 reports at least leaf 1, leaf 1 gives family 6 (P6), and the
-; feature bits Ringmaster promises for issue 8 are compared: FPU VME PSE TSC MSR PAE
+; feature bits Ringmaster promises for issue 8 are compared: FPU VME DE PSE TSC MSR PAE
 ; CX8 SEP MTRR PGE CMOV PAT (CPUID_EDX_BASE and FPU in src/cpu/ops/system.ts; VME
 ; must stay 0 until it works). Vendor, model, stepping and the features Ringmaster
-; does not have (DE, MCE, APIC, PSE36, MMX, FXSR/SSE, ...) differ by design and are
+; does not have (MCE, APIC, PSE36, MMX, FXSR/SSE, ...) differ by design and are
 ; not printed. Also CMPXCHG8B and the RDTSC/RDMSR-free parts of real mode.
 %include "lib/rom.inc"
 
-%define PROMISED 0x0001B97B
+%define PROMISED 0x0001B97F
 
 main:
         PUTS "cpuid", 10

@@ -12,14 +12,7 @@ import { findRepoRoot, listPrograms, parseProgram } from './programs.js';
 // result is reported; node:test counts a failure here as "todo" instead of failing
 // the suite. Only programs that fail today belong here: remove an entry as soon as
 // its program passes.
-const TODO: Record<string, string> = {
-  sys_debug:
-    'needs debug-register breakpoints: instruction (#DB fault, resumed with RF) and data ' +
-    'write/read-write (#DB trap, DR6.Bn) (SDM Vol. 3 17.2-17.3, issue 8)',
-  sdm_divergent:
-    'needs #AC (CR0.AM and EFLAGS.AC at CPL 3, SDM Vol. 3 6.15) and DR7.GD general detect ' +
-    '(#DB with DR6.BD, GD cleared; SDM Vol. 3 17.2.4)',
-};
+const TODO: Record<string, string> = {};
 
 test('harness: directives in the program header are parsed', () => {
   const p = parseProgram('x', '/t/x.asm', '; A test (SDM 1.2): details\n; difftest: cpu=pentium3,+pae\n; difftest: reset\n; difftest: expected\n; difftest: timeout=30\n');

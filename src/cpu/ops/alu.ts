@@ -8,6 +8,7 @@ import {
 } from '../operands.js';
 import { fetch8, fetch16, fetch32, fetchS8, fetchImmOp } from '../fetch.js';
 import { rd32, wr32, checkWrite } from '../mmu.js';
+import { alignOperand } from '../debug.js';
 import { raise } from '../interrupts.js';
 import { Vec } from '../state.js';
 
@@ -264,6 +265,7 @@ export function cmpxchg8b(c: Cpu): void {
   if (c.isReg || c.reg !== 1) raise(c, Vec.UD);
   const seg = c.eaSeg;
   const off = c.eaOff;
+  if (c.slowChecks) alignOperand(c, seg, off, 8); // m64: 8 (SDM Vol. 3A Table 6-7)
   const lo = rd32(c, seg, off);
   const hi = rd32(c, seg, off + 4);
   checkWrite(c, seg, off, 8);

@@ -10,6 +10,7 @@ import { push16, push32, pushOp, setSp, rd16, rd32, stackRead16, stackRead32 } f
 import { raise, softwareInterrupt, deliver } from '../interrupts.js';
 import { loadSegment } from '../segments.js';
 import { setFlagsChecked } from './stack.js';
+import { debugFlagsChanged } from '../debug.js';
 import { farJumpProtected, farCallProtected, retFarProtected, iretProtected } from '../protected/transfer.js';
 
 /** Sets EIP to a near target of the operand size; #GP(0) beyond the CS limit. */
@@ -125,6 +126,7 @@ export function iret(c: Cpu): void {
     const keep = getFlags(c) & 0x1a0000;
     c.eflags = ((fl & 0x257fd5 & EFLAGS_WRITABLE) | keep | Flag.FIXED1) >>> 0;
     c.fLazy = 0;
+    debugFlagsChanged(c);
   } else {
     const ip = stackRead16(c, 0);
     const cs = stackRead16(c, 2);

@@ -8,6 +8,7 @@ import { fetch8, fetch16, fetchS8, fetchImmOp } from '../fetch.js';
 import { push16, push32, pop16, pop32, pop32s, pushOp, popOp, setSp, rd16, rd32, stackRead16, stackRead32 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { loadSegment } from '../segments.js';
+import { debugFlagsChanged } from '../debug.js';
 
 /** 50-57: PUSH reg. PUSH SP pushes the value SP had before the instruction (286 and later). */
 export function pushReg(c: Cpu): void {
@@ -119,6 +120,7 @@ export function setFlagsChecked(c: Cpu, v: number, mask: number): void {
   const old = getFlags(c);
   c.eflags = (((old & ~m) | (v & m) | Flag.FIXED1) & ~Flag.RF) >>> 0;
   c.fLazy = 0;
+  debugFlagsChanged(c); // EFLAGS.AC: alignment checking
 }
 
 /** C8: ENTER imm16, imm8 (SDM Vol. 2A ENTER "Operation"; nesting level taken mod 32). */

@@ -9,6 +9,7 @@ import { rd8, rd16, rd32, wr8, wr16, wr32, checkWrite } from '../mmu.js';
 import { getZF } from '../flags.js';
 import { alu, Alu } from './alu.js';
 import { checkIoPermission } from './system.js';
+import { ioBreakpoints } from '../debug.js';
 
 const REP_CHUNK = 1024;
 
@@ -33,7 +34,10 @@ export function stringOp(c: Cpu): void {
   const rep = c.rep;
   const regs = c.regs;
   const r16 = c.r16;
-  if (op >= 0x6c && op <= 0x6f) checkIoPermission(c, r16[Reg.EDX << 1], size);
+  if (op >= 0x6c && op <= 0x6f) {
+    checkIoPermission(c, r16[Reg.EDX << 1], size);
+    if (c.slowChecks) ioBreakpoints(c, r16[Reg.EDX << 1], size);
+  }
   let n = 0;
   for (;;) {
     if (rep !== 0) {
@@ -106,9 +110,22 @@ export function stringOp(c: Cpu): void {
     if (a32) regs[Reg.ECX] = regs[Reg.ECX] - 1;
     else r16[Reg.ECX << 1] = r16[Reg.ECX << 1] - 1;
     if (stop) return;
+    if (c.slowChecks && c.dbg.hits !== 0) {
+      // A data or I/O breakpoint: the #DB trap follows this iteration, and the instruction then
+      // resumes with the remaining count (SDM Vol. 3A §17.3.1.2).
+      if ((a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1]) !== 0) {
+        c.eip = c.instStart;
+        c.dbg.repUnfinished = true;
+      }
+      return;
+    }
     if (++n >= REP_CHUNK || c.instructions + n >= c.stopAt) {
-      // Not finished: execute this instruction again (after any pending interrupt).
-      if ((a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1]) !== 0) c.eip = c.instStart;
+      // Not finished: execute this instruction again (after any pending interrupt). With RF set
+      // its instruction breakpoint, already taken, does not fire again (SDM Vol. 3A §17.3.1.1).
+      if ((a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1]) !== 0) {
+        c.eip = c.instStart;
+        if (c.slowChecks) c.eflags |= Flag.RF;
+      }
       return;
     }
   }

@@ -11,6 +11,7 @@ import { rd16, rd32, wr16, wr32, checkRead, sysRead16 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { CR4_PAE, loadPdptes } from '../paging.js';
 import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
+import { alignOperand, generalDetect, ioBreakpoints, updateSlowChecks, writeDr } from '../debug.js';
 
 /** Undefined opcode (SDM Vol. 3A §6.15 "Interrupt 6"). */
 export function undefinedOp(c: Cpu): void {
@@ -78,6 +79,7 @@ export function inOut(c: Cpu): void {
   const port = op < 0xe8 ? fetch8(c) : c.r16[Reg.EDX << 1];
   const size = (op & 1) === 0 ? 1 : c.o32 ? 4 : 2;
   checkIoPermission(c, port, size);
+  if (c.slowChecks) ioBreakpoints(c, port, size);
   const p = c.host.ports;
   if ((op & 2) === 0) {
     if (size === 1) c.r8[0] = p.in8(port);
@@ -108,12 +110,14 @@ export const CPUID_EDX_MSR = 1 << 5;
 export const CPUID_EDX_SEP = 1 << 11;
 export const CPUID_EDX_MTRR = 1 << 12;
 export const CPUID_EDX_PAT = 1 << 16;
+/** Debugging extensions: CR4.DE, I/O breakpoints and DR4/DR5 #UD (debug.ts). */
+export const CPUID_EDX_DE = 1 << 2;
 /** PAE paging (CR4.PAE) and, in leaf 80000001h, execute-disable (EFER.NXE). */
 export const CPUID_EDX_PAE = 1 << 6;
 export const CPUID_EXT_EDX_NX = 1 << 20;
-/** Not advertised until issue 8 implements them: VME, DE, MCE, APIC, MCA, MMX... */
+/** Not advertised until issue 8 implements them: VME, MCE, APIC, MCA, MMX... */
 export const CPUID_EDX_BASE =
-  CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_MSR | CPUID_EDX_PAE | CPUID_EDX_CX8 | CPUID_EDX_SEP | CPUID_EDX_MTRR | CPUID_EDX_PGE |
+  CPUID_EDX_DE | CPUID_EDX_PSE | CPUID_EDX_TSC | CPUID_EDX_MSR | CPUID_EDX_PAE | CPUID_EDX_CX8 | CPUID_EDX_SEP | CPUID_EDX_MTRR | CPUID_EDX_PGE |
   CPUID_EDX_CMOV | CPUID_EDX_PAT;
 
 /** 0F A2 CPUID: vendor GenuineIntel, family 6 (P6); only implemented features. */
@@ -191,6 +195,7 @@ export function movCr(c: Cpu): void {
     }
     c.tlb.flush();
     c.flushFetch();
+    updateSlowChecks(c); // DE decides whether R/W = 10 is an I/O breakpoint
   } else {
     const old = c.cr[n];
     c.cr[n] = v;
@@ -212,7 +217,10 @@ export function movCr(c: Cpu): void {
 /** CR4 bits accepted: TSD, DE, PSE, PAE, PGE, PCE, OSFXSR (no VME/PVI/MCE yet). */
 export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | CR4_PAE | (1 << 7) | (1 << 8) | (1 << 9);
 
-/** 0F 21/23: MOV r32, DRn / MOV DRn, r32. DR4/DR5 alias DR6/DR7 while CR4.DE is clear. */
+/**
+ * 0F 21/23: MOV r32, DRn / MOV DRn, r32. DR4/DR5 alias DR6/DR7 while CR4.DE is clear (#UD with
+ * it); DR7.GD turns any access into a #DB fault (SDM Vol. 2B MOV DR, Vol. 3A §17.2.2, §17.2.4).
+ */
 export function movDr(c: Cpu): void {
   checkCpl0(c);
   let n = c.reg;
@@ -220,8 +228,9 @@ export function movDr(c: Cpu): void {
     if ((c.cr[4] & 8) !== 0) raise(c, Vec.UD);
     n += 2;
   }
+  generalDetect(c);
   if (c.op === 0x121) c.regs[c.rm] = c.dr[n];
-  else c.dr[n] = c.regs[c.rm];
+  else writeDr(c, n, c.regs[c.rm]);
 }
 
 /** 0F 06 CLTS. */
@@ -280,6 +289,7 @@ export function group7(c: Cpu): void {
     const limit = r === 0 ? c.gdtrLimit : c.idtrLimit;
     const base = r === 0 ? c.gdtrBase : c.idtrBase;
     checkRead(c, seg, c.eaOff, 6);
+    if (c.slowChecks) alignOperand(c, seg, c.eaOff, 4); // GDTR/IDTR image: 4 (SDM Vol. 3A Table 6-7)
     wr16(c, seg, c.eaOff, limit);
     wr32(c, seg, eaPlus(c, 2), c.o32 ? base : base & 0xffffff);
     return;

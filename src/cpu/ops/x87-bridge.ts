@@ -11,6 +11,7 @@ import { translate } from '../paging.js';
 import { raise } from '../interrupts.js';
 import { X87, X87State, X87Memory, X87_AX, X87_EFLAGS, X87_UD, EF_CF, EF_PF, EF_ZF } from '../fpu/x87.js';
 import { fxrstorX87, fxsaveX87 } from '../fpu/x87-env.js';
+import { alignX87 } from '../debug.js';
 
 /**
  * The x87 unit reads and writes through this adapter. Addresses it is given are offsets in
@@ -146,6 +147,7 @@ export class X87Bridge implements FpuHook {
       seg = c.eaSeg;
       f.dataSel = c.segSel[seg];
       f.dataOff = c.eaOff;
+      if (c.slowChecks) alignX87(c, opcode, c.reg, seg, c.eaOff); // #AC (SDM Vol. 3A Table 6-7)
       const size = storeSize(opcode, c.reg, c.o32);
       if (size !== 0) probeWrite(c, seg, c.eaOff, size);
     }

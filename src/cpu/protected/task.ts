@@ -7,6 +7,7 @@ import { sysRead16, sysRead32, sysWrite8, linWrite16, linWrite32 } from '../mmu.
 import { raise } from '../interrupts.js';
 import { refreshSegAccess } from '../segments.js';
 import { readDescriptor, loadCacheFromDescriptor, loadSegmentProtected, descLimit, SysType } from './descriptors.js';
+import { debugTaskSwitch } from '../debug.js';
 
 export const enum TaskSource {
   JMP = 0,
@@ -85,7 +86,9 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSource, nextEip: num
   const sels = [0, 0, 0, 0, 0, 0];
   let ldt: number;
   let cr3 = -1;
+  let tBit = false;
   if (new32) {
+    tBit = newLimit >= 0x65 && (sysRead16(c, b + 0x64) & 1) !== 0; // debug trap flag (§7.2.1)
     cr3 = sysRead32(c, b + 0x1c);
     eip = sysRead32(c, b + 0x20);
     nflags = sysRead32(c, b + 0x24);
@@ -116,6 +119,7 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSource, nextEip: num
   c.eflags = ((nflags & 0x3f7fd5) | Flag.FIXED1) >>> 0;
   c.fLazy = 0;
   c.eip = eip;
+  debugTaskSwitch(c, tBit);
   loadTaskSegments(c, sels, ldt, new32);
 }
 

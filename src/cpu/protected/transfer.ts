@@ -11,6 +11,7 @@ import { sysRead16, sysRead32, push16, push32, stackRead16, stackRead32, setSp }
 import { raise } from '../interrupts.js';
 import { iretInV86, iretToV86, nullDataSegmentsAfterV86 } from './v86.js';
 import { taskSwitch, TaskSource } from './task.js';
+import { debugFlagsChanged } from '../debug.js';
 import { fetchDescriptor, setAccessed, loadCacheFromDescriptor, descLimit, nullifyInaccessibleSegments, SysType } from './descriptors.js';
 
 const isCode = (hi: number) => (hi & 0x1800) === 0x1800;
@@ -203,6 +204,7 @@ function applyIretFlags(c: Cpu, v: number, cpl: number): void {
   if (cpl > (old & Flag.IOPL) >> 12) m &= ~Flag.IF;
   c.eflags = (((old & ~m) | (v & m) | Flag.FIXED1) & ~Flag.VM) >>> 0;
   c.fLazy = 0;
+  debugFlagsChanged(c); // RF and AC come from the stack (SDM Vol. 3A §17.3.1.1)
 }
 
 /** RETF / RETF imm16 in protected mode. */

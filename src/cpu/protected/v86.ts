@@ -8,6 +8,7 @@ import { getFlags } from '../flags.js';
 import { stackRead16, stackRead32, setSp } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { refreshSegAccess } from '../segments.js';
+import { debugFlagsChanged } from '../debug.js';
 
 const V86_ATTR = Attr.P | Attr.S | Attr.RW | Attr.ACCESSED | (3 << Attr.DPL_SHIFT);
 
@@ -76,6 +77,7 @@ export function iretInV86(c: Cpu): void {
   const old = getFlags(c);
   c.eflags = ((old & ~mask) | (fl & mask) | Flag.FIXED1) >>> 0;
   c.fLazy = 0;
+  debugFlagsChanged(c);
 }
 
 /** After entering ring 0 from V86: DS, ES, FS, GS hold null selectors (SDM Vol. 3A §20.3.1.1). */
