@@ -23,6 +23,8 @@ export interface CpuHost {
   memory: PhysicalMemory;
   ports: PortBus;
   interrupts: InterruptController;
+  /** The board's time in ns (the TSC follows it, tsc.ts); absent on a bare CPU. */
+  timeNs?: () => number;
 }
 
 export const enum CpuExit {

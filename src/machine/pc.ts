@@ -146,7 +146,7 @@ export class Pc {
     this.post = new PostCodePort();
     if (options.postListener) this.post.listener = options.postListener;
     this.debugcon = new DebugConsolePort(options.debugconSink ?? (() => {}));
-    this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic });
+    this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic, timeNs: () => this.clock.now() });
     if (this.clock.deterministic) this.clock.attachInstructionCounter(() => this.cpu.instructions, this.nsPerInstruction);
     // x87 errors with CR0.NE=0 go out on FERR# to IRQ13; a write to port 0xF0 clears them (PC/AT).
     this.cpu.ferr = this.pic.irqLine(PC_IRQS.fpu);

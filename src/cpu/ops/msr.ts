@@ -6,6 +6,7 @@ import { Attr, Flag, Reg, Seg, Vec } from '../state.js';
 import { raise } from '../interrupts.js';
 import { refreshSegAccess } from '../segments.js';
 import { EFER_NXE } from '../paging.js';
+import { readTsc, writeTsc } from '../tsc.js';
 
 export const enum Msr {
   TSC = 0x10,
@@ -64,7 +65,7 @@ export function rdmsr(c: Cpu): void {
   let hi = 0;
   switch (n) {
     case Msr.TSC: {
-      const t = c.instructions + c.tscOffset;
+      const t = readTsc(c);
       lo = t % 4294967296;
       hi = Math.floor(t / 4294967296);
       break;
@@ -103,7 +104,7 @@ export function wrmsr(c: Cpu): void {
   const hi = c.regs[Reg.EDX];
   switch (n) {
     case Msr.TSC:
-      c.tscOffset = hi * 4294967296 + lo - c.instructions;
+      writeTsc(c, hi * 4294967296 + lo);
       return;
     case Msr.BIOS_SIGN_ID:
       return; // loading microcode: nothing to load

@@ -8,6 +8,7 @@ import { flushFlags } from '../flags.js';
 import { getRM16, setRM16, eaPlus } from '../operands.js';
 import { fetch8 } from '../fetch.js';
 import { rd16, rd32, wr16, wr32, checkRead, sysRead16 } from '../mmu.js';
+import { readTsc } from '../tsc.js';
 import { raise } from '../interrupts.js';
 import { CR4_PAE, loadPdptes } from '../paging.js';
 import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
@@ -152,10 +153,10 @@ export function cpuid(c: Cpu): void {
   r[Reg.EDX] = CPUID_EDX_BASE | (c.fpu !== null ? CPUID_EDX_FPU | CPUID_EDX_FXSR : 0);
 }
 
-/** 0F 31 RDTSC: the time-stamp counter counts retired instructions (deterministic virtual time). */
+/** 0F 31 RDTSC (tsc.ts). */
 export function rdtsc(c: Cpu): void {
   if ((c.cr[4] & 4) !== 0 && c.protectedMode && c.cpl !== 0) raise(c, Vec.GP, 0); // CR4.TSD
-  const t = c.instructions + c.tscOffset;
+  const t = readTsc(c);
   c.regs[Reg.EAX] = t % 4294967296;
   c.regs[Reg.EDX] = Math.floor(t / 4294967296);
 }
