@@ -152,15 +152,19 @@ export function debugBeforeInstruction(c: Cpu): void {
  */
 export function debugAfterInstruction(c: Cpu, tf: number): void {
   const d = c.dbg;
+  let bits: number;
   if (c.inhibit) {
-    d.held |= d.hits;
+    // Breakpoint hits wait for the next instruction; a task switch's BT (the SS load of the new
+    // task also sets the shadow) does not.
+    d.held |= d.hits & 0xf;
+    bits = d.hits & DR6_BT;
     d.hits = 0;
-    return;
+  } else {
+    bits = d.hits | d.held;
+    d.hits = 0;
+    d.held = 0;
+    if (tf !== 0) bits |= DR6_BS;
   }
-  let bits = d.hits | d.held;
-  d.hits = 0;
-  d.held = 0;
-  if (tf !== 0) bits |= DR6_BS;
   if (bits === 0) return;
   if (d.repUnfinished) c.eflags |= Flag.RF; // §17.3.1.1: a trap inside a REP string pushes RF=1
   deliverDebugTrap(c, bits);

@@ -10,6 +10,9 @@
 ;    7.2 sets it as an accessed bit
 ;  - MOV CR0 with PG=1 PE=0 or NW=1 CD=0 → #GP(0) (Vol. 2 MOV CR): not checked
 ;  - DR7.GD general detect → #DB with DR6.BD (17.2.4): not implemented
+;  - RF=1 in the EFLAGS image of a fault and of a data-breakpoint trap inside a REP
+;    string (17.3.1.1): QEMU 7.2 pushes 0; single step and a data breakpoint in one
+;    instruction are one #DB with BS and Bn (17.2.3): QEMU delivers two, misordered
 ;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
 ;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
 ;  - CALL through a call gate to an inner ring whose TSS stack segment is not
@@ -223,6 +226,34 @@ main:
         mov eax, dr7
         SHOW32 "general detect: dr7 after=", eax        ; 00000400
         NL
+        ; ---- RF and single step with data breakpoints (17.3.1.1, 17.3.1.4); EIPs are
+        ; printed relative to .ss_mov
+        SETIDT 1, h_db2, 0x8E
+        mov eax, SCRATCH + 0x20
+        mov dr1, eax
+        mov eax, 0x00D00004             ; L1, write, 4 bytes
+        mov dr7, eax
+        pushfd
+        pushfd
+        or dword [esp], 0x100
+        popfd                           ; TF from here
+.ss_mov: mov [SCRATCH + 0x20], eax      ; one #DB after it: BS and B1 (QEMU: two, misordered)
+        popfd                           ; BS only, TF off
+        mov eax, SCRATCH + 0x28
+        mov dr0, eax
+        mov eax, 0x000D0001             ; L0, write, 4 bytes
+        mov dr7, eax
+        cld
+        mov esi, SCRATCH + 0x40
+        mov edi, SCRATCH + 0x20
+        mov ecx, 4
+        rep movsd                       ; trap after the 3rd dword: EIP at the REP, RF=1, ECX=1
+        xor eax, eax
+        mov dr7, eax
+        SETIDT 6, h_ud2, 0x8E
+        ud2                             ; a fault's EFLAGS image has RF=1 (QEMU 7.2: 0)
+        SETIDT 6, exc_stub6, 0x8E
+        SETIDT 1, exc_stub1, 0x8E
         ; ---- reserved-bit page fault (PAE, NXE=0, bit 63 set)
         cld
         mov edi, 0x34000
@@ -276,6 +307,36 @@ h_db:   push eax
         NL
         mov eax, 0xFFFF0FF0
         mov dr6, eax
+        pop eax
+        iretd
+
+; #DB: EIP relative to .ss_mov, DR6, the image's RF and ECX; clears DR6
+h_db2:  push eax
+        PUTS "#db at +"
+        mov eax, [esp+4]
+        sub eax, main.ss_mov
+        call hex32_32
+        mov eax, dr6
+        PUTS " dr6="
+        call hex32_32
+        mov eax, [esp+12]
+        and eax, 0x10000
+        PUTS " rf="
+        call hex32_32
+        SHOW32 " ecx=", ecx
+        NL
+        mov eax, 0xFFFF0FF0
+        mov dr6, eax
+        pop eax
+        iretd
+
+; #UD: prints the RF bit of the EFLAGS image and skips the UD2
+h_ud2:  push eax
+        mov eax, [esp+12]
+        and eax, 0x10000
+        SHOW32 "ud2 eflags image rf=", eax
+        NL
+        add dword [esp+4], 2
         pop eax
         iretd
 

@@ -1,7 +1,10 @@
 ; Debug registers (SDM Vol. 3 17.2-17.3): DR6/DR7 reset values, an instruction
 ; breakpoint (#DB fault before the instruction, resumed with RF=1), data write and
 ; read/write breakpoints (#DB trap after the access, DR6.Bn), disabled breakpoints,
-; accesses overlapping a breakpoint's range, and DR4/DR5 with CR4.DE=1 (#UD).
+; accesses overlapping a breakpoint's range, a data breakpoint inside REP MOVSD (trap
+; after the iteration, EIP at the instruction, the rest resumes), and DR4/DR5 with
+; CR4.DE=1 (#UD). QEMU 7.2 differs on RF in the images of faults and REP traps and on
+; single step combined with a data breakpoint: those are in sdm_divergent.
 %include "lib/rom.inc"
 
 %define VAR  0x8000
@@ -70,6 +73,23 @@ main:
         xor eax, eax
         mov dr7, eax
 
+        PUTS "-- rep movsd", 10
+        cld
+        mov eax, VAR + 8
+        mov dr0, eax
+        mov eax, 0x000D0001             ; L0 write, 4 bytes
+        mov dr7, eax
+        mov esi, VAR + 0x40
+        mov edi, VAR
+        mov ecx, 4
+        rep movsd                       ; #DB after the third dword, EIP at the REP
+        SHOW32 "rep done: ecx=", ecx
+        SHOW32 "edi=", edi
+        SHOW32 "trap ecx=", [SCRATCH + 8]
+        NL
+        xor eax, eax
+        mov dr7, eax
+
         ; (general detect, DR7.GD, is not implemented by QEMU 7.2: see sdm_divergent)
         PUTS "-- dr4/dr5", 10
         mov eax, cr4
@@ -91,9 +111,11 @@ ram_bp: inc ebx
         retf
 ram_code_end:
 
-; #DB: prints EIP, DR6 (B0-B3, BD, BS) and DR7; clears DR6; sets RF for faults
+; #DB: prints EIP, DR6 (B0-B3, BD, BS) and DR7; clears DR6; sets RF for faults; keeps
+; ECX at SCRATCH+8
 h_db:   push eax
         inc dword [SCRATCH]
+        mov [SCRATCH + 8], ecx
         PUTS "#db eip="
         mov eax, [esp+4]
         call hex32_32
