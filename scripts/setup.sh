@@ -35,6 +35,7 @@ DEB_PACKAGES=(
   memtest86+                        # memtest86+ guest
   syslinux syslinux-common isolinux # ISOLINUX for the CD images
   xorriso                           # builds the ISO 9660 images
+  mtools                            # builds the FAT hard-disk image (with syslinux)
   ca-certificates                   # apt/npm over https
   chromium                          # headless browser for the web page's end-to-end tests
 )

@@ -29,6 +29,18 @@ test('guest 3: memtest86+ (32-bit) from its CD through SeaBIOS starts testing an
   assert.match(screen(), /Memory\s*:\s*\d+(\.\d+)?\s*[MG]B/i);
 });
 
+test('guest 5: memtest86+ from an MBR-partitioned IDE hard disk through SeaBIOS and SYSLINUX', { skip: imageSkipReason(['memtest-disk', 'seabios-256k', 'vgabios-stdvga']) }, () => {
+  // The hard-disk boot chain: SeaBIOS reads the MBR over ATA, mbr.bin loads the active
+  // partition's boot record, SYSLINUX reads its FAT16 file system and starts memtest86+.
+  const g = new GuestRun({ memoryBytes: 64 * MiB, bios: read('seabios-256k'), vgaBios: read('vgabios-stdvga'), disks: [new MemoryBlockStore(read('memtest-disk'), true)], boot: ['disk'] });
+  g.pc.reset();
+  const screen = () => g.pc.vga.textScreenString();
+  g.runUntil('memtest screen', () => /Memtest86\+/.test(screen()) && /Test #\s*\d/.test(screen()), 4e9);
+  assert.match(g.serial, /SYSLINUX 6\.\d+/);
+  assert.match(g.serial, /Loading \/memtest\.bin\.\.\. ok/);
+  assert.match(screen(), /Memtest86\+ v\d/);
+});
+
 test('guest 4: SeaBIOS with no bootable device says so on the VGA text screen', { skip: imageSkipReason(['seabios-256k', 'vgabios-stdvga']) }, () => {
   const g = new GuestRun({ memoryBytes: 32 * MiB, bios: read('seabios-256k'), vgaBios: read('vgabios-stdvga') });
   g.pc.reset();

@@ -143,8 +143,10 @@ describe('images boot under QEMU TCG (reference machine)', () => {
   for (const [label, args] of [
     ['memtest86+ (Linux boot protocol, -kernel)', ['-kernel', imagePath('memtest'), '-append', 'console=ttyS0,115200']],
     ['memtest86+ ISOLINUX CD', ['-cdrom', imagePath('memtest-iso'), '-boot', 'd']],
+    // -snapshot: QEMU writes nothing back to the cached image.
+    ['memtest86+ SYSLINUX hard disk', ['-snapshot', '-drive', `file=${imagePath('memtest-disk')},format=raw,if=ide`, '-boot', 'c']],
   ] as const) {
-    it(`${label}: starts testing memory and keeps running`, { skip: skip(['memtest', 'memtest-iso']), timeout: BOOT_TIMEOUT + 10_000 }, async (t) => {
+    it(`${label}: starts testing memory and keeps running`, { skip: skip(['memtest', 'memtest-iso', 'memtest-disk']), timeout: BOOT_TIMEOUT + 10_000 }, async (t) => {
       const q = new QemuSerial('qemu-system-i386', ['-m', '64', ...args]);
       try {
         await q.waitFor(/Memtest86\+ v6\.\d+/, BOOT_TIMEOUT);

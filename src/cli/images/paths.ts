@@ -27,6 +27,8 @@ export const IMAGE_FILES = {
   'i386-iso': 'iso/ringmaster-i386.iso',
   /** ISOLINUX CD booting memtest. */
   'memtest-iso': 'iso/memtest86+ia32.iso',
+  /** MBR-partitioned hard disk, SYSLINUX on a FAT16 partition, booting memtest. */
+  'memtest-disk': 'disk/memtest86+ia32-syslinux.img',
 } as const;
 
 export type ImageName = keyof typeof IMAGE_FILES;

@@ -5,6 +5,7 @@ import { readCpio } from './cpio.js';
 import { aptCandidate, packageFiles, type PackageFiles } from './debian.js';
 import { INITRAMFS_LAYOUT, buildInitramfs } from './initramfs.js';
 import { buildIsolinuxIso, ISO_LAYOUT } from './iso.js';
+import { buildSyslinuxDisk, DISK_LAYOUT } from './disk.js';
 import type { ImageName } from './paths.js';
 import { EM_386, EM_X86_64, bzImageInfo, expectElf, kernelRelease } from './verify.js';
 
@@ -106,6 +107,8 @@ const isoCfg = (label: string, kernel: string, initrd: string | undefined, appen
     `  APPEND ${append}`,
     '',
   ].join('\n');
+
+const MEMTEST_DISK_CFG = ['SERIAL 0 115200', 'DEFAULT memtest', 'PROMPT 0', 'TIMEOUT 0', 'LABEL memtest', '  LINUX /memtest.bin', '  APPEND console=ttyS0,115200', ''].join('\n');
 
 function isoStep(id: ImageName, what: string, files: Array<[ImageName, string]>, cfg: string, volume: string): Step {
   return {
@@ -219,4 +222,18 @@ export const STEPS: readonly Step[] = [
     isoCfg('memtest', 'memtest.bin', undefined, 'console=ttyS0,115200'),
     'RINGMASTER_MEMTEST',
   ),
+  {
+    id: 'memtest-disk',
+    what: 'hard disk (MBR, FAT16 partition, SYSLINUX) booting memtest86+ (ia32)',
+    outputs: ['memtest-disk'],
+    inputs: ['memtest'],
+    revision: DISK_LAYOUT,
+    config: MEMTEST_DISK_CFG,
+    build(ctx) {
+      const sys = fetch(ctx, 'syslinux-common', [/\/mbr\/mbr\.bin$/]);
+      ctx.note('mformat + syslinux --install + mcopy');
+      const data = buildSyslinuxDisk({ sizeMiB: 16, label: 'MEMTEST', mbrCode: only(sys), cfg: MEMTEST_DISK_CFG, files: [['memtest.bin', ctx.input('memtest')]] });
+      return { 'memtest-disk': { data, packages: { 'syslinux-common': sys.version }, info: '16 MiB, MBR + FAT16 + SYSLINUX' } };
+    },
+  },
 ];
