@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PhysicalMemory, MemoryMapError, type MmioHandler } from './physical-memory.js';
+import { PhysicalMemory, MemoryMapError, PageKind, type MmioHandler } from './physical-memory.js';
 
 const MiB = 1 << 20;
 
@@ -48,6 +48,45 @@ test('ROM regions are read-only and shadow RAM beneath them', () => {
   // A ROM at the top of 4 GiB (the reset vector's alias).
   m.mapRom(0xffff0000, rom, 'bios-high');
   assert.equal(m.read8(0xfffffff0), 0xea);
+});
+
+test('read-only RAM (PAM "read only" shadow): reads see RAM at every width, writes are dropped and counted', () => {
+  // i440FX PAM RE=1 WE=0 (82441FX datasheet 3.2.18): reads go to DRAM, writes go nowhere
+  // (to PCI, where nothing claims them in the BIOS area).
+  const m = new PhysicalMemory(2 * MiB);
+  for (let a = 0xf0000; a < 0x100000; a += 4) m.write32(a, (a * 2654435761) >>> 0);
+  const before = m.ram.slice(0xf0000, 0x100000);
+  m.mapRamReadOnly(0xf0000, 0x10000);
+  m.dirtyPages.fill(0);
+  assert.equal(m.pageKind[0xf0], PageKind.RamReadOnly);
+  assert.equal(m.pageKind[0xef], PageKind.Ram, 'only the range given');
+  const dv = new DataView(m.ram.buffer);
+  assert.equal(m.read8(0xf1233), m.ram[0xf1233]);
+  assert.equal(m.read16(0xf1233), dv.getUint16(0xf1233, true));
+  assert.equal(m.read32(0xf1231), dv.getUint32(0xf1231, true));
+  assert.equal(m.read32(0xf1ffe), dv.getUint32(0xf1ffe, true), 'across two read-only pages');
+  assert.equal(m.read64(0xf2000), dv.getBigUint64(0xf2000, true));
+  m.write8(0xf1000, 0x11);
+  m.write16(0xf1001, 0x2222);
+  m.write32(0xf1ffe, 0x33333333);
+  m.write64(0xf3000, 0x4444444444444444n);
+  assert.deepEqual(m.ram.slice(0xf0000, 0x100000), before, 'no write reaches the RAM behind');
+  assert.equal(m.stats.romWrites, 1 + 2 + 4 + 8);
+  assert.equal(m.dirtyPages[0xf1], 0, 'a dropped write dirties nothing');
+  // A dword straddling RAM and read-only RAM: the RAM half is written, the other half dropped.
+  m.write32(0xefffe, 0x55667788);
+  assert.equal(m.ram[0xefffe], 0x88);
+  assert.equal(m.ram[0xeffff], 0x77);
+  assert.equal(m.ram[0xf0000], before[0]);
+  // Instruction fetch reads the RAM array itself (element 0 at physical 0), as for RAM pages.
+  assert.equal(m.pageBytes(0xf5), m.ram);
+  assert.equal(m.pageBytesBase(0xf5), 0);
+  // unmap() returns the pages to plain, writable RAM.
+  m.unmap(0xf0000, 0x10000);
+  m.write8(0xf1000, 0x99);
+  assert.equal(m.read8(0xf1000), 0x99);
+  assert.throws(() => m.mapRamReadOnly(0x1f0000, 0x20000), MemoryMapError, 'beyond RAM');
+  assert.throws(() => m.mapRamReadOnly(0xf0800, 0x1000), MemoryMapError, 'not page aligned');
 });
 
 test('MMIO: dispatch to the device with region-relative offsets; wide accesses split when only byte handlers exist', () => {

@@ -13,6 +13,12 @@ export const enum PageKind {
   Ram = 1,
   Rom = 2,
   Mmio = 3,
+  /**
+   * RAM that reads as RAM but drops writes: i440FX shadow RAM with PAM "read only" (82441FX
+   * datasheet 3.2.18), where SeaBIOS runs from after write-protecting itself. Reads take the
+   * same paths as RAM (`ram` at the physical address); writes are counted as ROM writes.
+   */
+  RamReadOnly = 4,
 }
 
 /** A device region in the physical address space. Offsets are relative to the region base. */
@@ -105,6 +111,19 @@ export class PhysicalMemory {
     this.claim(base, data.length, PageKind.Rom, index);
   }
 
+  /**
+   * Makes RAM pages read-only (PageKind.RamReadOnly): reads see `ram`, writes are dropped.
+   * The range must lie inside RAM; unmap() makes it plain RAM again.
+   */
+  mapRamReadOnly(base: number, size: number): void {
+    this.checkRange(base, size, 'ram-read-only');
+    if (base + size > this.ramSize) {
+      const range = `0x${base.toString(16)}+0x${size.toString(16)}`;
+      throw new MemoryMapError(`ram-read-only: ${range} is beyond RAM (0x${this.ramSize.toString(16)} bytes)`);
+    }
+    this.claim(base, size, PageKind.RamReadOnly, 0);
+  }
+
   /** Maps a device region. base and size must be 4 KiB aligned. */
   mapMmio(base: number, size: number, handler: MmioHandler, name = 'mmio'): void {
     this.checkRange(base, size, name);
@@ -143,6 +162,7 @@ export class PhysicalMemory {
     const page = a >>> PAGE_SHIFT;
     switch (this.pageKind[page]) {
       case PageKind.Ram:
+      case PageKind.RamReadOnly:
         return this.ram[a];
       case PageKind.Rom: {
         const r = this.romRegions[this.pageRegion[page]];
@@ -173,6 +193,7 @@ export class PhysicalMemory {
         return;
       }
       case PageKind.Rom:
+      case PageKind.RamReadOnly:
         this.stats.romWrites++;
         return;
       default:
@@ -190,9 +211,16 @@ export class PhysicalMemory {
     return (a & (PAGE_SIZE - 1)) <= PAGE_SIZE - len && this.pageKind[a >>> PAGE_SHIFT] === PageKind.Ram;
   }
 
+  /** ramSpan for reads: read-only RAM pages read like RAM. */
+  private ramReadSpan(a: number, len: number): boolean {
+    if ((a & (PAGE_SIZE - 1)) > PAGE_SIZE - len) return false;
+    const kind = this.pageKind[a >>> PAGE_SHIFT];
+    return kind === PageKind.Ram || kind === PageKind.RamReadOnly;
+  }
+
   read16(address: number): number {
     const a = (address & this.a20Mask) >>> 0;
-    if (this.ramSpan(a, 2)) return this.ram[a] | (this.ram[a + 1] << 8);
+    if (this.ramReadSpan(a, 2)) return this.ram[a] | (this.ram[a + 1] << 8);
     const region = this.mmioAt(a, 2);
     if (region?.handler.read16) return region.handler.read16(a - region.base) & 0xffff;
     return this.read8(address) | (this.read8(address + 1) << 8);
@@ -200,7 +228,7 @@ export class PhysicalMemory {
 
   read32(address: number): number {
     const a = (address & this.a20Mask) >>> 0;
-    if (this.ramSpan(a, 4)) {
+    if (this.ramReadSpan(a, 4)) {
       const r = this.ram;
       return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
     }
@@ -276,12 +304,12 @@ export class PhysicalMemory {
   }
 
   /**
-   * For instruction fetch (read-only use): the array backing a RAM or ROM page, or null for
-   * MMIO and unmapped pages. Element 0 of the array is at physical pageBytesBase(page).
+   * For instruction fetch (read-only use): the array backing a RAM, read-only RAM or ROM page,
+   * or null for MMIO and unmapped pages. Element 0 of the array is at physical pageBytesBase(page).
    */
   pageBytes(page: number): Uint8Array | null {
     const kind = this.pageKind[page];
-    if (kind === PageKind.Ram) return this.ram;
+    if (kind === PageKind.Ram || kind === PageKind.RamReadOnly) return this.ram;
     if (kind === PageKind.Rom) return this.romRegions[this.pageRegion[page]].data;
     return null;
   }

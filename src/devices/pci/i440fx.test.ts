@@ -2,7 +2,7 @@
 // (3.2.18 PAM, 3.2.22 SMRAM) and the sequence SeaBIOS runs (src/fw/shadow.c).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PhysicalMemory } from '../../memory/physical-memory.js';
+import { PageKind, PhysicalMemory } from '../../memory/physical-memory.js';
 import { I440fxHostBridge, SMRAM_D_LCK, SMRAM_D_OPEN, SMRAM_G_SMRAME } from './i440fx.js';
 
 const MIB = 1024 * 1024;
@@ -72,6 +72,27 @@ test('PAM: SeaBIOS shadowing — enable RAM, copy the ROM from 4 GiB, then write
   memory.write8(0xc4010, 0x66);
   assert.equal(memory.read8(0xc0010), 0x77);
   assert.equal(memory.read8(0xc4010), 0x66);
+});
+
+test('PAM read only: shadow pages are read-only RAM, so the CPU reads and fetches them from RAM directly', () => {
+  // The CPU's fast paths (cpu/mmu.ts, cpu/fetch.ts) key on the page kind; ROM-kind pages go
+  // through PhysicalMemory byte by byte. SeaBIOS runs from the F segment in this mode.
+  const { memory, hb } = machine();
+  hb.writeConfig(0x59, 0x30, 1);
+  memory.write32(0xf4000, 0xcafef00d);
+  hb.writeConfig(0x59, 0x10, 1);
+  for (let p = 0xf0; p < 0x100; p++) assert.equal(memory.pageKind[p], PageKind.RamReadOnly);
+  assert.equal(memory.pageKind[0xef], PageKind.Rom, 'E segment still maps the BIOS (PAM5/6 = 0)');
+  assert.equal(memory.pageBytes(0xf4), memory.ram);
+  assert.equal(memory.read32(0xf4000), 0xcafef00d);
+  memory.write32(0xf4000, 0);
+  assert.equal(memory.read32(0xf4000), 0xcafef00d);
+  // Back to read-write: plain RAM again; to disabled: the ROM again.
+  hb.writeConfig(0x59, 0x30, 1);
+  assert.equal(memory.pageKind[0xf4], PageKind.Ram);
+  hb.writeConfig(0x59, 0x00, 1);
+  assert.equal(memory.pageKind[0xf4], PageKind.Rom);
+  assert.equal(memory.ram[0xf4000], 0x0d, 'shadow RAM keeps its contents');
 });
 
 test('PAM write-only mode: reads come from ROM while writes fill shadow RAM', () => {

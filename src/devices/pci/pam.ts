@@ -64,8 +64,8 @@ interface SegmentMaps {
   seg: PamSegment;
   /** The BIOS bytes the segment shows while RE=0, if the ROM covers it. */
   rom: Uint8Array | null;
-  /** Shadow RAM as a read-only view (mode RE=1, WE=0), or null when RAM does not reach here. */
-  ramView: Uint8Array | null;
+  /** Whether DRAM lies behind the segment (else every access goes to PCI). */
+  inRam: boolean;
   writeOnly: MmioHandler;
 }
 
@@ -86,11 +86,10 @@ export class PamShadow {
     const lowBase = low ? 0x100000 - low.length : 0x100000;
     this.segments = PAM_SEGMENTS.map((seg) => {
       const rom = low && seg.base >= lowBase ? low.subarray(seg.base - lowBase, seg.base - lowBase + seg.size) : null;
-      const inRam = seg.base + seg.size <= memory.ramSize;
       return {
         seg,
         rom,
-        ramView: inRam ? memory.ram.subarray(seg.base, seg.base + seg.size) : null,
+        inRam: seg.base + seg.size <= memory.ramSize,
         writeOnly: new WriteOnlyShadow(memory, seg.base, rom),
       };
     });
@@ -122,7 +121,7 @@ export class PamShadow {
     const { base, size } = s.seg;
     this.stats.remaps++;
     this.dropCode(base, size);
-    if (!s.ramView) {
+    if (!s.inRam) {
       // No DRAM behind the segment: every access goes to PCI.
       if (s.rom) m.mapRom(base, s.rom, 'bios-low');
       else m.mapMmio(base, size, OPEN_BUS, 'pci-open-bus');
@@ -133,7 +132,8 @@ export class PamShadow {
         m.unmap(base, size); // plain RAM
         break;
       case PAM_RE:
-        m.mapRom(base, s.ramView, 'shadow-ro'); // RAM contents, writes dropped
+        // RAM contents, writes dropped; reads take the CPU's RAM paths, not the ROM's.
+        m.mapRamReadOnly(base, size);
         break;
       case PAM_WE:
         m.mapMmio(base, size, s.writeOnly, 'shadow-wo');
