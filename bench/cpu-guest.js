@@ -9,41 +9,21 @@
 // inverse of the time ratios; v86's instruction counter gives the absolute figure.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { REPO_DIR, ENGINE_NAMES, loadPaths, guestImages, engineCommands, shellLine, environment } from './lib/engines.js';
+import { shellLine, loadAverage } from './lib/engines.js';
 import { SerialChild } from './lib/serial-child.js';
 import { plotResultFile } from './lib/plot.js';
-import { parseOptions, fail, median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
+import { median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
+import { benchSetup, COMMON_USAGE, jitNote, commandLine } from './lib/setup.js';
 
+const DEFAULTS = { mib: 64, reps: 1, bootTimeout: 600, timeout: 900 };
 const USAGE = `usage: node bench/cpu-guest.js [options]
-  --mib N          MiB of zeros hashed by busybox sha256sum in the guest (default 16)
-  --reps N         times the command runs in each booted guest; the table shows medians (default 3)
-  --boot-timeout S seconds an engine may take to reach the shell prompt (default 300)
-  --timeout S      seconds one command may take (default 300)
-  --engines LIST   comma-separated subset of ${ENGINE_NAMES.join(',')} (default all)
-  --memory MIB     guest RAM in MiB (default 128)
-  --dist DIR       compiled Ringmaster tree (default dist)
-  --no-save        print only; do not write bench/results/cpu-guest-<date>.{json,md,svg}`;
+  --mib N          MiB of zeros hashed by busybox sha256sum in the guest (default 64)
+  --reps N         times the command runs in each booted guest; the table shows medians (default 1)
+  --boot-timeout S seconds an engine may take to reach the shell prompt (default 600)
+  --timeout S      seconds one command may take (default 900)
+${COMMON_USAGE}cpu-guest-<date>.{json,md,svg}`;
 
-const opts = parseOptions(process.argv.slice(2),
-  { mib: 16, reps: 3, bootTimeout: 300, timeout: 300, engines: ENGINE_NAMES.join(','), memory: 128, dist: 'dist', noSave: false }, USAGE);
-const engines = opts.engines.split(',').map((e) => e.trim()).filter(Boolean);
-for (const e of engines) if (!ENGINE_NAMES.includes(e)) fail(`--engines: unknown engine ${e} (known: ${ENGINE_NAMES.join(', ')})`);
-opts.mib = Math.floor(opts.mib);
-opts.reps = Math.floor(opts.reps);
-
-const distDir = path.resolve(REPO_DIR, opts.dist);
-let paths;
-let img;
-try {
-  paths = await loadPaths(distDir);
-  img = guestImages(paths);
-} catch (e) {
-  fail(`bench/cpu-guest: ${e.message}`);
-}
-const CMDLINE = 'console=ttyS0';
-const commands = engineCommands(img, { memoryMiB: opts.memory, cmdline: CMDLINE, distDir });
-const env = environment();
-const date = new Date().toISOString();
+const { opts, engines, paths, commands, env, date, jit } = await benchSetup('cpu-guest', process.argv.slice(2), DEFAULTS, USAGE, ['mib', 'reps']);
 // The end marker is computed by the guest shell, so the echoed command line never matches it.
 const GUEST_COMMAND = `dd if=/dev/zero bs=1M count=${opts.mib} 2>/dev/null | sha256sum; echo rm-bench-$((40+2))`;
 const END = 'rm-bench-42';
@@ -51,7 +31,8 @@ const expected = createHash('sha256').update(Buffer.alloc(opts.mib * 1024 * 1024
 
 console.log(`bench/cpu-guest: \`${GUEST_COMMAND}\` in guest 1 (${opts.memory} MiB), ${opts.reps} time(s) per engine`);
 console.log(`machine: ${env.cpu}, ${env.cores} cores; load average ${env.loadAverage.join(' ')}; engines run one at a time`);
-console.log(`versions: Node ${env.node}; ${env.qemu}; v86 ${env.v86}; Ringmaster ${env.ringmaster}\n`);
+console.log(`versions: Node ${env.node}; ${env.qemu}; v86 ${env.v86}; Ringmaster ${env.ringmaster}`);
+console.log(`${jitNote(jit)}\n`);
 
 /** v86 only: guest instructions executed so far (v86-child.js answers SIGUSR1 on stderr). */
 async function v86Instructions(child) {
@@ -68,8 +49,8 @@ async function v86Instructions(child) {
 
 async function measure(engine) {
   const { command, args } = commands[engine];
+  const result = { reps: [], loadAverageAtStart: loadAverage() };
   const child = new SerialChild(command, args);
-  const result = { reps: [] };
   try {
     const boot = await child.waitFor(paths.GUEST_PROMPT, opts.bootTimeout);
     if (!boot.ok) {
@@ -113,13 +94,14 @@ async function measure(engine) {
 
 const results = {};
 for (const engine of engines) {
-  process.stdout.write(`${engine.padEnd(10)} `);
+  process.stdout.write(`${engine.padEnd(18)} `);
   const r = await measure(engine);
   results[engine] = r;
   const times = r.reps.map((x) => fmt(x.seconds)).join(', ');
   console.log(r.failure ? `${r.failure}; last serial line: ${r.lastSerialLine}` : `booted in ${fmt(r.bootSeconds)} s; command: ${times} s wall`);
 }
 
+env.loadAverageAtEnd = loadAverage();
 const summary = {};
 for (const e of engines) {
   const reps = results[e].reps;
@@ -141,12 +123,14 @@ const rows = engines.map((e) => {
     fmt(insns && s.seconds && insns / s.seconds / 1e6, 0), fmt(insns && s.cpuSeconds && insns / s.cpuSeconds / 1e6, 0), fmtRatio(ratio(s.seconds, summary.v86?.seconds)), fmtRatio(ratio(s.seconds, summary.qemu?.seconds))];
 });
 const table = markdownTable(header, rows);
+const loads = `- 1-minute load average before each engine started: ${engines.map((e) => `${e} ${results[e].loadAverageAtStart[0]}`).join('; ')}`;
 const notes = engines.filter((e) => summary[e].failure).map((e) => `- ${e}: ${summary[e].failure}; last serial line: \`${results[e].lastSerialLine ?? ''}\``);
 const cmdLines = engines.map((e) => `- ${e}: \`${shellLine(commands[e].command, commands[e].args)}\``);
 const mipsNote = insns ? `est. guest MIPS = v86's instruction count for one command (${(insns / 1e6).toFixed(0)} M) / each engine's wall or CPU time` : 'est. guest MIPS needs a v86 run (its instruction counter)';
 
 console.log(`\nWall seconds from command sent to digest printed (median of ${opts.reps}); ${mipsNote}:\n`);
 console.log(table);
+console.log(`\n${loads}`);
 if (notes.length) console.log(`\n${notes.join('\n')}`);
 console.log(`\ncommands:\n${cmdLines.join('\n')}`);
 
@@ -162,12 +146,14 @@ ${mipsNote}.
 ${table}
 ${notes.length ? `\n${notes.join('\n')}\n` : ''}
 ${machineMarkdown(env)}
-- \`node bench/cpu-guest.js --mib ${opts.mib} --reps ${opts.reps}\`
+${loads}
+- ${jitNote(jit)}
+- \`${commandLine('cpu-guest.js', opts, DEFAULTS)}\`
 
 Commands:
 ${cmdLines.join('\n')}
 `;
-  const json = { benchmark: 'cpu-guest', date, guestCommand: GUEST_COMMAND, expectedDigest: expected, options: opts, environment: env,
+  const json = { benchmark: 'cpu-guest', date, guestCommand: GUEST_COMMAND, expectedDigest: expected, options: opts, jit, environment: env,
     commands: Object.fromEntries(engines.map((e) => [e, shellLine(commands[e].command, commands[e].args)])), summary, results };
   const [j, m] = writeResults('cpu-guest', json, md);
   const svg = plotResultFile(j);

@@ -32,36 +32,58 @@ export function guestImages(paths) {
   };
 }
 
+/** The entry point that runs a compiled tree: bin/ringmaster.js for dist/, else DIR/cli/main.js. */
+export function ringmasterEntry(distDir) {
+  return path.resolve(distDir) === path.join(REPO_DIR, 'dist') ? path.join(REPO_DIR, 'bin/ringmaster.js') : path.join(distDir, 'cli/main.js');
+}
+
 /**
- * Command lines per engine. Memory in MiB; cmdline is the kernel command line.
+ * Whether this build's `ringmaster run` takes `--jit on|off` (the translator of issue 6):
+ * read from its own --help, so the benchmark needs no change the day the option lands.
+ */
+export function ringmasterHasJitOption(distDir) {
+  const help = run(process.execPath, [ringmasterEntry(distDir), 'run', '--help']) ?? '';
+  return /^\s*--jit\b/m.test(help);
+}
+
+/**
+ * Command lines per row. Memory in MiB; cmdline is the kernel command line. `jitModes` lists the
+ * Ringmaster rows: [undefined] (no --jit option: one row, `ringmaster`) or some of 'off'/'on'
+ * (rows `ringmaster-jit-off`, `ringmaster-jit-on`). Each row names its `engine`. `ringmasterClock`
+ * 'deterministic' runs Ringmaster with --deterministic, 'host' on host time (see bench/README.md).
  * Ringmaster: direct Linux boot (no BIOS). v86: its own bzImage loader run from SeaBIOS (the
  * Debian bios.bin + vgabios-stdvga.bin from the image cache; the npm package ships no BIOS).
  * QEMU: direct boot through its linuxboot option ROM under the Debian SeaBIOS it ships.
  */
-export function engineCommands(img, { memoryMiB, cmdline, distDir }) {
-  const rmMain = path.join(distDir, 'cli/main.js');
-  const rmEntry = path.resolve(distDir) === path.join(REPO_DIR, 'dist') ? path.join(REPO_DIR, 'bin/ringmaster.js') : rmMain;
-  return {
-    ringmaster: {
+export function engineCommands(img, { memoryMiB, cmdline, distDir, jitModes = [undefined], ringmasterClock = 'deterministic' }) {
+  const rmArgs = [ringmasterEntry(distDir), 'run', '--kernel', img.kernel, '--initrd', img.initrd, '--append', cmdline, '--serial', 'stdio', '--memory', `${memoryMiB}M`];
+  if (ringmasterClock === 'deterministic') rmArgs.push('--deterministic');
+  const rows = {};
+  for (const mode of jitModes) {
+    rows[mode === undefined ? 'ringmaster' : `ringmaster-jit-${mode}`] = {
+      engine: 'ringmaster',
       command: process.execPath,
-      args: [rmEntry, 'run', '--kernel', img.kernel, '--initrd', img.initrd, '--append', cmdline, '--serial', 'stdio', '--memory', `${memoryMiB}M`],
-      boot: 'direct Linux boot (bzImage protocol), no BIOS',
-    },
-    v86: {
-      command: process.execPath,
-      args: [
-        path.join(BENCH_DIR, 'lib/v86-child.js'),
-        JSON.stringify({ kernel: img.kernel, initrd: img.initrd, cmdline, bios: img.bios, vgabios: img.vgabios, memoryBytes: memoryMiB * 1024 * 1024 }),
-      ],
-      boot: `v86 bzImage loader under SeaBIOS (Debian ${path.basename(img.bios)} + ${path.basename(img.vgabios)} from the image cache; the npm package ships no BIOS), JIT on`,
-    },
-    qemu: {
-      command: 'qemu-system-i386',
-      args: ['-accel', 'tcg', '-m', String(memoryMiB), '-kernel', img.kernel, '-initrd', img.initrd, '-append', cmdline,
-        '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
-      boot: "QEMU -kernel (linuxboot option ROM) under Debian's SeaBIOS (/usr/share/seabios), TCG",
-    },
+      args: mode === undefined ? rmArgs : [...rmArgs, '--jit', mode],
+      boot: `direct Linux boot (bzImage protocol), no BIOS, ${ringmasterClock === 'deterministic' ? 'virtual time from the instruction counter' : 'host time'}${mode === undefined ? '' : mode === 'on' ? ', translator on' : ', interpreter only'}`,
+    };
+  }
+  rows.v86 = {
+    engine: 'v86',
+    command: process.execPath,
+    args: [
+      path.join(BENCH_DIR, 'lib/v86-child.js'),
+      JSON.stringify({ kernel: img.kernel, initrd: img.initrd, cmdline, bios: img.bios, vgabios: img.vgabios, memoryBytes: memoryMiB * 1024 * 1024 }),
+    ],
+    boot: `v86 bzImage loader under SeaBIOS (Debian ${path.basename(img.bios)} + ${path.basename(img.vgabios)} from the image cache; the npm package ships no BIOS), JIT on`,
   };
+  rows.qemu = {
+    engine: 'qemu',
+    command: 'qemu-system-i386',
+    args: ['-accel', 'tcg', '-m', String(memoryMiB), '-kernel', img.kernel, '-initrd', img.initrd, '-append', cmdline,
+      '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
+    boot: "QEMU -kernel (linuxboot option ROM) under Debian's SeaBIOS (/usr/share/seabios), TCG",
+  };
+  return rows;
 }
 
 /** Shell-quoted command line, as a user would type it. */
@@ -79,8 +101,16 @@ function run(cmd, args) {
   }
 }
 
-/** Versions of everything measured, and the machine it ran on. */
-export function environment() {
+/** The host's 1, 5 and 15 minute load averages (proc(5), /proc/loadavg). */
+export function loadAverage() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+}
+
+/**
+ * Versions of everything measured, and the machine it ran on. `ringmasterBuild` is said when the
+ * measured tree is not this checkout's dist/ (e.g. a build of one commit in a directory of its own).
+ */
+export function environment(ringmasterBuild) {
   const req = createRequire(import.meta.url);
   let v86 = 'not installed';
   try {
@@ -98,10 +128,11 @@ export function environment() {
     cpu: model,
     cores,
     memoryGiB: Math.round(memKiB / 1048576),
-    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
+    loadAverage: loadAverage(),
     node: process.version,
     qemu: run('qemu-system-i386', ['--version'])?.split('\n')[0] ?? 'not installed',
     v86,
-    ringmaster: `${JSON.parse(readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')).version} (commit ${commit ?? '?'}${dirty ? ', src/ modified' : ''})`,
+    ringmaster: `${JSON.parse(readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')).version} (${
+      ringmasterBuild ? `build in ${ringmasterBuild}; checkout at ` : ''}commit ${commit ?? '?'}${dirty ? ', src/ modified' : ''})`,
   };
 }

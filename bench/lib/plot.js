@@ -6,13 +6,14 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /**
  * @param {string} title
- * @param {{ engine: string, wall?: number, cpu?: number, note?: string }[]} rows
+ * @param {{ engine: string, wall?: number, cpu?: number, note?: string, label?: string }[]} rows
+ *   label: extra text after the wall-time figure (e.g. the ratio to v86)
  * @param {string} unit label of the axis
  */
 export function barChartSvg(title, rows, unit) {
-  const W = 720;
-  const left = 110;
-  const right = 70;
+  const W = 760;
+  const left = Math.max(110, 12 + 7.5 * Math.max(0, ...rows.map((r) => String(r.engine).length)));
+  const right = 150;
   const rowH = 46;
   const top = 50;
   const H = top + rows.length * rowH + 40;
@@ -33,7 +34,7 @@ export function barChartSvg(title, rows, unit) {
       return;
     }
     out.push(`<rect x="${left}" y="${y + 4}" width="${x(r.wall).toFixed(1)}" height="16" fill="#3b6ea8"/>`);
-    out.push(`<text x="${(left + x(r.wall) + 4).toFixed(1)}" y="${y + 17}">${r.wall.toFixed(2)}</text>`);
+    out.push(`<text x="${(left + x(r.wall) + 4).toFixed(1)}" y="${y + 17}">${r.wall.toFixed(2)}${r.label ? ` ${esc(r.label)}` : ''}</text>`);
     if (r.cpu !== undefined) {
       out.push(`<rect x="${left}" y="${y + 22}" width="${x(r.cpu).toFixed(1)}" height="16" fill="#e0a030"/>`);
       out.push(`<text x="${(left + x(r.cpu) + 4).toFixed(1)}" y="${y + 35}">${r.cpu.toFixed(2)}</text>`);
@@ -49,13 +50,21 @@ export function barChartSvg(title, rows, unit) {
 export function plotResultFile(jsonPath) {
   const r = JSON.parse(readFileSync(jsonPath, 'utf8'));
   const engines = Object.keys(r.summary);
+  const load = r.environment.loadAverage?.[0];
+  const where = `${r.date.slice(0, 10)}, ${r.environment.cpu}, ${r.environment.cores} cores${load === undefined ? '' : `, load ${load}`}`;
+  /** "(N.NN× v86)" from a row's wall time, when v86 has one. */
+  const vsV86 = (wall, ref) => (wall !== undefined && ref ? `(${(wall / ref).toFixed(2)}× v86)` : undefined);
   let svg;
   if (r.benchmark === 'boot') {
-    const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].promptSeconds, cpu: r.summary[e].cpuSeconds, note: 'did not reach the shell prompt' }));
-    svg = barChartSvg(`Boot to shell prompt, ${r.date.slice(0, 10)} (${r.environment.cpu}, ${r.environment.cores} cores)`, rows, 'seconds');
+    const ref = r.summary.v86?.promptSeconds;
+    const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].promptSeconds, cpu: r.summary[e].cpuSeconds,
+      note: 'did not reach the shell prompt', label: vsV86(r.summary[e].promptSeconds, ref) }));
+    svg = barChartSvg(`Boot to shell prompt (${where})`, rows, 'seconds');
   } else {
-    const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].seconds, cpu: r.summary[e].cpuSeconds, note: 'did not boot to the shell' }));
-    svg = barChartSvg(`sha256sum of ${r.options.mib} MiB in the guest, ${r.date.slice(0, 10)}`, rows, 'seconds');
+    const ref = r.summary.v86?.seconds;
+    const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].seconds, cpu: r.summary[e].cpuSeconds,
+      note: r.summary[e].failure ?? 'no result', label: vsV86(r.summary[e].seconds, ref) }));
+    svg = barChartSvg(`sha256sum of ${r.options.mib} MiB in the guest (${where})`, rows, 'seconds');
   }
   const out = jsonPath.replace(/\.json$/, '.svg');
   writeFileSync(out, svg);

@@ -70,7 +70,8 @@ export function writeResults(name, json, markdown, outDir = path.join(BENCH_DIR,
 /** The machine section shared by the Markdown reports. */
 export function machineMarkdown(env) {
   return [
-    `- machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB; load average at start ${env.loadAverage.join(' ')}`,
+    `- machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB; load average (1, 5, 15 min) at start ${env.loadAverage.join(' ')}` +
+      (env.loadAverageAtEnd ? `, at end ${env.loadAverageAtEnd.join(' ')} (other work shares the machine)` : ''),
     `- engines run one at a time (never two at once; the machine has ${env.cores} cores)`,
     `- Node ${env.node}; ${env.qemu}; v86 ${env.v86} (npm); Ringmaster ${env.ringmaster}`,
   ].join('\n');
