@@ -12,7 +12,8 @@
 // with a journal beside it finishes the job: a complete journal (hash matches) is replayed into
 // the image; a torn one (crash while writing it) is discarded, the image never having been
 // touched. A read-only open applies a complete journal to its overlay instead of to the file.
-// Not handled: two VMs opening one image read-write at once (nothing locks the file).
+// Not handled here: two VMs opening one image read-write at once (the daemon refuses that itself,
+// src/hypervisor/drive-locks.ts; nothing locks the file against other processes).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -110,6 +111,14 @@ export class FileBlockStore implements BlockStore {
   /** Path of the journal kept beside the image during a flush. */
   get journalPath(): string {
     return this.path + JOURNAL_SUFFIX;
+  }
+
+  /**
+   * The open file descriptor (null once closed). A host running the store in a worker thread that
+   * may be terminated (the daemon) closes it itself once the thread is gone.
+   */
+  get descriptor(): number | null {
+    return this.fd;
   }
 
   /** Number of sectors written by the guest and not yet flushed. */

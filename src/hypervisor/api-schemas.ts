@@ -55,6 +55,7 @@ export function configToInput(c: Record<string, unknown>): Record<string, unknow
   if (m.kernel && m.append !== undefined) out.append = m.append;
   if (m.disks && m.disks.length) out.disk = m.disks;
   if (m.cdrom) out.cdrom = m.cdrom;
+  if (m.boot && m.boot.length) out.boot = m.boot;
   if (m.bios) out.bios = m.bios;
   if (m.vgabios) out.vgabios = m.vgabios;
   if (m.timeoutSeconds !== null && m.timeoutSeconds !== undefined) out.timeout = m.timeoutSeconds;

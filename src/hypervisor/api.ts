@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ConfigError, parseConfig, type MachineConfig } from '../machine/config.js';
-import { unsupportedReason } from './machine-factory.js';
+import { unsupportedReason, type DrivePaths } from './machine-factory.js';
+import { imagePath } from '../cli/images/paths.js';
 import { checkInputFile, checkOutputFile, PathError } from './paths.js';
 import { HvError, type Supervisor } from './supervisor.js';
 import { SnapshotError, verifySnapshot, writeAtomically } from './snapshot-file.js';
@@ -120,6 +121,20 @@ async function readChecked(field: string, p: string | null, max: number): Promis
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** The drive images by real path (they must exist; locks compare real paths). */
+async function drivePaths(config: MachineConfig): Promise<DrivePaths> {
+  const disks: string[] = [];
+  for (const d of config.disks) disks.push((await checkInputFile('disk', d)).path);
+  const cdrom = config.cdrom ? (await checkInputFile('cdrom', config.cdrom)).path : null;
+  return { disks, cdrom };
+}
+
+/** Disks and CDs boot through firmware: Debian's SeaBIOS and VGA BIOS from the image cache, as `ringmaster run`. */
+function withDefaultFirmware(config: MachineConfig): MachineConfig {
+  if (config.bios || config.kernel) return config;
+  return { ...config, bios: imagePath('seabios-256k'), vgabios: config.vgabios ?? imagePath('vgabios-stdvga') };
+}
+
 export class Api {
   private readonly routes: Array<{ method: string; parts: string[]; handler: Handler }> = [];
 
@@ -218,13 +233,16 @@ export class Api {
 
   private async create({ req, res }: Ctx): Promise<void> {
     const body = validate(S.createBody, await readJson(req));
-    const config = toConfig(body.config);
+    const config = withDefaultFirmware(toConfig(body.config));
     this.hv.admit(body.name, config.memoryBytes);
-    if (config.vgabios) await checkInputFile('vgabios', config.vgabios, MAX_BIOS);
+    const drives = await drivePaths(config);
+    this.hv.admit(body.name, config.memoryBytes, drives);
     const images = {
       bios: await readChecked('bios', config.bios, MAX_BIOS),
+      vgaBios: await readChecked('vgabios', config.vgabios, MAX_BIOS),
       kernel: await readChecked('kernel', config.kernel, MAX_KERNEL),
       initrd: await readChecked('initrd', config.initrd, MAX_INITRD),
+      drives,
     };
     const vm = await this.hv.create({ name: body.name, config, cpuShare: body.cpuShare ?? 1, images });
     send(res, 201, vm.info());
@@ -244,11 +262,16 @@ export class Api {
       throw new SnapshotError(`the snapshot's machine configuration is not valid: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (config.memoryBytes !== header.ramBytes) throw new SnapshotError('the snapshot RAM size does not match its configuration');
+    // Not in the snapshot, named by path: the drive images (flushed when the snapshot was
+    // taken; used as they are now) and the VGA BIOS (served from the VGA's ROM BAR).
+    const drives = await drivePaths(config);
+    this.hv.admit(body.name, 0, drives);
+    const vgaBios = await readChecked('vgabios', config.vgabios, MAX_BIOS);
     const vm = await this.hv.create({
       name: body.name,
       config,
       cpuShare: body.cpuShare ?? header.source.cpuShare,
-      images: { bios: null, kernel: null, initrd: null },
+      images: { bios: null, vgaBios, kernel: null, initrd: null, drives },
       snapshot: file,
       restoredFrom: f.path,
     });

@@ -41,7 +41,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             ...vmResponse('201', 'the running VM'),
             '400': err('invalid request or the VM failed to start'),
-            '409': err('name taken or quota (--max-memory, --max-vms) exceeded'),
+            '409': err('name taken, quota (--max-memory, --max-vms) exceeded, or a disk image in use by another VM (image_in_use)'),
             '413': err('body too large'),
           },
         },
@@ -50,7 +50,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'create a VM from a snapshot file and continue it',
           requestBody: { required: true, ...json(ref('Restore')) },
-          responses: { ...vmResponse('201', 'the restored, running VM'), ...common, '409': err('name taken or quota exceeded'), '422': err('corrupt or foreign snapshot') },
+          responses: { ...vmResponse('201', 'the restored, running VM'), ...common, '409': err('name taken, quota exceeded, or a disk image in use by another VM (image_in_use)'), '422': err('corrupt or foreign snapshot') },
         },
       },
       '/vms/{name}': {

@@ -2,10 +2,11 @@
 // shares), watches for hung workers and publishes events. Runs on the daemon's main thread and
 // never runs guest code itself.
 import { availableParallelism } from 'node:os';
-import type { MachineConfig } from '../machine/config.js';
+import { MAX_DRIVES, type MachineConfig } from '../machine/config.js';
 import { allocateCpu } from './scheduler.js';
 import { Vm, type VmInfo } from './vm.js';
-import type { MachineImages } from './machine-factory.js';
+import type { DrivePaths, MachineImages } from './machine-factory.js';
+import { DriveLocks, driveUses } from './drive-locks.js';
 
 export interface SupervisorOptions {
   /** Guest RAM of all live VMs together. */
@@ -63,6 +64,8 @@ export class Supervisor {
   readonly cpus: number;
   readonly periodMs: number;
   private readonly watchdogMs: number;
+  /** Disk and CD images held by VMs whose workers have not yet exited. */
+  private readonly driveLocks = new DriveLocks();
 
   constructor(readonly options: SupervisorOptions) {
     // By default the guests may use 90% of the host: the rest keeps the daemon and starting
@@ -105,8 +108,8 @@ export class Supervisor {
     return [...this.vms.values()].map((v) => v.info());
   }
 
-  /** Quota and name checks; run before reading files and again (synchronously) at creation. */
-  admit(name: string, memoryBytes: number): void {
+  /** Quota, name and image-lock checks; run before reading files and again (synchronously) at creation. */
+  admit(name: string, memoryBytes: number, drives: DrivePaths = { disks: [], cdrom: null }): void {
     if (this.vms.has(name)) throw new HvError(409, 'exists', `a VM named '${name}' already exists`);
     if (this.vms.size >= this.options.maxVms) {
       throw new HvError(409, 'quota_exceeded', `the daemon holds ${this.vms.size} VMs, its maximum (--max-vms); remove one first`);
@@ -119,21 +122,34 @@ export class Supervisor {
         `${mib(memoryBytes)} of guest RAM does not fit: ${mib(used)} of ${mib(this.options.maxMemoryBytes)} in use (--max-memory)`,
       );
     }
+    this.driveLocks.check(name, driveUses(drives));
   }
 
   /** Creates the VM and waits until its worker runs or has failed (a failed VM is removed). */
   async create(req: CreateRequest): Promise<Vm> {
-    this.admit(req.name, req.config.memoryBytes);
+    this.admit(req.name, req.config.memoryBytes, req.images.drives);
+    const owner = {};
+    this.driveLocks.acquire(owner, req.name, driveUses(req.images.drives));
     const events = {
       state: (vm: Vm) => this.emit(vm.name, { type: 'state', state: vm.state, reason: vm.reason }),
       reset: (vm: Vm, reason: string) => this.emit(vm.name, { type: 'reset', reason }),
       progress: (vm: Vm, op: 'snapshot' | 'restore', done: number, total: number) => this.emit(vm.name, { type: 'progress', op, done, total }),
+      // The worker is gone and its image files are closed: another VM may open them now.
+      released: () => this.driveLocks.release(owner),
     };
     const vm = new Vm(
       req.name,
       req.config,
       req.cpuShare,
-      { name: req.name, config: req.config, cpuShare: req.cpuShare, images: req.images, snapshot: req.snapshot ?? null, testHooks: this.options.testHooks ?? false },
+      {
+        name: req.name,
+        config: req.config,
+        cpuShare: req.cpuShare,
+        images: req.images,
+        snapshot: req.snapshot ?? null,
+        testHooks: this.options.testHooks ?? false,
+        driveFds: new Int32Array(new SharedArrayBuffer(4 * MAX_DRIVES)).fill(-1),
+      },
       this.options.logBytes ?? 256 * 1024,
       events,
       req.restoredFrom ?? null,

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { ApiClient } from './client.js';
 import { startDaemon, type Daemon, type DaemonOptions } from './server.js';
 import type { VmInfo } from './vm.js';
+import { DEFAULT_GUEST, GUEST_PROMPT, imagePath, imageSkipReason } from '../cli/images/paths.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,6 +62,27 @@ export const SPINNING_GUEST = romGuest('spin', /spin/);
 export const TRIPLE_FAULT_GUEST = romGuest('triple', /boot/);
 export const HALTING_GUEST = romGuest('halt', /bye/);
 export const ECHO_GUEST = romGuest('echo', /ready/);
+/** Writes LBA 1 of its first disk (no FLUSH CACHE), prints "written", then idles. */
+export const DISK_WRITING_GUEST = romGuest('diskwrite', /written/);
+
+/**
+ * The default guest (Debian 686 kernel + busybox initramfs, direct boot) from the image cache;
+ * `ready` is its shell prompt. About 3.2 G guest instructions to the prompt.
+ */
+export const LINUX_GUEST: TestGuest = {
+  config: async () => ({
+    kernel: imagePath(DEFAULT_GUEST.kernel),
+    initrd: imagePath(DEFAULT_GUEST.initrd),
+    append: DEFAULT_GUEST.append,
+    memory: '64M',
+  }),
+  ready: new RegExp(GUEST_PROMPT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+};
+
+/** node:test `skip` for tests of LINUX_GUEST (an error instead under make test / CI). */
+export function linuxSkipReason(): string | undefined {
+  return imageSkipReason([DEFAULT_GUEST.kernel, DEFAULT_GUEST.initrd]);
+}
 
 export interface TestDaemon {
   daemon: Daemon;

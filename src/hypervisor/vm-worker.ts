@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Pc } from '../machine/pc.js';
-import { buildPc } from './machine-factory.js';
+import { buildPc, openDrives, type OpenDrives } from './machine-factory.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-file.js';
 import type { Counters, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -41,6 +41,7 @@ function threadCpuMs(): number | null {
 
 class VmRunner {
   private readonly pc: Pc;
+  private readonly drives: OpenDrives;
   private paused = false;
   private ended = false;
   private idle = false;
@@ -67,14 +68,20 @@ class VmRunner {
       if (this.serialLen === this.serial.length) this.flushSerial();
       this.serial[this.serialLen++] = b;
     };
-    if (init.snapshot) {
-      const snap = decodeSnapshot(init.snapshot, (done, total) => {
-        if (done === total || done % 8 === 0) this.post({ t: 'progress', op: 'restore', id: 0, done, total });
-      });
-      this.pc = buildPc(init.config, { ...init.images, bios: snap.bios }, sink, false);
+    // Decode first: a bad snapshot fails before any image file is opened.
+    const snap = init.snapshot
+      ? decodeSnapshot(init.snapshot, (done, total) => {
+          if (done === total || done % 8 === 0) this.post({ t: 'progress', op: 'restore', id: 0, done, total });
+        })
+      : null;
+    this.drives = openDrives(init.images.drives);
+    // Handed to the daemon at once: it closes them when this thread has exited, however it ends.
+    this.drives.all.forEach((d, i) => Atomics.store(init.driveFds, i, d.descriptor ?? -1));
+    if (snap) {
+      this.pc = buildPc(init.config, { ...init.images, bios: snap.bios }, this.drives, sink, false);
       this.pc.loadState(snap.state as unknown as Parameters<Pc['loadState']>[0]);
     } else {
-      this.pc = buildPc(init.config, init.images, sink, true);
+      this.pc = buildPc(init.config, init.images, this.drives, sink, true);
     }
     this.lastResets = this.pc.resets;
     port.on('message', (m: ToWorker) => this.onMessage(m));
@@ -150,9 +157,27 @@ class VmRunner {
     }
   }
 
+  /**
+   * Makes every guest write durable in the image files (the guest's FLUSH CACHE does the same).
+   * Throws with the image named when one cannot be written.
+   */
+  private flushDrives(): void {
+    for (const d of this.drives.all) {
+      if (d.readOnly) continue;
+      try {
+        d.flush();
+      } catch (e) {
+        throw new Error(`could not write the guest's changes to disk image '${d.path}': ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
   private snapshot(id: number): void {
     this.flushSerial();
     try {
+      // A snapshot holds RAM and device state, not disk contents: the images are flushed first
+      // so that, at this instant, each file holds exactly the disk the saved guest sees.
+      this.flushDrives();
       const state = this.pc.saveState();
       const bytes = encodeSnapshot(
         {
@@ -184,6 +209,15 @@ class VmRunner {
     this.ended = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.flushSerial();
+    // A VM that stops keeps what its guest wrote; a crashed one is treated as a power cut (the
+    // images stay as of the guest's last flush). The daemon closes the files after this thread.
+    if (state === 'stopped') {
+      try {
+        this.flushDrives();
+      } catch (e) {
+        reason = `${reason}; ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
     this.post({ t: 'ended', state, reason, counters: this.counters() });
     this.port.close();
   }

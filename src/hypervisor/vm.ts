@@ -1,6 +1,7 @@
 // One VM as the supervisor sees it: its worker thread, state, serial log, counters and the
 // listeners (consoles, log followers) attached to its output. Runs on the daemon's main thread.
 import { Worker } from 'node:worker_threads';
+import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { MachineConfig } from '../machine/config.js';
 import { ByteRing } from './ring-buffer.js';
@@ -29,6 +30,8 @@ export interface VmEvents {
   state(vm: Vm): void;
   reset(vm: Vm, reason: string): void;
   progress(vm: Vm, op: 'snapshot' | 'restore', done: number, total: number): void;
+  /** The worker thread has exited and the VM's image files are closed. */
+  released(vm: Vm): void;
 }
 
 const ZERO: Counters = { instructions: 0, cpuMs: 0, busyMs: 0, resets: 0 };
@@ -59,6 +62,10 @@ export class Vm {
   private readonly snapshots = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   private pauseWaiters: Array<() => void> = [];
   private readyWaiters: Array<() => void> = [];
+  /** Shared with the worker: descriptors of the image files it opened (-1 = none). */
+  private readonly driveFds: Int32Array;
+  /** True until the worker thread has exited (and the image files are closed). */
+  holdsResources = true;
 
   constructor(
     readonly name: string,
@@ -70,6 +77,7 @@ export class Vm {
     readonly restoredFrom: string | null,
   ) {
     this.log = new ByteRing(logBytes);
+    this.driveFds = init.driveFds;
     const transfer = init.snapshot ? [init.snapshot.buffer as ArrayBuffer] : [];
     this.worker = new Worker(new URL('./vm-worker.js', import.meta.url), {
       workerData: init,
@@ -83,6 +91,7 @@ export class Vm {
     this.worker.on('exit', (code) => {
       if (this.killedReason) this.finish('stopped', this.killedReason);
       else this.finish('crashed', `worker thread exited with code ${code}`);
+      this.releaseDrives();
     });
   }
 
@@ -209,6 +218,28 @@ export class Vm {
     this.setState(state, reason);
   }
 
+  /**
+   * Closes the image files the worker opened. Only after the thread has exited: a terminated
+   * worker (kill, watchdog, out of memory) never closes them itself, and the worker never closes
+   * them on any path, so each descriptor is closed exactly once, here. Unflushed guest writes of
+   * a killed VM are lost; the image stays as of its last flush (block-file.ts journal).
+   */
+  private releaseDrives(): void {
+    if (!this.holdsResources) return;
+    const fds = this.driveFds;
+    for (let i = 0; i < fds.length; i++) {
+      const fd = Atomics.exchange(fds, i, -1);
+      if (fd < 0) continue;
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.holdsResources = false;
+    this.events.released(this);
+  }
+
   /** Resolves once the worker is running or has failed to start. */
   whenStarted(): Promise<void> {
     if (this.state !== 'starting') return Promise.resolve();
@@ -233,6 +264,8 @@ export class Vm {
 
   resume(): void {
     if (this.state !== 'paused') return;
+    // The watchdog counts silence only while running: a long pause is not a hang.
+    this.lastSeen = Date.now();
     this.send({ t: 'resume' });
     this.setState('running', null);
   }

@@ -12,6 +12,7 @@ import { SystemControlPort } from '../devices/system-control-port.js';
 import { PostCodePort } from '../devices/post-code-port.js';
 import { DebugConsolePort } from '../devices/debug-console-port.js';
 import { Cpu, CpuExit } from '../cpu/cpu.js';
+import type { JitOptions } from '../cpu/jit/jit.js';
 import type { Device, DeviceState } from '../bus/device.js';
 import { loadKernel, type KernelPlan } from '../boot/detect.js';
 import { Vga } from '../devices/vga/vga.js';
@@ -75,6 +76,19 @@ export interface PcOptions {
   cdrom?: BlockStore | null;
   /** BIOS boot order. */
   boot?: ('cdrom' | 'disk')[];
+  /** Dynamic translation (cpu/jit): options, or null for the interpreter only; default PC_DEFAULT_JIT. */
+  jit?: JitOptions | null;
+}
+
+/** The translator is on by default: exact (same results as the interpreter) and faster (src/cpu/README.md). */
+export const PC_DEFAULT_JIT: JitOptions | null = {};
+
+/** The board's own state beside the devices' (Pc.saveState().board). */
+export interface PcBoardState {
+  resets: number;
+  lastResetReason: string;
+  resetRequested: boolean;
+  poweredOff: boolean;
 }
 
 /** Why run() returned. */
@@ -147,6 +161,8 @@ export class Pc {
     if (options.postListener) this.post.listener = options.postListener;
     this.debugcon = new DebugConsolePort(options.debugconSink ?? (() => {}));
     this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic, timeNs: () => this.clock.now() });
+    const jit = options.jit === undefined ? PC_DEFAULT_JIT : options.jit;
+    if (jit !== null) this.cpu.setJit(jit);
     if (this.clock.deterministic) this.clock.attachInstructionCounter(() => this.cpu.instructions, this.nsPerInstruction);
     // x87 errors with CR0.NE=0 go out on FERR# to IRQ13; a write to port 0xF0 clears them (PC/AT).
     this.cpu.ferr = this.pic.irqLine(PC_IRQS.fpu);
@@ -332,7 +348,11 @@ export class Pc {
         this.pic.writeElcr(1, mask >>> 8);
       },
     });
-    installAcpiTables(this.memory, { pmBase: fw.pmBase, sciIrq: fw.sciIrq, pci: { pirq: fw.pirq } });
+    installAcpiTables(this.memory, {
+      pmBase: fw.pmBase,
+      sciIrq: fw.sciIrq,
+      pci: { pirq: fw.pirq, memWindow: { base: this.memory.ramSize, limit: 0xfebfffff } },
+    });
     const plan = loadKernel(this.memory, kernel, { cmdline, initrd: initrd ?? undefined });
     applyEntryState(this.cpu, plan.cpu);
     return plan;
@@ -343,10 +363,18 @@ export class Pc {
     return this.cpu.instructions;
   }
 
-  saveState(): { version: 1; cpu: unknown; memory: unknown; clock: unknown; devices: Record<string, DeviceState> } {
+  saveState(): { version: 1; cpu: unknown; memory: unknown; clock: unknown; devices: Record<string, DeviceState>; board: PcBoardState } {
     const devices: Record<string, DeviceState> = {};
     for (const d of this.devices) devices[d.name] = d.saveState();
-    return { version: 1, cpu: this.cpu.saveState(), memory: this.memory.saveState(), clock: this.clock.saveState(), devices };
+    // The board's own latches: a reset or power-off requested by the guest but not yet acted on
+    // (they are acted on at the top of the next run()) must survive a snapshot taken in between.
+    const board: PcBoardState = {
+      resets: this.resets,
+      lastResetReason: this.lastResetReason,
+      resetRequested: this.resetRequested,
+      poweredOff: this.poweredOff,
+    };
+    return { version: 1, cpu: this.cpu.saveState(), memory: this.memory.saveState(), clock: this.clock.saveState(), devices, board };
   }
 
   /**
@@ -361,6 +389,8 @@ export class Pc {
     memory: unknown;
     clock: unknown;
     devices: Record<string, DeviceState>;
+    /** Absent in states saved before the board latches were recorded: then nothing is pending. */
+    board?: PcBoardState;
   }): void {
     if (!s || s.version !== 1) throw new PcError(`machine state version ${String(s?.version)} is not supported (expected 1)`);
     for (const d of this.devices) if (!s.devices?.[d.name]) throw new PcError(`machine state has nothing for device '${d.name}'`);
@@ -370,7 +400,9 @@ export class Pc {
     this.cpu.loadState(s.cpu as Parameters<Cpu['loadState']>[0]);
     for (const d of this.devices) d.loadState(s.devices[d.name]!);
     this.clock.loadState(clock);
-    this.resetRequested = false;
-    this.poweredOff = false;
+    this.resetRequested = s.board?.resetRequested === true;
+    this.poweredOff = s.board?.poweredOff === true;
+    this.resets = s.board?.resets ?? 0;
+    this.lastResetReason = s.board?.lastResetReason ?? '';
   }
 }
