@@ -13,6 +13,7 @@
 ;  - RF=1 in the EFLAGS image of a fault and of a data-breakpoint trap inside a REP
 ;    string (17.3.1.1): QEMU 7.2 pushes 0; single step and a data breakpoint in one
 ;    instruction are one #DB with BS and Bn (17.2.3): QEMU delivers two, misordered
+;  - I/O breakpoints (DR7 R/W = 10 with CR4.DE, 17.2.4): QEMU 7.2 has none
 ;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
 ;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
 ;  - CALL through a call gate to an inner ring whose TSS stack segment is not
@@ -253,6 +254,21 @@ main:
         SETIDT 6, h_ud2, 0x8E
         ud2                             ; a fault's EFLAGS image has RF=1 (QEMU 7.2: 0)
         SETIDT 6, exc_stub6, 0x8E
+        mov eax, cr4
+        or eax, 8                       ; DE: R/W = 10 is an I/O breakpoint (17.2.4)
+        mov cr4, eax
+        mov eax, 0x80
+        mov dr2, eax
+        mov eax, 0x02000010             ; L2, I/O, 1 byte (QEMU 7.2 has no I/O breakpoints)
+        mov dr7, eax
+        mov al, 0x55
+        out 0x80, al                    ; #DB trap after it, B2
+        in al, 0x81                     ; another port: nothing
+        xor eax, eax
+        mov dr7, eax
+        mov eax, cr4
+        and eax, ~8
+        mov cr4, eax
         SETIDT 1, exc_stub1, 0x8E
         ; ---- reserved-bit page fault (PAE, NXE=0, bit 63 set)
         cld
