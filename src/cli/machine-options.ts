@@ -14,6 +14,8 @@ export interface MachineFlags {
   timeout?: string;
   deterministic?: boolean;
   tripleFault?: string;
+  jit?: string;
+  jitThreshold?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -30,5 +32,7 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--boot <order>', 'BIOS boot order, e.g. cdrom,disk')
     .option('--timeout <duration>', 'stop the VM after this long (virtual time with --deterministic), e.g. 90s')
     .option('--deterministic', 'virtual time from instructions executed: same inputs, same output')
-    .option('--triple-fault <action>', 'on a triple fault: reset (as a PC does, the default) or stop');
+    .option('--triple-fault <action>', 'on a triple fault: reset (as a PC does, the default) or stop')
+    .option('--jit <on|off>', 'translate hot guest code to JavaScript (default on; off = interpreter only)')
+    .option('--jit-threshold <n>', 'executions of a block before it is translated (0 = translate everything)');
 }

@@ -17,6 +17,7 @@ import { setSegmentRealMode, refreshSegAccess } from './segments.js';
 import { TlbState } from './paging.js';
 import { X87Bridge } from './ops/x87-bridge.js';
 import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
+import { Jit, type JitOptions } from './jit/jit.js';
 import { DebugState, debugAfterInstruction, debugBeforeInstruction, debugFlagsChanged, updateSlowChecks } from './debug.js';
 
 export interface CpuHost {
@@ -199,6 +200,8 @@ export class Cpu {
   a20Mask = 0xffffffff;
 
   // ---- run control ----
+  /** The translator (jit/jit.ts), or null: interpreter only. Set with setJit(). */
+  jit: Jit | null = null;
   instructions = 0;
   stopAt = 0;
   exitReason: CpuExit = CpuExit.Budget;
@@ -293,6 +296,7 @@ export class Cpu {
     const info = OPCODE_INFO;
     const handlers = HANDLERS;
     const interrupts = this.host.interrupts; // one load per slice, not per instruction
+    const jit = this.jit;
     for (;;) {
       try {
         while (this.instructions < this.stopAt) {
@@ -301,6 +305,8 @@ export class Cpu {
             this.inhibit = false;
           } else if ((this.eflags & Flag.IF) !== 0 && interrupts.hasPending()) {
             takeExternalInterrupt(this);
+          } else if (jit !== null && (this.eflags & Flag.TF) === 0 && !this.slowChecks && jit.runBlock(this)) {
+            continue; // a translated block ran (jit/jit.ts; it ends before anything that changes these checks)
           }
           if (this.slowChecks) debugBeforeInstruction(this);
           const tf = this.eflags & Flag.TF;
@@ -359,6 +365,15 @@ export class Cpu {
         }
       }
     }
+  }
+
+  /** Turns dynamic translation on (with options) or off (null). */
+  setJit(options: JitOptions | null): void {
+    if (this.jit !== null) {
+      this.jit.flush();
+      this.mem.onCodeWrite = null;
+    }
+    this.jit = options === null ? null : new Jit(this, options);
   }
 
   /** Drops the fetch window (CS, A20, memory map or paging changed). */

@@ -47,6 +47,10 @@ export interface MachineConfig {
   timeoutSeconds: number | null;
   deterministic: boolean;
   tripleFault: TripleFaultAction;
+  /** Dynamic translation of guest code (cpu/jit); null = the board's default. */
+  jit?: boolean | null;
+  /** Block executions before translation; null = the translator's default. */
+  jitThreshold?: number | null;
 }
 
 /** What a front end hands in: flag values as typed (strings) or JSON values. */
@@ -67,6 +71,8 @@ export interface MachineConfigInput {
   timeout?: string | number;
   deterministic?: boolean;
   tripleFault?: string;
+  jit?: string | boolean;
+  jitThreshold?: string | number;
 }
 
 export const KiB = 1024;
@@ -219,6 +225,11 @@ const schema = z
       .boolean({ errorMap: (_i, ctx) => ({ message: `expected true or false, got ${show(ctx.data)}` }) })
       .optional(),
     tripleFault: oneOf(['reset', 'stop'], 'a triple-fault action').optional(),
+    jit: custom((v) => (v === true || v === 'on' ? true : v === false || v === 'off' ? false : `${show(v)} is not on or off`)).optional(),
+    jitThreshold: custom((v) => {
+      const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 1e6 ? n : `expected a whole number of executions 0-1000000, got ${show(v)}`;
+    }).optional(),
   })
   .strict();
 
@@ -293,5 +304,7 @@ export function parseConfig(input: unknown): MachineConfig {
     timeoutSeconds: o.timeout ?? null,
     deterministic: o.deterministic ?? false,
     tripleFault: o.tripleFault ?? 'reset',
+    jit: o.jit ?? null,
+    jitThreshold: o.jitThreshold ?? null,
   };
 }

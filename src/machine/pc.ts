@@ -80,8 +80,8 @@ export interface PcOptions {
   jit?: JitOptions | null;
 }
 
-/** The translator is on by default: exact (same results as the interpreter) and faster (src/cpu/README.md). */
-export const PC_DEFAULT_JIT: JitOptions | null = {};
+/** Off until measured exact on real guests and faster (src/cpu/README.md "Translation"). */
+export const PC_DEFAULT_JIT: JitOptions | null = null;
 
 /** The board's own state beside the devices' (Pc.saveState().board). */
 export interface PcBoardState {

@@ -30,11 +30,13 @@ export function register(program: Command): void {
     .argument('<files...>', 'test files, e.g. ../shared/conformance/singlestep/80286/v1_real_mode/*.json.gz')
     .option('--metadata <path>', 'metadata.json with undefined-flag masks (default: beside the first file)')
     .option('--max-failures <n>', 'print at most n failure lines', '1000')
-    .action((files: string[], opts: { metadata?: string; maxFailures: string }) => {
+    .option('--jit <on|off>', 'run through the translator (threshold 0: every block translated) or the interpreter only', 'off')
+    .action((files: string[], opts: { metadata?: string; maxFailures: string; jit: string }) => {
+      if (opts.jit !== 'on' && opts.jit !== 'off') throw new UsageError(`--jit must be on or off, got '${opts.jit}'`);
       const metaPath = opts.metadata ?? join(dirname(files[0]), 'metadata.json');
       const meta = existsSync(metaPath) ? (readJson(metaPath) as SingleStepMetadata) : undefined;
       if (!meta) process.stderr.write(`warning: no ${metaPath}; undefined flags are compared too\n`);
-      const runner = new SingleStepRunner(meta);
+      const runner = new SingleStepRunner(meta, opts.jit === 'on' ? { threshold: 0 } : undefined);
       const summary = emptySummary();
       const max = Number(opts.maxFailures);
       let printed = 0;

@@ -14,7 +14,10 @@ export function register(program: Command): void {
     .option('-j, --jobs <n>', 'programs run in parallel', String(Math.max(1, os.cpus().length)))
     .option('-l, --list', 'list the programs and exit')
     .option('-r, --reference', 'print the reference output (QEMU or the expected file) instead of comparing')
-    .action(async (names: string[], opts: { jobs: string; list?: boolean; reference?: boolean }) => {
+    .option('--jit <on|off>', 'Ringmaster with the translator at threshold 0 (on) or the interpreter only (off); default: its default')
+    .action(async (names: string[], opts: { jobs: string; list?: boolean; reference?: boolean; jit?: string }) => {
+      if (opts.jit !== undefined && opts.jit !== 'on' && opts.jit !== 'off') throw new UsageError(`--jit must be on or off, got '${opts.jit}'`);
+      const subjectArgs = opts.jit === 'on' ? ['--jit', 'on', '--jit-threshold', '0'] : opts.jit === 'off' ? ['--jit', 'off'] : [];
       let root: string;
       let progs;
       try {
@@ -42,7 +45,7 @@ export function register(program: Command): void {
       const results = await runAll(root, progs, jobs, (r) => {
         process.stdout.write(`${r.passed ? 'pass' : 'FAIL'}  ${r.name}${r.passed ? '' : `: ${r.reason}`}\n`);
         if (!r.passed && r.details) process.stdout.write(r.details.replace(/^/gm, '      ') + '\n');
-      });
+      }, subjectArgs);
       const failed = results.filter((r) => !r.passed).length;
       process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
       process.exitCode = failed ? 1 : 0;

@@ -5,8 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { loadMachine } from '../load-config.js';
 import { UsageError } from '../errors.js';
-import { ConfigError, type MachineConfigInput, type OutputTarget } from '../../machine/config.js';
-import { Pc, PcError, type PcStop } from '../../machine/pc.js';
+import { ConfigError, type MachineConfig, type MachineConfigInput, type OutputTarget } from '../../machine/config.js';
+import { Pc, PcError, PC_DEFAULT_JIT, type PcStop } from '../../machine/pc.js';
+import type { JitOptions } from '../../cpu/jit/jit.js';
 import { BootError } from '../../boot/errors.js';
 import { DEFAULT_GUEST, imagePath } from '../images/paths.js';
 import { SerialTerminal } from '../serial-terminal.js';
@@ -32,6 +33,7 @@ interface RunFlags extends MachineFlags {
   display?: string;
   debugcon?: string;
   post?: string;
+  stats?: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,7 +44,8 @@ export function register(program: Command): void {
     .option('--serial <target>', 'COM1: stdio, none or file:PATH', 'stdio')
     .option('--display <mode>', 'VGA text on the terminal (text) or not (none)', 'none')
     .option('--debugcon <target>', 'port 0xE9 output: stdio, none or file:PATH (a bare PATH means file:PATH)')
-    .option('--post <target>', 'port 0x80 POST codes, one per line in hex: stdio, none or file:PATH');
+    .option('--post <target>', 'port 0x80 POST codes, one per line in hex: stdio, none or file:PATH')
+    .option('--stats', 'at exit, print guest instructions, MIPS and translator counters on stderr');
   addMachineOptions(cmd)
     .addHelpText(
       'after',
@@ -78,6 +81,8 @@ function toConfigInput(flags: RunFlags): MachineConfigInput {
     timeout: flags.timeout,
     deterministic: flags.deterministic ?? false,
     tripleFault: flags.tripleFault,
+    jit: flags.jit,
+    jitThreshold: flags.jitThreshold,
   };
   if (!input.kernel && !input.bios && !input.disk && !input.cdrom) {
     input.kernel = imagePath(DEFAULT_GUEST.kernel);
@@ -137,6 +142,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
       postListener: post ? (b) => post.write(b) : undefined,
       hostTime: config.deterministic ? undefined : () => performance.now(),
       tripleFault: config.tripleFault,
+      jit: jitOptions(config),
     });
   } catch (e) {
     if (e instanceof PcError) throw new UsageError(e.message);
@@ -151,7 +157,9 @@ async function runCommand(flags: RunFlags): Promise<number> {
   }
   if (serialToStdio) terminal = new SerialTerminal((bytes) => pc.com1.receive(bytes));
   const display = config.display === 'text' ? attachTextDisplay(pc.vga, process.stdout) : null;
+  const started = performance.now();
   const outcome = await drive(pc, config.timeoutSeconds, config.deterministic, () => terminal?.quitRequested ?? false);
+  if (flags.stats) printStats(pc, performance.now() - started);
   display?.close();
   terminal?.close();
   // A clean stop writes what the guest wrote to its disks back to the image files.
@@ -161,6 +169,33 @@ async function runCommand(flags: RunFlags): Promise<number> {
   post?.close();
   serialFile?.close();
   return report(outcome);
+}
+
+/** --jit / --jit-threshold → Pc options (null: interpreter only). */
+function jitOptions(config: MachineConfig): JitOptions | null {
+  const on = config.jit ?? PC_DEFAULT_JIT !== null;
+  if (!on) return null;
+  const o: JitOptions = { ...(PC_DEFAULT_JIT ?? {}), now: () => performance.now() };
+  if (config.jitThreshold !== undefined && config.jitThreshold !== null) o.threshold = config.jitThreshold;
+  return o;
+}
+
+/** --stats: one block of counters on stderr (the terminal may be the guest's console). */
+function printStats(pc: Pc, wallMs: number): void {
+  const n = pc.instructions;
+  const lines = [`guest instructions: ${n} in ${(wallMs / 1000).toFixed(2)} s wall = ${(n / wallMs / 1000).toFixed(1)} MIPS`];
+  const j = pc.cpu.jit;
+  if (j === null) {
+    lines.push('translator: off (interpreter only)');
+  } else {
+    const s = j.stats;
+    lines.push(
+      `translator: threshold ${j.threshold}; blocks translated ${s.translated}, executed ${s.executed}, invalidated ${s.invalidated}, ` +
+        `cache flushes ${s.flushes}; code cache ${s.cacheBlocks} blocks, ${(s.cacheBytes / 1024).toFixed(0)} KiB of source; ` +
+        `translation time ${(s.translateMs / 1000).toFixed(2)} s`,
+    );
+  }
+  process.stderr.write(lines.map((l) => `ringmaster: ${l}\n`).join(''));
 }
 
 type Outcome = PcStop | { kind: 'timeout' } | { kind: 'quit' };

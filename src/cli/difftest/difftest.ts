@@ -29,7 +29,8 @@ export async function referenceOutput(root: string, prog: Program): Promise<Buff
   return q.output;
 }
 
-export async function runOne(root: string, prog: Program): Promise<DifftestResult> {
+/** `subjectArgs`: extra `ringmaster run` options for the subject (e.g. the translator mode). */
+export async function runOne(root: string, prog: Program, subjectArgs: string[] = []): Promise<DifftestResult> {
   const fail = (reason: string, details = ''): DifftestResult => ({ name: prog.name, passed: false, reason, details });
   let built;
   try {
@@ -52,7 +53,7 @@ export async function runOne(root: string, prog: Program): Promise<DifftestResul
       return fail(`QEMU reference output is incomplete (${q.ending}); the program is broken`, reference.slice(-2000));
     }
   }
-  const r = await runRingmaster(root, built);
+  const r = await runRingmaster(root, built, subjectArgs);
   const subject = r.output.toString('latin1');
   if (subject === reference) return { name: prog.name, passed: true, reason: '', details: '' };
   const why = subject.length === 0 ? 'Ringmaster printed nothing' : 'output differs';
@@ -68,13 +69,14 @@ export async function runAll(
   progs: Program[],
   concurrency: number,
   onResult?: (r: DifftestResult) => void,
+  subjectArgs: string[] = [],
 ): Promise<DifftestResult[]> {
   const results: DifftestResult[] = new Array(progs.length);
   let next = 0;
   const worker = async () => {
     while (next < progs.length) {
       const i = next++;
-      results[i] = await runOne(root, progs[i]);
+      results[i] = await runOne(root, progs[i], subjectArgs);
       onResult?.(results[i]);
     }
   };

@@ -18,7 +18,8 @@ export function ringmasterMain(): string {
   return process.env.RINGMASTER_MAIN ?? fileURLToPath(new URL('../main.js', import.meta.url));
 }
 
-export async function runRingmaster(root: string, prog: BuiltProgram): Promise<SubjectRun> {
+/** `extraArgs`: more `ringmaster run` options, e.g. ['--jit', 'on', '--jit-threshold', '0']. */
+export async function runRingmaster(root: string, prog: BuiltProgram, extraArgs: string[] = []): Promise<SubjectRun> {
   const dir = path.join(workDir(root), 'ringmaster');
   mkdirSync(dir, { recursive: true });
   // The pid keeps concurrent harness runs (CLI and tests) apart.
@@ -26,7 +27,7 @@ export async function runRingmaster(root: string, prog: BuiltProgram): Promise<S
   rmSync(out, { force: true });
   const args = [
     ringmasterMain(), 'run', '--bios', prog.rom, '--memory', '32M',
-    '--debugcon', out, '--timeout', String(prog.timeoutSeconds),
+    '--debugcon', out, '--timeout', String(prog.timeoutSeconds), ...extraArgs,
   ];
   const r = await runProcess(process.execPath, args, prog.timeoutSeconds * 1000 + 15000);
   const output = existsSync(out) ? readFileSync(out) : Buffer.alloc(0);

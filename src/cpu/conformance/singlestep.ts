@@ -5,6 +5,7 @@ import { PhysicalMemory } from '../../memory/physical-memory.js';
 import { PortBus } from '../../bus/port-bus.js';
 import type { InterruptController } from '../../bus/irq.js';
 import { Cpu, CpuExit } from '../cpu.js';
+import type { JitOptions } from '../jit/jit.js';
 import { Seg, Vec, REAL_MODE_DATA_ATTR, REAL_MODE_CODE_ATTR } from '../state.js';
 import { setSegmentRealMode, refreshSegAccess } from '../segments.js';
 
@@ -114,9 +115,11 @@ export class SingleStepRunner {
   readonly cpu: Cpu;
   private readonly touched: number[] = [];
 
-  constructor(private readonly meta?: SingleStepMetadata) {
+  /** `jit`: run through the translator (jit/jit.ts) with these options; omitted: interpreter only. */
+  constructor(private readonly meta?: SingleStepMetadata, jit?: JitOptions) {
     this.memory.setA20(true);
     this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: new NoInterrupts() });
+    if (jit) this.cpu.setJit(jit);
   }
 
   runFile(file: string, tests: SingleStepTest[], summary: SingleStepSummary): void {
@@ -236,18 +239,31 @@ export class SingleStepRunner {
   private poke(a: number, v: number): void {
     this.memory.ram[a] = v;
     this.touched.push(a);
+    this.codeWritten(a >>> 12);
+  }
+
+  /** RAM is written directly here: tell the translator, as memory.write8 would (codePages contract). */
+  private codeWritten(page: number): void {
+    if (this.memory.codePages[page] !== 0) {
+      this.memory.codePages[page] = 0;
+      this.memory.onCodeWrite?.(page);
+    }
   }
 
   /** Zeroes what the previous test loaded or wrote. */
   private clearRam(): void {
     const ram = this.memory.ram;
-    for (const a of this.touched) ram[a] = 0;
+    for (const a of this.touched) {
+      ram[a] = 0;
+      this.codeWritten(a >>> 12);
+    }
     this.touched.length = 0;
     const dirty = this.memory.dirtyPages;
     for (let p = 0; p < dirty.length; p++) {
       if (dirty[p] !== 0) {
         ram.fill(0, p << 12, (p + 1) << 12);
         dirty[p] = 0;
+        this.codeWritten(p);
       }
     }
   }

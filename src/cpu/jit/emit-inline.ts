@@ -1,0 +1,334 @@
+// Inline emitters for the hot instructions: each produces what the interpreter's handler does
+// (same operand reads, same order of flag update and store, same helpers from flags.ts and
+// mmu.ts), with the decode done once at translation time. Semantics: SDM Vol. 2 per
+// instruction; the handler each mirrors is named in its comment.
+// Return: 0 = no emitter (use the fallback), 1 = emitted, block goes on, 2 = emitted, block ends.
+import type { Emitter } from './emit.js';
+import { Seg } from '../state.js';
+
+const RD = ['', '', '', ''];
+function rdName(bits: number): string {
+  return bits === 8 ? 'rd8' : bits === 16 ? 'rd16' : 'rd32';
+}
+function wrName(bits: number): string {
+  return bits === 8 ? 'wr8' : bits === 16 ? 'wr16' : 'wr32';
+}
+void RD;
+
+const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
+
+/** ALU kind (ADD OR ADC SBB AND SUB XOR CMP) on locals x, y into local v (ops/alu.ts alu()). */
+function aluCode(kind: number, bits: number): string {
+  const m = MASK[bits];
+  switch (kind) {
+    case 0: return `const v=((x+y)&${m})>>>0;setArith(c,0,x,y,v,${bits});`;
+    case 1: return `const v=((x|y)&${m})>>>0;setResult(c,v,${bits},0);`;
+    case 2: return `const v=((x+y+getCF(c))&${m})>>>0;setArith(c,0,x,y,v,${bits});`;
+    case 3: return `const v=((x-y-getCF(c))&${m})>>>0;setArith(c,1,x,y,v,${bits});`;
+    case 4: return `const v=((x&y)&${m})>>>0;setResult(c,v,${bits},0);`;
+    case 6: return `const v=((x^y)&${m})>>>0;setResult(c,v,${bits},0);`;
+    default: return `const v=((x-y)&${m})>>>0;setArith(c,1,x,y,v,${bits});`;
+  }
+}
+
+/** Operand size of the instruction's "v" operands. */
+function vbits(e: Emitter): number {
+  return e.d.o32 ? 32 : 16;
+}
+
+/** Reads the r/m operand; memory forms use local `a` (declared by the caller via memPrologue). */
+function rmRead(e: Emitter, bits: number, signed32 = false): string {
+  const d = e.d;
+  if (d.isReg) return e.reg(bits, d.rm);
+  return `${bits === 32 && signed32 ? 'rd32s' : rdName(bits)}(c,${d.eaSeg},a)`;
+}
+
+function rmWrite(e: Emitter, bits: number, v: string): string {
+  const d = e.d;
+  if (d.isReg) return e.setReg(bits, d.rm, v);
+  return `${wrName(bits)}(c,${d.eaSeg},a,${v});`;
+}
+
+/** For memory operands: the fault-path stores and `const a = EA`. */
+function memPrologue(e: Emitter): string {
+  if (e.d.isReg) return '';
+  return `${e.stores()}const a=${e.ea()};`;
+}
+
+/** After a memory store: self-modifying code check. */
+function afterStore(e: Emitter): string {
+  return e.d.isReg ? '' : e.smcCheck();
+}
+
+function block(e: Emitter, s: string): void {
+  e.emit(`{${s}}\n`);
+}
+
+/** Conditional jump/branch target of a relative displacement (ops/control.ts jumpNear masking). */
+function relTarget(e: Emitter, disp: number): number {
+  const t = e.next + disp;
+  return e.d.o32 ? t >>> 0 : t & 0xffff;
+}
+
+/** Leaves the block at `target` (constant), with the CS limit check of jumpNear (#GP(0)). */
+function jumpTo(e: Emitter, target: number): string {
+  return `if(${target}>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=${target};`;
+}
+
+export function emitInline(e: Emitter): number {
+  const d = e.d;
+  const op = d.op;
+  if (op < 0x40 && (op & 7) < 6) return alu(e);
+  if (op >= 0x100) return emit0F(e);
+  switch (op) {
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
+      // ops/alu.ts incDecReg
+      const i = op & 7;
+      const dec = (op & 8) !== 0;
+      const bits = vbits(e);
+      const m = MASK[bits];
+      block(e, `const x=${e.reg(bits, i)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${e.setReg(bits, i, 'v')}setIncDec(c,${dec ? 1 : 0},x,v,${bits});`);
+      return 1;
+    }
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: {
+      // ops/stack.ts pushReg (PUSH ESP pushes the old value: read before the push)
+      const i = op & 7;
+      const s = e.stores();
+      block(e, `${s}${d.o32 ? `push32(c,r[${i}])` : `push16(c,r16[${i << 1}])`};${e.smcCheck()}`);
+      e.espDirty = true;
+      return 1;
+    }
+    case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
+      // ops/stack.ts popReg
+      const i = op & 7;
+      const s = e.stores();
+      block(e, `${s}${d.o32 ? `const v=pop32s(c);r[${i}]=v;` : `const v=pop16(c);r16[${i << 1}]=v;`}`);
+      e.espDirty = true;
+      return 1;
+    }
+    case 0x68: case 0x6a: {
+      // ops/stack.ts pushImm
+      let v: number;
+      if (op === 0x68) v = d.imm;
+      else v = (d.imm << 24) >> 24;
+      const s = e.stores();
+      block(e, `${s}${d.o32 ? `push32(c,${v >>> 0})` : `push16(c,${v & 0xffff})`};${e.smcCheck()}`);
+      e.espDirty = true;
+      return 1;
+    }
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+      return jcc(e, op & 15, (d.imm << 24) >> 24);
+    case 0x80: case 0x81: case 0x82: case 0x83:
+      return group1(e);
+    case 0x84: case 0x85: {
+      // ops/alu.ts testModrm
+      const bits = op === 0x84 ? 8 : vbits(e);
+      const res = bits === 32 ? `(${rmRead(e, 32)}&r[${d.reg}])>>>0` : `${rmRead(e, bits)}&${e.reg(bits, d.reg)}`;
+      block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      return 1;
+    }
+    case 0x86: case 0x87: {
+      // ops/move.ts xchgModrm
+      const bits = op === 0x86 ? 8 : vbits(e);
+      block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};${rmWrite(e, bits, e.reg(bits, d.reg))}${e.setReg(bits, d.reg, 'x')}${afterStore(e)}`);
+      return 1;
+    }
+    case 0x88: case 0x89: {
+      // ops/move.ts movModrm / movRMReg
+      const bits = op === 0x88 ? 8 : vbits(e);
+      block(e, `${memPrologue(e)}${rmWrite(e, bits, e.reg(bits, d.reg))}${afterStore(e)}`);
+      return 1;
+    }
+    case 0x8a: case 0x8b: {
+      // ops/move.ts movModrm / movRegRM
+      const bits = op === 0x8a ? 8 : vbits(e);
+      block(e, `${memPrologue(e)}${e.setReg(bits, d.reg, rmRead(e, bits, true))}`);
+      return 1;
+    }
+    case 0x8d: {
+      // ops/move.ts lea (register operand: #UD through the handler)
+      if (d.isReg) return 0;
+      block(e, e.setReg(vbits(e), d.reg, e.ea()));
+      return 1;
+    }
+    case 0x90:
+      return 1; // NOP / PAUSE
+    case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: {
+      // ops/move.ts xchgAcc
+      const bits = vbits(e);
+      const i = op & 7;
+      block(e, `const t=${e.reg(bits, 0)};${e.setReg(bits, 0, e.reg(bits, i))}${e.setReg(bits, i, 't')}`);
+      return 1;
+    }
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
+      // ops/move.ts movMoffs
+      const seg = d.segOvr >= 0 ? d.segOvr : Seg.DS;
+      const bits = (op & 1) === 0 ? 8 : vbits(e);
+      const off = d.imm >>> 0;
+      const s = e.stores();
+      if (op <= 0xa1) block(e, `${s}${e.setReg(bits, 0, `${rdName(bits)}(c,${seg},${off})`)}`);
+      else block(e, `${s}${wrName(bits)}(c,${seg},${off},${e.reg(bits, 0)});${e.smcCheck()}`);
+      return 1;
+    }
+    case 0xa8: case 0xa9: {
+      // ops/alu.ts testAccImm
+      const bits = op === 0xa8 ? 8 : vbits(e);
+      const res = bits === 32 ? `(r[0]&${d.imm >>> 0})>>>0` : `${e.reg(bits, 0)}&${d.imm}`;
+      block(e, `setResult(c,${res},${bits},0);`);
+      return 1;
+    }
+    case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
+      block(e, e.setReg(8, op & 7, String(d.imm)));
+      return 1;
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+      block(e, e.setReg(vbits(e), op & 7, String(d.imm >>> 0)));
+      return 1;
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+      return group2(e);
+    case 0xc2: case 0xc3: {
+      // ops/control.ts retNear: read, jump (limit check), then release the stack
+      const size = d.o32 ? 4 : 2;
+      const imm = op === 0xc2 ? d.imm : 0;
+      const read = d.o32 ? 'stackRead32(c,0)' : 'stackRead16(c,0)';
+      const mask = d.o32 ? '>>>0' : '&65535';
+      block(e, `${e.stores()}const t=(${read})${mask};if(t>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=t;` +
+        `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);c.instructions=n+${e.k + 1};return;`);
+      return 2;
+    }
+    case 0xc6: case 0xc7: {
+      // ops/move.ts movRMImm (other reg values: #UD through the handler)
+      if (d.reg !== 0) return 0;
+      const bits = op === 0xc6 ? 8 : vbits(e);
+      block(e, `${memPrologue(e)}${rmWrite(e, bits, String(d.imm >>> 0))}${afterStore(e)}`);
+      return 1;
+    }
+    case 0xe8: {
+      // ops/control.ts callRel: target check, push the return address, jump
+      const disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
+      const t = relTarget(e, disp);
+      block(e, `${e.stores()}if(${t}>c.segLimit[${Seg.CS}])raise(c,13,0);${d.o32 ? 'push32' : 'push16'}(c,${e.next});` +
+        `c.eip=${t};c.instructions=n+${e.k + 1};return;`);
+      return 2;
+    }
+    case 0xe9: case 0xeb: {
+      // ops/control.ts jmpRel
+      const disp = op === 0xeb ? (d.imm << 24) >> 24 : d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
+      const t = relTarget(e, disp);
+      block(e, `${e.stores()}${jumpTo(e, t)}c.instructions=n+${e.k + 1};return;`);
+      return 2;
+    }
+    case 0xf6: case 0xf7: {
+      // group 3 /0 /1: TEST r/m, imm (table.ts group3)
+      if (d.reg > 1) return 0;
+      const bits = op === 0xf6 ? 8 : vbits(e);
+      const res = bits === 8 ? `${rmRead(e, 8)}&${d.imm}` : `(${rmRead(e, bits)}&${d.imm >>> 0})>>>0`;
+      block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      return 1;
+    }
+    case 0xfe: case 0xff: {
+      // INC/DEC r/m (ops/alu.ts incDecRM)
+      if (d.reg > 1) return 0;
+      const bits = op === 0xfe ? 8 : vbits(e);
+      const dec = d.reg === 1;
+      const m = MASK[bits];
+      block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${rmWrite(e, bits, 'v')}` +
+        `setIncDec(c,${dec ? 1 : 0},x,v,${bits});${afterStore(e)}`);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/** 00-3D: ALU r/m,reg / reg,r/m / acc,imm (ops/alu.ts aluModrm, aluRMRegV, aluRegRMV, aluAccImm). */
+function alu(e: Emitter): number {
+  const d = e.d;
+  const op = d.op;
+  const kind = (op >> 3) & 7;
+  const form = op & 7;
+  const bits = (form & 1) === 0 ? 8 : vbits(e);
+  const cmp = kind === 7;
+  if (form >= 4) {
+    const acc = e.reg(bits, 0);
+    block(e, `const x=${acc},y=${d.imm >>> 0};${aluCode(kind, bits)}${cmp ? '' : e.setReg(bits, 0, 'v')}`);
+    return 1;
+  }
+  if (form < 2) {
+    // r/m op= reg: flags are set before the store, as in the handler
+    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${e.reg(bits, d.reg)};${aluCode(kind, bits)}` +
+      `${cmp ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
+  } else {
+    block(e, `${memPrologue(e)}const x=${e.reg(bits, d.reg)},y=${rmRead(e, bits)};${aluCode(kind, bits)}${cmp ? '' : e.setReg(bits, d.reg, 'v')}`);
+  }
+  return 1;
+}
+
+/** 80-83: ALU r/m, imm (ops/alu.ts group1). */
+function group1(e: Emitter): number {
+  const d = e.d;
+  const op = d.op;
+  const kind = d.reg;
+  const bits = op === 0x80 || op === 0x82 ? 8 : vbits(e);
+  let imm: number;
+  if (op === 0x83) imm = (((d.imm << 24) >> 24) & MASK[bits]) >>> 0;
+  else imm = d.imm >>> 0;
+  block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${imm};${aluCode(kind, bits)}${kind === 7 ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
+  return 1;
+}
+
+/** C0/C1/D0-D3: shifts and rotates through ops/shift.ts shift() (as group2). */
+function group2(e: Emitter): number {
+  const d = e.d;
+  const op = d.op;
+  const bits = (op & 1) === 0 ? 8 : vbits(e);
+  const pro = memPrologue(e);
+  if (op >= 0xd2) {
+    block(e, `${pro}const x=${rmRead(e, bits)};const k=r8[4]&31;if(k!==0){const v=shift(c,${d.reg},x,k,${bits});${rmWrite(e, bits, 'v')}${afterStore(e)}}`);
+    return 1;
+  }
+  const count = (op <= 0xc1 ? d.imm : 1) & 31;
+  if (count === 0) {
+    block(e, `${pro}${rmRead(e, bits)};`);
+    return 1;
+  }
+  block(e, `${pro}const v=shift(c,${d.reg},${rmRead(e, bits)},${count},${bits});${rmWrite(e, bits, 'v')}${afterStore(e)}`);
+  return 1;
+}
+
+/** Jcc: taken → target (limit check), not taken → next; the block ends either way. */
+function jcc(e: Emitter, cc: number, disp: number): number {
+  const t = relTarget(e, disp);
+  const k = e.k + 1;
+  e.emit(`if(testCC(c,${cc})){${e.stores()}${jumpTo(e, t)}}else c.eip=${e.next};c.instructions=n+${k};return;\n`);
+  return 2;
+}
+
+function emit0F(e: Emitter): number {
+  const d = e.d;
+  const op = d.op;
+  if (op >= 0x180 && op <= 0x18f) return jcc(e, op & 15, d.o32 ? d.imm | 0 : (d.imm << 16) >> 16);
+  if (op >= 0x190 && op <= 0x19f) {
+    // ops/move.ts setcc
+    block(e, `${memPrologue(e)}${rmWrite(e, 8, `testCC(c,${op & 15})?1:0`)}${afterStore(e)}`);
+    return 1;
+  }
+  if (op >= 0x140 && op <= 0x14f) {
+    // ops/move.ts cmov: the source is read whatever the condition
+    const bits = vbits(e);
+    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};if(testCC(c,${op & 15})){${e.setReg(bits, d.reg, 'x')}}`);
+    return 1;
+  }
+  switch (op) {
+    case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
+      // ops/move.ts movExtend
+      const src = op === 0x1b6 || op === 0x1be ? 8 : 16;
+      let v = rmRead(e, src);
+      if (op === 0x1be) v = `((${v}<<24)>>24)>>>0`;
+      else if (op === 0x1bf) v = `((${v}<<16)>>16)>>>0`;
+      block(e, `${memPrologue(e)}${e.setReg(vbits(e), d.reg, v)}`);
+      return 1;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,154 @@
+// Code generation: one guest basic block → the source of one JavaScript function `(c) => void`
+// that does what the interpreter would do for those instructions, in the same order, on the
+// same state (c.regs, lazy-flag fields, mmu.ts accessors), so interpreted and translated code
+// interleave freely. Precise exceptions: before anything that can fault the code stores
+// c.instStart, c.instructions (count before this instruction) and c.startEsp, which is all the
+// run loop's fault path (interrupts.ts deliverFault) reads. Instructions without an inline
+// emitter run through the interpreter's handler (fallback) with the decode fields it expects.
+import { REG8_OFFSET } from '../state.js';
+import { Insn, decodeInsn } from './decode.js';
+import { isPlain } from './classify.js';
+import { emitInline } from './emit-inline.js';
+
+/** Names the generated code sees (bound once per block by the factory; see jit.ts ENV_NAMES). */
+export const ENV_NAMES = [
+  'H', 'checkLock', 'rd8', 'rd16', 'rd32', 'rd32s', 'wr8', 'wr16', 'wr32',
+  'push16', 'push32', 'pop16', 'pop32', 'pop32s', 'stackRead16', 'stackRead32', 'setSp',
+  'setArith', 'setResult', 'setIncDec', 'getCF', 'testCC', 'shift', 'raise',
+] as const;
+
+/** Translation-time state of the block being emitted. */
+export class Emitter {
+  readonly out: string[] = [];
+  /** Index of the current instruction in the block. */
+  k = 0;
+  /** ESP may differ from the last c.startEsp stored by this block. */
+  espDirty = true;
+  /** Use inline emitters (false: every instruction through its handler; for differential tests). */
+  inline = true;
+  d: Insn = new Insn();
+  /** EIP of the next instruction. */
+  next = 0;
+  /** Counter of locals, for unique names. */
+  tmp = 0;
+
+  emit(s: string): void {
+    this.out.push(s);
+  }
+
+  /** What the fault path needs, before an instruction that may fault or reach a device. */
+  stores(): string {
+    let s = `c.instStart=${this.d.eip};c.instructions=n+${this.k};`;
+    if (this.espDirty) {
+      s += 'c.startEsp=r[4]|0;';
+      this.espDirty = false;
+    }
+    return s;
+  }
+
+  /** Leaves the block with EIP = the next instruction (after this one retired). */
+  exitNext(): string {
+    return `c.eip=${this.next};c.instructions=n+${this.k + 1};return;`;
+  }
+
+  /** After a store to memory: a write into this block's own page invalidated it. */
+  smcCheck(): string {
+    return `if(B.dead){${this.exitNext()}}`;
+  }
+
+  // ---- register access (ModRM register numbering) ----
+
+  reg(bits: number, i: number): string {
+    if (bits === 32) return `r[${i}]`;
+    if (bits === 16) return `r16[${i << 1}]`;
+    return `r8[${REG8_OFFSET[i]}]`;
+  }
+
+  setReg(bits: number, i: number, v: string): string {
+    if (i === 4 && bits !== 8) this.espDirty = true;
+    return `${this.reg(bits, i)}=${v};`;
+  }
+
+  /** The effective-address expression of the memory operand (offset wrapped to the address size). */
+  ea(): string {
+    const d = this.d;
+    const parts: string[] = [];
+    if (d.base >= 0) parts.push(`r[${d.base}]`);
+    if (d.index >= 0) parts.push(d.a32 && d.scale !== 0 ? `(r[${d.index}]<<${d.scale})` : `r[${d.index}]`);
+    if (d.disp !== 0 || parts.length === 0) parts.push(String(d.disp));
+    if (!d.a32) return parts.length === 1 && d.base < 0 ? String(d.disp & 0xffff) : `((${parts.join('+')})&65535)`;
+    return parts.length === 1 && d.base < 0 && d.index < 0 ? String(d.disp >>> 0) : `((${parts.join('+')})>>>0)`;
+  }
+
+  /** Runs the instruction through HANDLERS[op], as the interpreter's loop would after decoding. */
+  fallback(): void {
+    const d = this.d;
+    const o = this.out;
+    o.push(this.stores());
+    o.push(`c.op=${d.op};c.o32=${d.o32};c.a32=${d.a32};c.segOvr=${d.segOvr};c.rep=${d.rep};c.lock=${d.lock};c.decodeDirty=true;`);
+    if (d.hasModrm) {
+      o.push(`c.modrm=${d.modrm};c.reg=${d.reg};c.rm=${d.rm};c.isReg=${d.isReg};`);
+      if (!d.isReg) o.push(`c.eaSeg=${d.eaSeg};c.eaOff=${this.ea()};c.eaEspBase=${d.eaEspBase};`);
+    }
+    o.push(`c.eip=${d.afterModrm};`);
+    if (d.lock) o.push(`checkLock(c,${d.info});`);
+    o.push(`H[${d.op}](c);`);
+    this.espDirty = true;
+    if (isPlain(d)) {
+      // A REP string instruction that restarts itself, or a handler that read more or fewer
+      // bytes than the table says, leaves EIP elsewhere: the block stops there.
+      o.push(`if(c.eip!==${this.next}||B.dead){c.instructions=n+${this.k + 1};return;}`);
+    } else {
+      o.push(`c.instructions=n+${this.k + 1};return;`);
+    }
+  }
+}
+
+/** Result of translating one block. */
+export interface BlockCode {
+  source: string;
+  count: number;
+  /** EIP of the block's last byte (the CS limit must cover it). */
+  lastEip: number;
+}
+
+/** Longest block, in instructions (bounds function size and compile time). */
+const MAX_INSNS = 64;
+
+/**
+ * Translates the instructions at code[at...] (EIP `eip`, all in one 4 KiB page: `end` is the
+ * page end) into a function body. Returns null when not even the first instruction fits.
+ */
+export function translate(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean): BlockCode | null {
+  const e = new Emitter();
+  e.inline = inline;
+  let pos = at;
+  let ip = eip;
+  let ended = false;
+  while (e.k < MAX_INSNS) {
+    const d = e.d;
+    if (!decodeInsn(code, pos, end, ip, big, d)) break;
+    e.next = ip + d.len; // no wrap: the CS limit check at entry covers the whole block
+    e.emit(`// ${ip.toString(16)} op ${d.op.toString(16)}\n`);
+    let r = inline && !d.lock ? emitInline(e) : 0;
+    if (r === 0) {
+      e.fallback();
+      r = isPlain(d) ? 1 : 2;
+    }
+    pos += d.len;
+    ip += d.len;
+    e.k++;
+    if (r === 2) {
+      ended = true;
+      break;
+    }
+  }
+  if (e.k === 0) return null;
+  if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};`);
+  return {
+    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;\n${e.out.join('')}`,
+    count: e.k,
+    lastEip: ip - 1,
+  };
+}
+

@@ -1,0 +1,157 @@
+// The translator against the interpreter: the same program on two machines, one interpreting and
+// one translating every block (threshold 0), must end in the same state — registers, EIP,
+// EFLAGS, instruction count, memory — after self-modifying code (SDM Vol. 3A §11.6: a write to
+// code takes effect for the next instruction fetched), DMA into code pages, faults in the middle
+// of a block (SDM Vol. 3A §6.5: faults are restartable, state as before the instruction) and any
+// run() budget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeMachine, type TestMachine } from '../test-machine.js';
+import { Reg, Seg } from '../state.js';
+
+type Mode = 'interp' | 'jit' | 'fallback';
+
+function machine(code: number[], mode: Mode): TestMachine {
+  const m = makeMachine(code);
+  if (mode !== 'interp') m.cpu.setJit({ threshold: 0, inline: mode === 'jit' });
+  return m;
+}
+
+/** Everything the comparison looks at. */
+function state(m: TestMachine) {
+  const c = m.cpu;
+  const stack: number[] = [];
+  for (let i = 0; i < 16; i++) stack.push(m.memory.read16((c.segBase[Seg.SS] + ((c.regs[Reg.ESP] + 2 * i) & c.stackMask)) >>> 0));
+  return {
+    regs: Array.from(c.regs), eip: c.eip, cs: c.segSel[Seg.CS], eflags: c.getEflags(), instructions: c.instructions,
+    lastVector: c.lastVector, cr2: c.cr[2], stack,
+  };
+}
+
+function sameAsInterpreter(code: number[], setup: (m: TestMachine) => void = () => {}, budget = 100000): ReturnType<typeof state> {
+  const runs = (['interp', 'jit', 'fallback'] as const).map((mode) => {
+    const m = machine(code, mode);
+    setup(m);
+    m.run(budget);
+    return { mode, s: state(m), m };
+  });
+  for (const r of runs.slice(1)) assert.deepEqual(r.s, runs[0].s, `${r.mode} differs from the interpreter`);
+  assert.ok(runs[1].m.cpu.jit!.stats.executed > 0, 'blocks ran');
+  return runs[0].s;
+}
+
+test('self-modifying code inside the running block: the next instruction is the new one (SDM Vol. 3A §11.6)', () => {
+  // nop (interpreted: opens the fetch window); then one block: mov byte [1009h],40h; nop; nop; nop;
+  // (1009h: dec ax → inc ax); hlt
+  const code = [0x90, 0xc6, 0x06, 0x09, 0x10, 0x40, 0x90, 0x90, 0x90, 0x48, 0xf4];
+  const s = sameAsInterpreter(code);
+  assert.equal(s.regs[Reg.EAX] & 0xffff, 1);
+  const m = machine(code, 'jit');
+  m.run();
+  assert.ok(m.cpu.jit!.stats.invalidated >= 1);
+});
+
+test('self-modifying code in another block (another page): the second call runs the new immediate', () => {
+  // call 2100h; mov byte [2101h],5; call 2100h; hlt — 2100h: mov al,1; add bl,al; ret
+  const code = [0xe8, 0xfd, 0x10, 0xc6, 0x06, 0x01, 0x21, 0x05, 0xe8, 0xf5, 0x10, 0xf4];
+  const s = sameAsInterpreter(code, (m) => m.memory.writeBytes(0x2100, Uint8Array.from([0xb0, 0x01, 0x00, 0xc3, 0xc3])));
+  assert.equal(s.regs[Reg.EBX] & 0xff, 6);
+});
+
+test('REP STOSB over the running code: the block stops and the stored bytes execute', () => {
+  // mov di,100Ch; mov cx,2; mov al,43h (inc bx); rep stosb; (100Ch: hlt hlt → inc bx inc bx) ... hlt
+  const code = [0xbf, 0x0c, 0x10, 0xb9, 0x02, 0x00, 0xb0, 0x43, 0xf3, 0xaa, 0x90, 0x90, 0xf4, 0xf4, 0xf4];
+  const s = sameAsInterpreter(code);
+  assert.equal(s.regs[Reg.EBX] & 0xffff, 2);
+});
+
+test('DMA-style write (memory.write8) into a translated page drops its blocks', () => {
+  for (const mode of ['jit', 'interp'] as const) {
+    const m = machine([0x43, 0xeb, 0xfd], mode); // L: inc bx; jmp L
+    m.run(1000);
+    assert.equal(m.cpu.regs[Reg.EBX], 500);
+    m.memory.write8(0x1000, 0x47); // inc di
+    m.run(1000);
+    assert.equal(m.cpu.regs[Reg.EBX], 500, mode);
+    assert.equal(m.cpu.regs[Reg.EDI], 500, mode);
+    if (mode === 'jit') assert.ok(m.cpu.jit!.stats.invalidated >= 1);
+  }
+});
+
+test('#GP on the 3rd instruction of a block: EIP, ESP, registers, flags, count as the interpreter (SDM Vol. 3A §20.1.2)', () => {
+  // add ax,3; push ax; mov eax,[ebx] with EBX=10000h: beyond the real-mode limit → #GP(0)
+  const s = sameAsInterpreter([0x05, 0x03, 0x00, 0x50, 0x67, 0x66, 0x8b, 0x03, 0xf4], (m) => {
+    m.cpu.regs[Reg.EBX] = 0x10000;
+    m.cpu.regs[Reg.EAX] = 0xfffe;
+  });
+  assert.equal(s.lastVector, 13);
+  assert.equal(s.stack[0], 0x1004); // IP of the faulting MOV
+  assert.equal(s.stack[3], 0x0001); // what PUSH AX stored: 0xfffe + 3
+  assert.equal(s.instructions, 4); // add, push, the faulting mov, the handler's HLT
+});
+
+test('#DE from a fallback instruction (DIV) mid-block, and #SS from a PUSH at SP=1 (SDM Vol. 2A DIV, Vol. 3A §20.1.2)', () => {
+  let s = sameAsInterpreter([0x40, 0x43, 0xf7, 0xf1, 0xf4], (m) => (m.cpu.regs[Reg.ECX] = 0)); // inc ax; inc bx; div cx
+  assert.equal(s.lastVector, 0);
+  assert.equal(s.stack[0], 0x1002);
+  // inc ax; pop bx with SP=FFFFh: the word straddles the SS limit → #SS(0) on the 2nd instruction
+  s = sameAsInterpreter([0x40, 0x5b, 0x50, 0xf4], (m) => (m.cpu.regs[Reg.ESP] = 0xffff));
+  assert.equal(s.lastVector, 12);
+});
+
+test('#PF on the 3rd instruction of a 32-bit block with paging on: CR2, error code and frame as the interpreter (SDM Vol. 3A §4.7)', () => {
+  const desc = (m: TestMachine, at: number, access: number) => {
+    m.memory.write32(at, 0xffff);
+    m.memory.write32(at + 4, 0x00cf0000 | (access << 8));
+  };
+  const PROLOGUE = [
+    0x0f, 0x01, 0x16, 0xf0, 0x04, 0x0f, 0x01, 0x1e, 0xf8, 0x04, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
+    0x66, 0xea, 0x1a, 0x10, 0x00, 0x00, 0x08, 0x00,
+  ];
+  const code = [
+    ...PROLOGUE,
+    0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
+    0xb8, 0x00, 0x00, 0x03, 0x00, 0x0f, 0x22, 0xd8, // mov eax,30000h; mov cr3,eax
+    0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0, // cr0.PG = 1
+    0x83, 0xc0, 0x05, 0x50, 0x8b, 0x1d, 0x00, 0x10, 0x40, 0x00, 0xf4, // add eax,5; push eax; mov ebx,[401000h] (not present)
+  ];
+  const s = sameAsInterpreter(code, (m) => {
+    desc(m, 0x508, 0x9a);
+    desc(m, 0x510, 0x92);
+    m.memory.write16(0x4f0, 0x17);
+    m.memory.write32(0x4f2, 0x500);
+    m.memory.write16(0x4f8, 0x7ff);
+    m.memory.write32(0x4fa, 0x600);
+    m.memory.write32(0x600 + 14 * 8, (0x08 << 16) | 0x2200);
+    m.memory.write32(0x604 + 14 * 8, 0x8e00);
+    m.memory.write8(0x2200, 0xf4);
+    m.memory.write32(0x30000, 0x31000 | 7);
+    m.memory.write32(0x30004, 0x32000 | 7);
+    for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
+  });
+  assert.equal(s.lastVector, 14);
+  assert.equal(s.cr2, 0x401000);
+});
+
+test('budget boundaries: after run(n) the count and state match the interpreter for n = 1..64, repeated', () => {
+  // A loop with loads, stores, a call, flags and a conditional branch (mixed block lengths).
+  // 1000: mov si,2000h; L: mov ax,[si]; add ax,bx; mov [si+2],ax; inc bx; call 1020h; cmp bx,50; jb L; xor bx,bx; jmp L
+  // 1020: push ax; shl ax,1; pop ax; ret
+  const code = [
+    0xbe, 0x00, 0x20, 0x8b, 0x04, 0x01, 0xd8, 0x89, 0x44, 0x02, 0x43, 0xe8, 0x12, 0x00, 0x83, 0xfb, 0x32, 0x72, 0xf0,
+    0x31, 0xdb, 0xeb, 0xec,
+  ];
+  const sub = [0x50, 0xd1, 0xe0, 0x58, 0xc3];
+  for (let n = 1; n <= 64; n++) {
+    const ms = (['interp', 'jit'] as const).map((mode) => {
+      const m = machine(code, mode);
+      m.memory.writeBytes(0x1020, Uint8Array.from(sub));
+      return m;
+    });
+    for (let round = 0; round < 4; round++) {
+      for (const m of ms) m.run(n);
+      assert.deepEqual(state(ms[1]), state(ms[0]), `n=${n} round ${round}`);
+      assert.equal(ms[1].cpu.instructions, n * (round + 1));
+    }
+  }
+});

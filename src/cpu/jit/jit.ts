@@ -1,0 +1,213 @@
+// Dynamic binary translation: hot guest code becomes JavaScript functions (`new Function`, so
+// it runs wherever the core runs) that V8 compiles to machine code. The code cache is keyed by
+// the physical address of a block's first byte plus the decode mode; a block never leaves its
+// 4 KiB page, so invalidation is per physical page: translating marks memory.codePages, every
+// writer (CPU stores, DMA, PAM, loaders) then calls memory.onCodeWrite(page) and the page's
+// blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
+import type { Cpu } from '../cpu.js';
+import { Seg } from '../state.js';
+import { HANDLERS } from '../ops/table.js';
+import { checkLock } from '../ops/lock.js';
+import { rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s, stackRead16, stackRead32, setSp } from '../mmu.js';
+import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
+import { shift } from '../ops/shift.js';
+import { raise } from '../interrupts.js';
+import { translate, ENV_NAMES } from './emit.js';
+
+export interface JitOptions {
+  /** Executions of a block address before it is translated (0: translate on first sight). */
+  threshold?: number;
+  /** Inline emitters (default true); false runs every instruction through its handler. */
+  inline?: boolean;
+  /** Code-cache bound in blocks: beyond it the whole cache is dropped (QEMU's tb_flush policy). */
+  maxBlocks?: number;
+  /** Clock for the translation-time statistic (ms); defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface JitStats {
+  translated: number;
+  /** Block entries. */
+  executed: number;
+  /** Blocks dropped because their page was written. */
+  invalidated: number;
+  /** Whole-cache drops because of the size bound. */
+  flushes: number;
+  /** Live blocks and their generated source size. */
+  cacheBlocks: number;
+  cacheBytes: number;
+  translateMs: number;
+}
+
+type BlockFn = (c: Cpu) => void;
+
+/** One translated block. `fn` null: nothing translatable starts here (interpret). */
+export class Block {
+  fn: BlockFn | null = null;
+  dead = false;
+  count = 0;
+  lastEip = 0;
+  size = 0;
+  constructor(
+    readonly pa: number,
+    readonly eip: number,
+    readonly mode: number,
+  ) {}
+}
+
+const CACHE_SIZE = 1 << 14;
+const HIT_SIZE = 1 << 14;
+const PAGE_SIZE = 4096;
+
+export class Jit {
+  readonly threshold: number;
+  readonly inline: boolean;
+  readonly maxBlocks: number;
+  private readonly now: () => number;
+  /** Blocks by physical page, then by offset in the page. */
+  private readonly pages = new Map<number, Map<number, Block>>();
+  /** Direct-mapped front of the page maps, indexed by a hash of the physical address. */
+  private readonly cache: (Block | undefined)[] = new Array<Block | undefined>(CACHE_SIZE).fill(undefined);
+  /** Entry counts of untranslated addresses (hashed; a collision only translates earlier). */
+  private readonly hits = new Uint32Array(HIT_SIZE);
+  private readonly env: Record<string, unknown>;
+  private liveBlocks = 0;
+  readonly stats: JitStats = {
+    translated: 0, executed: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
+  };
+
+  constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
+    this.threshold = options.threshold ?? 16;
+    this.inline = options.inline ?? true;
+    this.maxBlocks = options.maxBlocks ?? 32768;
+    this.now = options.now ?? Date.now;
+    const env: Record<string, unknown> = {
+      H: HANDLERS, checkLock, rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s,
+      stackRead16, stackRead32, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
+    };
+    for (const n of ENV_NAMES) if (env[n] === undefined) throw new Error(`jit: missing helper ${n}`);
+    this.env = env;
+    cpu.mem.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /**
+   * Runs the block at the current EIP if one is (or can now be) translated and fits in the
+   * budget. Returns false when the caller must interpret one instruction instead. The caller
+   * has checked interrupts, TF, the interrupt shadow and slowChecks.
+   */
+  runBlock(c: Cpu): boolean {
+    const eip = c.eip;
+    const min = c.fetchMin;
+    // Only RAM code inside the current fetch window (which also bounds the CS limit).
+    if ((eip - min) >>> 0 > c.fetchEnd - min || c.fetchBuf !== c.ram) return false;
+    const pa = eip + c.fetchDelta;
+    const mode = c.codeBig ? 1 : 0;
+    const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
+    let b = this.cache[slot];
+    if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || c.codePages[pa >>> 12] === 0) {
+      const found = this.lookup(c, pa, eip, mode);
+      if (found === null) return false;
+      b = found;
+      this.cache[slot] = b;
+    }
+    const fn = b.fn;
+    if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return false;
+    this.stats.executed++;
+    fn(c);
+    return true;
+  }
+
+  private lookup(c: Cpu, pa: number, eip: number, mode: number): Block | null {
+    const page = pa >>> 12;
+    // Writers that bypass onCodeWrite (snapshot loads) clear codePages: the page's blocks are stale.
+    if (c.codePages[page] === 0) this.invalidatePage(page);
+    let m = this.pages.get(page);
+    const off = pa & (PAGE_SIZE - 1);
+    const key = (off << 1) | mode;
+    let b = m?.get(key);
+    if (b !== undefined && b.eip === eip && !b.dead) return b;
+    if (this.threshold > 0) {
+      const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
+      if (++this.hits[h] <= this.threshold) return null;
+      this.hits[h] = 0;
+    }
+    if (this.liveBlocks >= this.maxBlocks) {
+      this.flush();
+      m = undefined;
+      b = undefined;
+    }
+    const nb = this.build(c, pa, eip, mode);
+    if (m === undefined) {
+      m = new Map();
+      this.pages.set(page, m);
+    }
+    if (b !== undefined) {
+      b.dead = true;
+      this.liveBlocks--;
+      this.stats.cacheBytes -= b.size;
+    }
+    m.set(key, nb);
+    this.liveBlocks++;
+    this.stats.cacheBytes += nb.size;
+    this.stats.cacheBlocks = this.liveBlocks;
+    c.codePages[page] = 1;
+    return nb;
+  }
+
+  private build(c: Cpu, pa: number, eip: number, mode: number): Block {
+    const t0 = this.now();
+    const b = new Block(pa, eip, mode);
+    const end = (pa | (PAGE_SIZE - 1)) + 1;
+    const code = translate(c.ram, pa, end, eip, (mode & 1) !== 0, this.inline);
+    if (code !== null) {
+      const names = ENV_NAMES.join(',');
+      const factory = new Function('E', 'B', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
+        e: Record<string, unknown>,
+        blk: Block,
+      ) => BlockFn;
+      b.fn = factory(this.env, b);
+      b.count = code.count;
+      b.lastEip = code.lastEip;
+      b.size = code.source.length;
+      this.stats.translated++;
+    }
+    this.stats.translateMs += this.now() - t0;
+    return b;
+  }
+
+  /** Drops every block of physical page `page` (a write hit it). */
+  invalidatePage(page: number): void {
+    const m = this.pages.get(page);
+    if (m === undefined) return;
+    for (const b of m.values()) {
+      b.dead = true;
+      this.stats.cacheBytes -= b.size;
+    }
+    this.stats.invalidated += m.size;
+    this.liveBlocks -= m.size;
+    this.stats.cacheBlocks = this.liveBlocks;
+    this.pages.delete(page);
+  }
+
+  /** Drops the whole cache (size bound, or a caller that rewrote RAM behind the memory API). */
+  flush(): void {
+    for (const [page, m] of this.pages) {
+      for (const b of m.values()) b.dead = true;
+      if (page < this.cpu.codePages.length) this.cpu.codePages[page] = 0;
+    }
+    this.pages.clear();
+    this.cache.fill(undefined);
+    this.liveBlocks = 0;
+    this.stats.cacheBlocks = 0;
+    this.stats.cacheBytes = 0;
+    this.stats.flushes++;
+  }
+
+  /** Source of the block that would be translated at the current EIP (debugging). */
+  describe(): string {
+    const c = this.cpu;
+    const pa = ((c.segBase[Seg.CS] + c.eip) & c.a20Mask) >>> 0;
+    const code = translate(c.ram, pa, (pa | (PAGE_SIZE - 1)) + 1, c.eip, c.codeBig, this.inline);
+    return code === null ? '' : code.source;
+  }
+}
