@@ -197,3 +197,21 @@ test('SMI_CMD 0 declares the machine always in ACPI mode, with no enable/disable
   assert.equal(f.getUint32(48, true), 0);
   assert.equal(f.getUint16(52, true), 0);
 });
+
+test('the PCI root bridge _CRS declares bus 0-FFh, I/O around CF8h, the VGA window and the memory window (ACPI 6.4.3.5)', () => {
+  const blob = buildAcpiTables({ pmBase: 0xb000, pci: { pirq: [10, 10, 11, 11], memWindow: { base: 0x08000000, limit: 0xfebfffff } } });
+  const linked = linkAcpiTables(blob, 0x100000);
+  const off = blob.offsets.DSDT;
+  const dsdt = linked.tables.subarray(off, off + new DataView(linked.tables.buffer).getUint32(off + 4, true));
+  const v = new DataView(dsdt.buffer, dsdt.byteOffset);
+  const ranges: string[] = [];
+  for (let i = 0; i + 3 < dsdt.length; i++) {
+    // Word (88h, length 13) and DWord (87h, length 23) address space descriptors, producer, fixed.
+    if (dsdt[i] === 0x88 && dsdt[i + 1] === 0x0d && dsdt[i + 2] === 0 && dsdt[i + 4] === 0x0c) {
+      ranges.push(`${dsdt[i + 3] === 1 ? 'io' : 'bus'} ${v.getUint16(i + 8, true).toString(16)}-${v.getUint16(i + 10, true).toString(16)}`);
+    } else if (dsdt[i] === 0x87 && dsdt[i + 1] === 0x17 && dsdt[i + 2] === 0 && dsdt[i + 4] === 0x0c) {
+      ranges.push(`mem ${v.getUint32(i + 10, true).toString(16)}-${v.getUint32(i + 14, true).toString(16)}`);
+    }
+  }
+  assert.deepEqual(ranges, ['bus 0-ff', 'io 0-cf7', 'io d00-ffff', 'mem a0000-bffff', 'mem 8000000-febfffff']);
+});

@@ -10,6 +10,12 @@ import type { PhysicalMemory } from '../memory/physical-memory.js';
 export interface AcpiPciRouting {
   /** ISA IRQs behind PIRQA..PIRQD (the board's PIIX3 routing registers 0x60-0x63). */
   pirq: readonly [number, number, number, number];
+  /**
+   * The PCI memory window above RAM, e.g. RAM top to FEBFFFFFh as QEMU's i440FX. With it the root
+   * bridge gets a _CRS (bus 0-FFh, I/O except the CF8h config ports, the VGA window and this
+   * range), so the OS allocates BARs inside the windows firmware used.
+   */
+  memWindow?: { base: number; limit: number };
 }
 
 export interface AcpiMadtOptions {
@@ -139,6 +145,19 @@ function ioPort(base: number, length: number): number[] {
   return [0x47, 0x01, base & 0xff, base >> 8, base & 0xff, base >> 8, 0x01, length];
 }
 
+/** Word Address Space descriptor (ACPI 6.4.3.5.3): type 1 I/O, 2 bus numbers; fixed min and max. */
+function wordSpace(type: number, min: number, max: number): number[] {
+  const w = (v: number) => [v & 0xff, (v >> 8) & 0xff];
+  const typeFlags = type === 1 ? 0x03 : 0x00; // I/O: ISA and non-ISA ranges
+  return [0x88, 0x0d, 0x00, type, 0x0c, typeFlags, ...w(0), ...w(min), ...w(max), ...w(0), ...w(max - min + 1)];
+}
+
+/** DWord Memory descriptor (ACPI 6.4.3.5.2): read/write, cacheable; fixed min and max. */
+function dwordMemory(min: number, max: number): number[] {
+  const d = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  return [0x87, 0x17, 0x00, 0x00, 0x0c, 0x03, ...d(0), ...d(min), ...d(max), ...d(0), ...d(max - min + 1)];
+}
+
 /** IRQ descriptor without flags: edge-triggered, active high (6.4.2.1). */
 function irqNoFlags(irq: number): number[] {
   return [0x22, (1 << irq) & 0xff, (1 << irq) >> 8];
@@ -181,6 +200,17 @@ function dsdtBody(o: AcpiOptions): number[] {
         }
       }
       dev.push(...amlName('_PRT', amlPackage(entries)));
+      const w = o.pci.memWindow;
+      if (w) {
+        const crs = [
+          ...wordSpace(2, 0x00, 0xff),
+          ...wordSpace(1, 0x0000, 0x0cf7),
+          ...wordSpace(1, 0x0d00, 0xffff),
+          ...dwordMemory(0xa0000, 0xbffff),
+          ...dwordMemory(w.base, w.limit),
+        ];
+        dev.push(...amlName('_CRS', amlResources(crs)));
+      }
     }
     sb.push(...amlDevice('PCI0', dev));
   }
