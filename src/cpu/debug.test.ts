@@ -283,6 +283,16 @@ test('single step and a data breakpoint in the same instruction: one #DB with BS
   ]);
 });
 
+test('a data breakpoint on a stack slot of the #DB frame: the frame pushes are not hits, the handler\'s own write is', () => {
+  // mov eax, 7FFCh; mov dr0, eax; mov eax, 000D0001h; mov dr7, eax; mov [7FFCh], eax; hlt
+  const m = withDbHandler(hex('b8 fc 7f 00 00 0f 23 c0 b8 01 00 0d 00 0f 23 f8 a3 fc 7f 00 00 f4'));
+  m.run();
+  // The #DB frame's EFLAGS push writes 7FFCh again: not a hit. The handler's own OR of RF into
+  // that slot (at 113Ah) is one, reported after it.
+  assert.deepEqual(events(m), [[0x1015, 0xffff0ff1], [0x1142, 0xffff0ff1]]);
+  assert.equal(haltedAt(m), 0x1015);
+});
+
 test('DR7.GD: MOV DR raises #DB (fault) with DR6.BD, GD cleared so the handler can use the registers (SDM Vol. 3A §17.2.4)', () => {
   const m = withDbHandler(GD);
   m.run();

@@ -122,9 +122,11 @@ export function debugBeforeInstruction(c: Cpu): void {
   d.acDone = false;
   d.repUnfinished = false;
   if (d.hits !== 0) {
-    const bits = d.hits;
+    // Only a task switch's BT is reported here; breakpoint hits of the stack pushes of the
+    // event delivered at this boundary are not (a #DB frame would re-trigger forever).
+    const bits = d.hits & DR6_BT;
     d.hits = 0;
-    deliverDebugTrap(c, bits);
+    if (bits !== 0) deliverDebugTrap(c, bits);
   }
   if ((c.eflags & Flag.RF) !== 0) {
     c.eflags &= ~Flag.RF;
@@ -180,6 +182,7 @@ function deliverDebugTrap(c: Cpu, bits: number): void {
   c.instStart = c.eip;
   c.startEsp = c.regs[Reg.ESP] | 0;
   deliver(c, Vec.DB, -1, c.eip);
+  c.dbg.hits &= DR6_BT; // the #DB frame's own pushes are not breakpoint hits
 }
 
 /** A fault unwinds the instruction: its breakpoint hits are dropped (it will run again). */
