@@ -113,7 +113,7 @@ const GD = hex('b8 00 24 00 00 0f 23 f8 b8 78 56 34 12 0f 23 c0 0f 21 f8 f4'); /
 //         hlt
 const IOBP = hex('b8 80 00 00 00 0f 23 d0 b8 10 00 00 02 0f 23 f8 b0 01 e6 80 e4 81 66 ba 80 00 66 ed f4'); // at 0x1000
 
-//         mov eax, 0x103              ; L0 G0 (execute at 0), L1 clear, ... : DR7 = 103h
+//         mov eax, 0x103              ; L0 G0 (execute at 0) and LE: DR7 = 103h
 //         mov dr7, eax
 //         jmp 0x30:0                  ; to the task whose TSS has T=1
 const TBIT = hex('b8 03 01 00 00 0f 23 f8 ea 00 00 00 00 30 00'); // at 0x1000
@@ -340,7 +340,7 @@ test('task switch: the new TSS T bit raises #DB with DR6.BT before its first ins
   mem.writeBytes(0x1200, Uint8Array.from(TASK2));
   m.run();
   assert.deepEqual(events(m), [[0x1200, 0xffff8ff0]]);
-  assert.equal(m.cpu.regs[Reg.EAX], 0x402); // L0 and LE cleared, G0 kept
+  assert.equal(m.cpu.regs[Reg.EAX], 0x502); // L0 cleared; G0 and LE (not supported on P6) kept
   assert.equal(m.cpu.segSel[Seg.TR], 0x30);
 });
 

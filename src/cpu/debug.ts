@@ -23,8 +23,8 @@ export const DR6_FIXED = 0xffff0ff0;
 export const DR7_GD = 1 << 13;
 const DR7_FIXED = 0x400;
 const DR7_RESERVED = 0xd800;
-/** DR7 L0-L3 and LE: cleared on every task switch (§17.2.4). */
-const DR7_LOCAL = 0x155;
+/** DR7 L0-L3: cleared on every task switch (§17.2.4; LE is not supported on P6 and kept). */
+const DR7_LOCAL = 0x55;
 const CR4_DE = 1 << 3;
 
 /** R/Wn encodings (§17.2.4). */

@@ -13,7 +13,8 @@
 ;  - RF=1 in the EFLAGS image of a fault and of a data-breakpoint trap inside a REP
 ;    string (17.3.1.1): QEMU 7.2 pushes 0; single step and a data breakpoint in one
 ;    instruction are one #DB with BS and Bn (17.2.3): QEMU delivers two, misordered
-;  - I/O breakpoints (DR7 R/W = 10 with CR4.DE, 17.2.4): QEMU 7.2 has none
+;  - I/O breakpoints (DR7 R/W = 10 with CR4.DE, 17.2.4): QEMU 7.2 has none; the TSS
+;    T bit (#DB with DR6.BT, 17.3.1.5): QEMU 7.2 ignores it
 ;  - CALL far beyond the CS limit → #GP(0) (QEMU: the selector); a call gate to a
 ;    conforming segment keeps CPL, CS.RPL = CPL (Vol. 2 CALL): QEMU gives CPL 0
 ;  - CALL through a call gate to an inner ring whose TSS stack segment is not
@@ -269,6 +270,30 @@ main:
         mov eax, cr4
         and eax, ~8
         mov cr4, eax
+        ; the T bit of a TSS: #DB with DR6.BT before the task's first instruction
+        ; (7.2.1, 17.3.1.5; QEMU 7.2 ignores it)
+        mov edi, 0x5100
+        xor eax, eax
+        mov ecx, 0x68 / 4
+        rep stosd
+        mov dword [0x5100 + 0x04], STACK0_TSS
+        mov dword [0x5100 + 0x08], DATA0
+        mov eax, cr3
+        mov [0x5100 + 0x1C], eax
+        mov dword [0x5100 + 0x20], t_task
+        mov dword [0x5100 + 0x24], 2
+        mov dword [0x5100 + 0x38], 0x2F000
+        mov dword [0x5100 + 0x48], DATA0
+        mov dword [0x5100 + 0x4C], CODE0
+        mov dword [0x5100 + 0x50], DATA0
+        mov dword [0x5100 + 0x54], DATA0
+        mov dword [0x5100 + 0x58], DATA0
+        mov dword [0x5100 + 0x5C], DATA0
+        mov word [0x5100 + 0x64], 1                 ; T: #DB (BT) before its first instruction
+        mov word [0x5100 + 0x66], 0x68
+        SETDESC 0xC0, 0x5100, 0x67, 0x89, 0x0
+        jmp 0xC0:0
+t_back:
         SETIDT 1, exc_stub1, 0x8E
         ; ---- reserved-bit page fault (PAE, NXE=0, bit 63 set)
         cld
@@ -325,6 +350,9 @@ h_db:   push eax
         mov dr6, eax
         pop eax
         iretd
+
+t_task: PUTS "task with t=1 runs", 10
+        jmp CODE0:t_back                ; (stays in this task: TR is the new TSS)
 
 ; #DB: EIP relative to .ss_mov, DR6, the image's RF and ECX; clears DR6
 h_db2:  push eax

@@ -3,7 +3,7 @@
 ; read/write breakpoints (#DB trap after the access, DR6.Bn), disabled breakpoints,
 ; accesses overlapping a breakpoint's range, a data breakpoint inside REP MOVSD (trap
 ; after the iteration, EIP at the instruction, the rest resumes), and DR4/DR5 with
-; CR4.DE=1 (#UD). QEMU 7.2 differs on RF in the images of faults and REP traps and on
+; CR4.DE=1 (#UD), DR7 L0-L3 cleared by a task switch (17.2.4). QEMU 7.2 differs on RF in the images of faults and REP traps and on
 ; single step combined with a data breakpoint: those are in sdm_divergent.
 %include "lib/rom.inc"
 
@@ -90,6 +90,36 @@ main:
         xor eax, eax
         mov dr7, eax
 
+        PUTS "-- task switch clears l0-l3", 10
+        mov edi, 0x5100
+        xor eax, eax
+        mov ecx, 0x68 / 4
+        rep stosd
+        mov dword [0x5100 + 0x04], STACK0_TSS
+        mov dword [0x5100 + 0x08], DATA0
+        mov eax, cr3
+        mov [0x5100 + 0x1C], eax
+        mov dword [0x5100 + 0x20], task_a
+        mov dword [0x5100 + 0x24], 2
+        mov dword [0x5100 + 0x38], 0x2F000
+        mov dword [0x5100 + 0x48], DATA0
+        mov dword [0x5100 + 0x4C], CODE0
+        mov dword [0x5100 + 0x50], DATA0
+        mov dword [0x5100 + 0x54], DATA0
+        mov dword [0x5100 + 0x58], DATA0
+        mov dword [0x5100 + 0x5C], DATA0
+        mov word [0x5100 + 0x64], 0
+        mov word [0x5100 + 0x66], 0x68
+        SETDESC FREE_SEL + 8, 0x5100, 0x67, 0x89, 0x0
+        mov eax, 0x7000
+        mov dr0, eax
+        mov eax, 0x000100FF             ; L0-L3 G0-G3, DR0 write 1 byte at 7000h
+        mov dr7, eax
+        jmp FREE_SEL + 8:0              ; the new task keeps only G0-G3
+back_from_task:
+        xor eax, eax
+        mov dr7, eax
+
         ; (general detect, DR7.GD, is not implemented by QEMU 7.2: see sdm_divergent)
         PUTS "-- dr4/dr5", 10
         mov eax, cr4
@@ -104,6 +134,11 @@ main:
         SHOW32 "db count=", [SCRATCH]
         NL
         EXIT
+
+task_a: mov eax, dr7
+        SHOW32 "dr7 in the new task=", eax
+        NL
+        jmp CODE0:back_from_task        ; (stays in this task: TR is the new TSS)
 
 ram_code:
         nop
