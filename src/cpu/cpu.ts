@@ -308,7 +308,8 @@ export class Cpu {
           } else if (jit !== null && (this.eflags & Flag.TF) === 0 && !this.slowChecks && jit.runBlock(this)) {
             continue; // a translated block ran (jit/jit.ts; it ends before anything that changes these checks)
           }
-          if (this.slowChecks) debugBeforeInstruction(this);
+          const slow = this.slowChecks; // debug.ts: breakpoints, #AC, RF (false: nothing to do)
+          if (slow) debugBeforeInstruction(this);
           const tf = this.eflags & Flag.TF;
           const start = this.eip;
           this.instStart = start;
@@ -351,7 +352,7 @@ export class Cpu {
           if (this.lock) checkLock(this, inf);
           handlers[b](this);
           this.instructions++;
-          if (this.slowChecks) debugAfterInstruction(this, tf);
+          if (slow) debugAfterInstruction(this, tf);
           else if (tf !== 0 && !this.inhibit) singleStepTrap(this);
         }
         return this.exitReason;
