@@ -274,6 +274,16 @@ test('REP MOVSD: the data breakpoint traps after its iteration, EIP at the instr
   assert.equal(m.cpu.regs[Reg.EDI], 0x4010);
 });
 
+test('an instruction breakpoint on a long REP MOVSB fires once: the interpreter\'s restarts every 1024 iterations carry RF=1 (SDM Vol. 3A §17.3.1.1)', () => {
+  // mov eax, 1020h; mov dr0, eax; mov eax, 1; mov dr7, eax; mov esi, 6000h; mov edi, 10000h;
+  // mov ecx, 3000; cld; rep movsb (1020h); hlt
+  const m = withDbHandler(hex('b8 20 10 00 00 0f 23 c0 b8 01 00 00 00 0f 23 f8 be 00 60 00 00 bf 00 00 01 00 b9 b8 0b 00 00 fc f3 a4 f4'));
+  m.run();
+  assert.deepEqual(events(m), [[0x1020, 0xffff0ff1]]);
+  assert.equal(m.cpu.regs[Reg.ECX], 0);
+  assert.equal(haltedAt(m), 0x1022);
+});
+
 test('single step and a data breakpoint in the same instruction: one #DB with BS and B1 (SDM Vol. 3A §17.2.3, §17.3.1.4)', () => {
   const m = withDbHandler(STEP);
   m.run();
