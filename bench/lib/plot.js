@@ -6,8 +6,8 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /**
  * @param {string} title
- * @param {{ engine: string, wall?: number, cpu?: number, note?: string, label?: string }[]} rows
- *   label: extra text after the wall-time figure (e.g. the ratio to v86)
+ * @param {{ engine: string, wall?: number, cpu?: number, note?: string, label?: string, cpuLabel?: string }[]} rows
+ *   label, cpuLabel: extra text after the wall and CPU figures (e.g. the ratio to v86)
  * @param {string} unit label of the axis
  */
 export function barChartSvg(title, rows, unit) {
@@ -37,7 +37,7 @@ export function barChartSvg(title, rows, unit) {
     out.push(`<text x="${(left + x(r.wall) + 4).toFixed(1)}" y="${y + 17}">${r.wall.toFixed(2)}${r.label ? ` ${esc(r.label)}` : ''}</text>`);
     if (r.cpu !== undefined) {
       out.push(`<rect x="${left}" y="${y + 22}" width="${x(r.cpu).toFixed(1)}" height="16" fill="#e0a030"/>`);
-      out.push(`<text x="${(left + x(r.cpu) + 4).toFixed(1)}" y="${y + 35}">${r.cpu.toFixed(2)}</text>`);
+      out.push(`<text x="${(left + x(r.cpu) + 4).toFixed(1)}" y="${y + 35}">${r.cpu.toFixed(2)}${r.cpuLabel ? ` ${esc(r.cpuLabel)}` : ''}</text>`);
     }
   });
   out.push(`<line x1="${left}" y1="${top - 4}" x2="${left}" y2="${H - 36}" stroke="#444"/>`);
@@ -58,12 +58,12 @@ export function plotResultFile(jsonPath) {
   if (r.benchmark === 'boot') {
     const ref = r.summary.v86?.promptSeconds;
     const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].promptSeconds, cpu: r.summary[e].cpuSeconds,
-      note: 'did not reach the shell prompt', label: vsV86(r.summary[e].promptSeconds, ref) }));
+      note: 'did not reach the shell prompt', label: vsV86(r.summary[e].promptSeconds, ref), cpuLabel: vsV86(r.summary[e].cpuSeconds, r.summary.v86?.cpuSeconds) }));
     svg = barChartSvg(`Boot to shell prompt (${where})`, rows, 'seconds');
   } else {
     const ref = r.summary.v86?.seconds;
     const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].seconds, cpu: r.summary[e].cpuSeconds,
-      note: r.summary[e].failure ?? 'no result', label: vsV86(r.summary[e].seconds, ref) }));
+      note: r.summary[e].failure ?? 'no result', label: vsV86(r.summary[e].seconds, ref), cpuLabel: vsV86(r.summary[e].cpuSeconds, r.summary.v86?.cpuSeconds) }));
     svg = barChartSvg(`sha256sum of ${r.options.mib} MiB in the guest (${where})`, rows, 'seconds');
   }
   const out = jsonPath.replace(/\.json$/, '.svg');
