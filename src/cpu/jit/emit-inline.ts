@@ -31,6 +31,48 @@ function aluCode(kind: number, bits: number): string {
   }
 }
 
+/** What the last flag-setting instruction of the block left in the lazy-flag fields (see cond()). */
+export const enum Producer {
+  NONE = 0,
+  /** SUB/CMP: setArith(SUB) without borrow-in: fDst, fSrc, fRes valid, all six flags lazy. */
+  SUB = 1,
+  /** AND/OR/XOR/TEST: CF=OF=0, ZF/SF/PF from fRes. */
+  LOGIC = 2,
+  /** ADD, INC, DEC: ZF and SF from fRes. */
+  ZS = 3,
+}
+
+function producerOf(kind: number): number {
+  if (kind === 5 || kind === 7) return Producer.SUB;
+  if (kind === 1 || kind === 4 || kind === 6) return Producer.LOGIC;
+  if (kind === 0) return Producer.ZS;
+  return Producer.NONE;
+}
+
+/**
+ * The condition cc (SDM Vol. 1 Appendix B) as an expression: straight from the fields of a known
+ * producer in this block (no call), else testCC(). Same value as testCC by the flag definitions.
+ */
+export function cond(e: Emitter, cc: number): string {
+  const p = e.producer;
+  const b = e.producerBits;
+  const neg = (cc & 1) !== 0;
+  const sx = (v: string) => (b === 32 ? `(${v}|0)` : `((${v}<<${32 - b})>>${32 - b})`);
+  const zf = 'c.fRes===0';
+  const sf = `((c.fRes>>>${b - 1})&1)!==0`;
+  let x: string | null = null;
+  switch (cc >> 1) {
+    case 1: x = p === Producer.SUB ? 'c.fDst<c.fSrc' : p === Producer.LOGIC ? 'false' : null; break;
+    case 2: x = p !== Producer.NONE ? zf : null; break;
+    case 3: x = p === Producer.SUB ? 'c.fDst<=c.fSrc' : p === Producer.LOGIC ? zf : null; break;
+    case 4: x = p !== Producer.NONE ? sf : null; break;
+    case 6: x = p === Producer.SUB ? `${sx('c.fDst')}<${sx('c.fSrc')}` : p === Producer.LOGIC ? sf : null; break;
+    case 7: x = p === Producer.SUB ? `${sx('c.fDst')}<=${sx('c.fSrc')}` : p === Producer.LOGIC ? `(${zf}||${sf})` : null; break;
+  }
+  if (x === null) return `testCC(c,${cc})`;
+  return neg ? `!(${x})` : `(${x})`;
+}
+
 /** Operand size of the instruction's "v" operands. */
 function vbits(e: Emitter): number {
   return e.d.o32 ? 32 : 16;
@@ -75,7 +117,29 @@ function jumpTo(e: Emitter, target: number): string {
   return `if(${target}>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=${target};`;
 }
 
+/** Inline ops that leave the arithmetic flags alone (the known producer stays valid). */
+const KEEPS_FLAGS = new Uint8Array(512);
+(() => {
+  const on = (a: number, b: number) => { for (let o = a; o <= b; o++) KEEPS_FLAGS[o] = 1; };
+  on(0x50, 0x5f); on(0x68, 0x68); on(0x6a, 0x6a); on(0x86, 0x8b); on(0x8d, 0x8d); on(0x90, 0x97); on(0xa0, 0xa3);
+  on(0xb0, 0xbf); on(0xc6, 0xc7); on(0x140, 0x14f); on(0x190, 0x19f); on(0x1b6, 0x1b7); on(0x1be, 0x1bf);
+})();
+
 export function emitInline(e: Emitter): number {
+  // cond() reads the producer left by the previous instructions; this one may replace it.
+  e.producerSet = false;
+  const r = emitInlineOp(e);
+  if (r !== 0 && !e.producerSet && KEEPS_FLAGS[e.d.op] === 0) e.producer = Producer.NONE;
+  return r;
+}
+
+function setProducer(e: Emitter, p: number, bits: number): void {
+  e.producer = p;
+  e.producerBits = bits;
+  e.producerSet = true;
+}
+
+function emitInlineOp(e: Emitter): number {
   const d = e.d;
   const op = d.op;
   if (op < 0x40 && (op & 7) < 6) return alu(e);
@@ -89,6 +153,7 @@ export function emitInline(e: Emitter): number {
       const bits = vbits(e);
       const m = MASK[bits];
       block(e, `const x=${e.reg(bits, i)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${e.setReg(bits, i, 'v')}setIncDec(c,${dec ? 1 : 0},x,v,${bits});`);
+      setProducer(e, Producer.ZS, bits);
       return 1;
     }
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: {
@@ -127,6 +192,7 @@ export function emitInline(e: Emitter): number {
       const bits = op === 0x84 ? 8 : vbits(e);
       const res = bits === 32 ? `(${rmRead(e, 32)}&r[${d.reg}])>>>0` : `${rmRead(e, bits)}&${e.reg(bits, d.reg)}`;
       block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
     case 0x86: case 0x87: {
@@ -177,6 +243,7 @@ export function emitInline(e: Emitter): number {
       const bits = op === 0xa8 ? 8 : vbits(e);
       const res = bits === 32 ? `(r[0]&${d.imm >>> 0})>>>0` : `${e.reg(bits, 0)}&${d.imm}`;
       block(e, `setResult(c,${res},${bits},0);`);
+      setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
     case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
@@ -194,7 +261,7 @@ export function emitInline(e: Emitter): number {
       const read = d.o32 ? 'stackRead32(c,0)' : 'stackRead16(c,0)';
       const mask = d.o32 ? '>>>0' : '&65535';
       block(e, `${e.stores()}const t=(${read})${mask};if(t>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=t;` +
-        `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);c.instructions=n+${e.k + 1};return;`);
+        `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
     case 0xc6: case 0xc7: {
@@ -209,14 +276,14 @@ export function emitInline(e: Emitter): number {
       const disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
       block(e, `${e.stores()}if(${t}>c.segLimit[${Seg.CS}])raise(c,13,0);${d.o32 ? 'push32' : 'push16'}(c,${e.next});` +
-        `c.eip=${t};c.instructions=n+${e.k + 1};return;`);
+        `c.eip=${t};c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
     case 0xe9: case 0xeb: {
       // ops/control.ts jmpRel
       const disp = op === 0xeb ? (d.imm << 24) >> 24 : d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
-      block(e, `${e.stores()}${jumpTo(e, t)}c.instructions=n+${e.k + 1};return;`);
+      block(e, `${e.stores()}${jumpTo(e, t)}c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
     case 0xf6: case 0xf7: {
@@ -225,6 +292,7 @@ export function emitInline(e: Emitter): number {
       const bits = op === 0xf6 ? 8 : vbits(e);
       const res = bits === 8 ? `${rmRead(e, 8)}&${d.imm}` : `(${rmRead(e, bits)}&${d.imm >>> 0})>>>0`;
       block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
     case 0xfe: case 0xff: {
@@ -235,6 +303,7 @@ export function emitInline(e: Emitter): number {
       const m = MASK[bits];
       block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${rmWrite(e, bits, 'v')}` +
         `setIncDec(c,${dec ? 1 : 0},x,v,${bits});${afterStore(e)}`);
+      setProducer(e, Producer.ZS, bits);
       return 1;
     }
   }
@@ -249,6 +318,7 @@ function alu(e: Emitter): number {
   const form = op & 7;
   const bits = (form & 1) === 0 ? 8 : vbits(e);
   const cmp = kind === 7;
+  setProducer(e, producerOf(kind), bits);
   if (form >= 4) {
     const acc = e.reg(bits, 0);
     block(e, `const x=${acc},y=${d.imm >>> 0};${aluCode(kind, bits)}${cmp ? '' : e.setReg(bits, 0, 'v')}`);
@@ -274,6 +344,7 @@ function group1(e: Emitter): number {
   if (op === 0x83) imm = (((d.imm << 24) >> 24) & MASK[bits]) >>> 0;
   else imm = d.imm >>> 0;
   block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${imm};${aluCode(kind, bits)}${kind === 7 ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
+  setProducer(e, producerOf(kind), bits);
   return 1;
 }
 
@@ -300,7 +371,7 @@ function group2(e: Emitter): number {
 function jcc(e: Emitter, cc: number, disp: number): number {
   const t = relTarget(e, disp);
   const k = e.k + 1;
-  e.emit(`if(testCC(c,${cc})){${e.stores()}${jumpTo(e, t)}}else c.eip=${e.next};c.instructions=n+${k};return;\n`);
+  e.emit(`if(${cond(e, cc)}){${e.stores()}${jumpTo(e, t)}}else c.eip=${e.next};c.instructions=n+${k};return 0;\n`);
   return 2;
 }
 
@@ -310,13 +381,13 @@ function emit0F(e: Emitter): number {
   if (op >= 0x180 && op <= 0x18f) return jcc(e, op & 15, d.o32 ? d.imm | 0 : (d.imm << 16) >> 16);
   if (op >= 0x190 && op <= 0x19f) {
     // ops/move.ts setcc
-    block(e, `${memPrologue(e)}${rmWrite(e, 8, `testCC(c,${op & 15})?1:0`)}${afterStore(e)}`);
+    block(e, `${memPrologue(e)}${rmWrite(e, 8, `${cond(e, op & 15)}?1:0`)}${afterStore(e)}`);
     return 1;
   }
   if (op >= 0x140 && op <= 0x14f) {
     // ops/move.ts cmov: the source is read whatever the condition
     const bits = vbits(e);
-    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};if(testCC(c,${op & 15})){${e.setReg(bits, d.reg, 'x')}}`);
+    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};if(${cond(e, op & 15)}){${e.setReg(bits, d.reg, 'x')}}`);
     return 1;
   }
   switch (op) {

@@ -5,6 +5,8 @@
 // c.instStart, c.instructions (count before this instruction) and c.startEsp, which is all the
 // run loop's fault path (interrupts.ts deliverFault) reads. Instructions without an inline
 // emitter run through the interpreter's handler (fallback) with the decode fields it expects.
+// A block returns 0 when nothing it did can change interrupt delivery, TF, the shadow or the
+// budget (it ended at a branch, a page end or its size limit), 1 after an instruction that may.
 import { REG8_OFFSET } from '../state.js';
 import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
@@ -29,8 +31,10 @@ export class Emitter {
   d: Insn = new Insn();
   /** EIP of the next instruction. */
   next = 0;
-  /** Counter of locals, for unique names. */
-  tmp = 0;
+  /** The block's last flag producer so far (emit-inline.ts Producer) and its width. */
+  producer = 0;
+  producerBits = 32;
+  producerSet = false;
 
   emit(s: string): void {
     this.out.push(s);
@@ -48,7 +52,7 @@ export class Emitter {
 
   /** Leaves the block with EIP = the next instruction (after this one retired). */
   exitNext(): string {
-    return `c.eip=${this.next};c.instructions=n+${this.k + 1};return;`;
+    return `c.eip=${this.next};c.instructions=n+${this.k + 1};return 0;`;
   }
 
   /** After a store to memory: a write into this block's own page invalidated it. */
@@ -94,12 +98,13 @@ export class Emitter {
     if (d.lock) o.push(`checkLock(c,${d.info});`);
     o.push(`H[${d.op}](c);`);
     this.espDirty = true;
+    this.producer = 0; // the handler may have set any flags
     if (isPlain(d)) {
       // A REP string instruction that restarts itself, or a handler that read more or fewer
       // bytes than the table says, leaves EIP elsewhere: the block stops there.
-      o.push(`if(c.eip!==${this.next}||B.dead){c.instructions=n+${this.k + 1};return;}`);
+      o.push(`if(c.eip!==${this.next}||B.dead){c.instructions=n+${this.k + 1};return 0;}`);
     } else {
-      o.push(`c.instructions=n+${this.k + 1};return;`);
+      o.push(`c.instructions=n+${this.k + 1};return 1;`);
     }
   }
 }
@@ -144,7 +149,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
     }
   }
   if (e.k === 0) return null;
-  if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};`);
+  if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};return 0;`);
   return {
     source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;\n${e.out.join('')}`,
     count: e.k,

@@ -39,7 +39,8 @@ export interface JitStats {
   translateMs: number;
 }
 
-type BlockFn = (c: Cpu) => void;
+/** Returns 0 when the next block may follow at once, 1 when the run loop must look first. */
+type BlockFn = (c: Cpu) => number;
 
 /** One translated block. `fn` null: nothing translatable starts here (interpret). */
 export class Block {
@@ -96,25 +97,31 @@ export class Jit {
    * has checked interrupts, TF, the interrupt shadow and slowChecks.
    */
   runBlock(c: Cpu): boolean {
-    const eip = c.eip;
-    const min = c.fetchMin;
-    // Only RAM code inside the current fetch window (which also bounds the CS limit).
-    if ((eip - min) >>> 0 > c.fetchEnd - min || c.fetchBuf !== c.ram) return false;
-    const pa = eip + c.fetchDelta;
     const mode = c.codeBig ? 1 : 0;
-    const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
-    let b = this.cache[slot];
-    if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || c.codePages[pa >>> 12] === 0) {
-      const found = this.lookup(c, pa, eip, mode);
-      if (found === null) return false;
-      b = found;
-      this.cache[slot] = b;
+    let ran = false;
+    // Blocks run back to back while each returns 0: such a block changed nothing the run loop
+    // checks at a boundary (IF, the controller's pending state, TF, the shadow, slowChecks, CS.D),
+    // so those checks would all come out as they did before the first block.
+    for (;;) {
+      const eip = c.eip;
+      const min = c.fetchMin;
+      // Only RAM code inside the current fetch window (which also bounds the CS limit).
+      if ((eip - min) >>> 0 > c.fetchEnd - min || c.fetchBuf !== c.ram) return ran;
+      const pa = eip + c.fetchDelta;
+      const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
+      let b = this.cache[slot];
+      if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || c.codePages[pa >>> 12] === 0) {
+        const found = this.lookup(c, pa, eip, mode);
+        if (found === null) return ran;
+        b = found;
+        this.cache[slot] = b;
+      }
+      const fn = b.fn;
+      if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return ran;
+      this.stats.executed++;
+      ran = true;
+      if (fn(c) !== 0) return true;
     }
-    const fn = b.fn;
-    if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return false;
-    this.stats.executed++;
-    fn(c);
-    return true;
   }
 
   private lookup(c: Cpu, pa: number, eip: number, mode: number): Block | null {
