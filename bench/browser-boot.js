@@ -278,7 +278,7 @@ Per run: ${engines.map((e) => `${e} ${runs[e].map((r) => (r.ok ? fmt(r.promptSec
 - machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB; load average (1, 5, 15 min) at start ${env.loadAverage.join(' ')}, at end ${loadAtEnd.join(' ')} (other work shares the machine)
 - engines run one at a time, alternating within each run
 - Node ${env.node}; Chromium ${chromiumVersion} (Debian package, headless, --disable-gpu); v86 ${env.v86} (npm); Ringmaster ${env.ringmaster}
-- \`node bench/browser-boot.js --runs ${opts.runs} --timeout ${opts.timeout}${opts.engines !== ENGINES.join(',') ? ` --engines ${opts.engines}` : ''}\`
+- \`node bench/browser-boot.js --runs ${opts.runs} --timeout ${opts.timeout}${opts.engines !== ENGINES.join(',') ? ` --engines ${opts.engines}` : ''}${opts.dist !== 'dist' ? ` --dist ${opts.dist}` : ''}\` (the page itself is bundled from src/ by esbuild)
 `;
   const json = { benchmark: 'browser-boot', date, guest: { kernel: img.kernel, initrd: img.initrd, append: CMDLINE, memoryMiB: MEMORY_MIB },
     markers: { init: paths.INIT_MARKER, prompt: PROMPT }, options: { runs: opts.runs, timeoutSeconds: opts.timeout },
