@@ -11,10 +11,11 @@ import { REG8_OFFSET } from '../state.js';
 import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
 import { emitInline } from './emit-inline.js';
+import { fallbackRecord, type FallbackRecord } from './fallback.js';
 
 /** Names the generated code sees (bound once per block by the factory; see jit.ts ENV_NAMES). */
 export const ENV_NAMES = [
-  'H', 'checkLock', 'rd8', 'rd16', 'rd32', 'rd32s', 'wr8', 'wr16', 'wr32',
+  'fb', 'rd8', 'rd16', 'rd32', 'rd32s', 'wr8', 'wr16', 'wr32',
   'push16', 'push32', 'pop16', 'pop32', 'pop32s', 'stackRead16', 'stackRead32', 'setSp',
   'setArith', 'setResult', 'setIncDec', 'getCF', 'testCC', 'shift', 'raise',
 ] as const;
@@ -35,6 +36,8 @@ export class Emitter {
   producer = 0;
   producerBits = 32;
   producerSet = false;
+  /** Decode records of the fallback instructions (the block function's D[i]). */
+  readonly records: FallbackRecord[] = [];
 
   emit(s: string): void {
     this.out.push(s);
@@ -89,14 +92,8 @@ export class Emitter {
     const d = this.d;
     const o = this.out;
     o.push(this.stores());
-    o.push(`c.op=${d.op};c.o32=${d.o32};c.a32=${d.a32};c.segOvr=${d.segOvr};c.rep=${d.rep};c.lock=${d.lock};c.decodeDirty=true;`);
-    if (d.hasModrm) {
-      o.push(`c.modrm=${d.modrm};c.reg=${d.reg};c.rm=${d.rm};c.isReg=${d.isReg};`);
-      if (!d.isReg) o.push(`c.eaSeg=${d.eaSeg};c.eaOff=${this.ea()};c.eaEspBase=${d.eaEspBase};`);
-    }
-    o.push(`c.eip=${d.afterModrm};`);
-    if (d.lock) o.push(`checkLock(c,${d.info});`);
-    o.push(`H[${d.op}](c);`);
+    const i = this.records.push(fallbackRecord(d)) - 1;
+    o.push(`fb(c,D[${i}],${d.hasModrm && !d.isReg ? this.ea() : 0});`);
     this.espDirty = true;
     this.producer = 0; // the handler may have set any flags
     if (isPlain(d)) {
@@ -115,6 +112,7 @@ export interface BlockCode {
   count: number;
   /** EIP of the block's last byte (the CS limit must cover it). */
   lastEip: number;
+  records: FallbackRecord[];
 }
 
 /** Longest block, in instructions (bounds function size and compile time). */
@@ -134,7 +132,6 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
     const d = e.d;
     if (!decodeInsn(code, pos, end, ip, big, d)) break;
     e.next = ip + d.len; // no wrap: the CS limit check at entry covers the whole block
-    e.emit(`// ${ip.toString(16)} op ${d.op.toString(16)}\n`);
     let r = inline && !d.lock ? emitInline(e) : 0;
     if (r === 0) {
       e.fallback();
@@ -154,6 +151,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
     source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;\n${e.out.join('')}`,
     count: e.k,
     lastEip: ip - 1,
+    records: e.records,
   };
 }
 

@@ -6,8 +6,7 @@
 // blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
-import { HANDLERS } from '../ops/table.js';
-import { checkLock } from '../ops/lock.js';
+import { runFallback } from './fallback.js';
 import { rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s, stackRead16, stackRead32, setSp } from '../mmu.js';
 import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
@@ -57,7 +56,7 @@ export class Block {
 }
 
 const CACHE_SIZE = 1 << 14;
-const HIT_SIZE = 1 << 14;
+const HIT_SIZE = 1 << 18;
 const PAGE_SIZE = 4096;
 
 export class Jit {
@@ -80,10 +79,10 @@ export class Jit {
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
     this.threshold = options.threshold ?? 16;
     this.inline = options.inline ?? true;
-    this.maxBlocks = options.maxBlocks ?? 32768;
+    this.maxBlocks = options.maxBlocks ?? 65536;
     this.now = options.now ?? Date.now;
     const env: Record<string, unknown> = {
-      H: HANDLERS, checkLock, rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s,
+      fb: runFallback, rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s,
       stackRead16, stackRead32, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
     };
     for (const n of ENV_NAMES) if (env[n] === undefined) throw new Error(`jit: missing helper ${n}`);
@@ -168,11 +167,12 @@ export class Jit {
     const code = translate(c.ram, pa, end, eip, (mode & 1) !== 0, this.inline);
     if (code !== null) {
       const names = ENV_NAMES.join(',');
-      const factory = new Function('E', 'B', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
+      const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
         e: Record<string, unknown>,
         blk: Block,
+        records: unknown[],
       ) => BlockFn;
-      b.fn = factory(this.env, b);
+      b.fn = factory(this.env, b, code.records);
       b.count = code.count;
       b.lastEip = code.lastEip;
       b.size = code.source.length;
