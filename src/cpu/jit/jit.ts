@@ -49,6 +49,9 @@ export class Block {
   lastEip = 0;
   size = 0;
   constructor(
+    /** The bytes the block was translated from: RAM, or a ROM region's array. */
+    readonly buf: Uint8Array,
+    /** Index of the first byte in buf (for RAM: the physical address). */
     readonly pa: number,
     readonly eip: number,
     readonly mode: number,
@@ -104,13 +107,16 @@ export class Jit {
     for (;;) {
       const eip = c.eip;
       const min = c.fetchMin;
-      // Only RAM code inside the current fetch window (which also bounds the CS limit).
-      if ((eip - min) >>> 0 > c.fetchEnd - min || c.fetchBuf !== c.ram) return ran;
+      // Only code inside the current fetch window (which also bounds the CS limit).
+      if ((eip - min) >>> 0 > c.fetchEnd - min) return ran;
+      // RAM: pa is the physical address. ROM: the index in the region's bytes, which never
+      // change (a remapped address opens a window on other bytes, hence other blocks).
+      const buf = c.fetchBuf;
       const pa = eip + c.fetchDelta;
       const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
       let b = this.cache[slot];
-      if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || c.codePages[pa >>> 12] === 0) {
-        const found = this.lookup(c, pa, eip, mode);
+      if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || b.buf !== buf || (buf === c.ram && c.codePages[pa >>> 12] === 0)) {
+        const found = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
         if (found === null) return ran;
         b = found;
         this.cache[slot] = b;
@@ -123,6 +129,53 @@ export class Jit {
     }
   }
 
+  /** Blocks in ROM, per ROM byte array (no invalidation: the bytes are constant). */
+  private readonly romBlocks = new Map<Uint8Array, Map<number, Block>>();
+
+  private lookupRom(c: Cpu, buf: Uint8Array, index: number, eip: number, mode: number): Block | null {
+    let m = this.romBlocks.get(buf);
+    const key = index * 2 + mode;
+    let b = m?.get(key);
+    if (b !== undefined && b.eip === eip && !b.dead) return b;
+    if (!this.hot(index, eip)) return null;
+    if (this.liveBlocks >= this.maxBlocks) {
+      this.flush();
+      m = undefined;
+      b = undefined;
+    }
+    const nb = this.build(c, buf, index, eip, mode);
+    if (m === undefined) {
+      m = new Map();
+      this.romBlocks.set(buf, m);
+    }
+    if (b !== undefined) this.drop(b);
+    m.set(key, nb);
+    this.add(nb);
+    return nb;
+  }
+
+  /** Tiering: true once the address was seen more than `threshold` times. */
+  private hot(pa: number, eip: number): boolean {
+    if (this.threshold === 0) return true;
+    const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
+    if (++this.hits[h] <= this.threshold) return false;
+    this.hits[h] = 0;
+    return true;
+  }
+
+  private add(b: Block): void {
+    this.liveBlocks++;
+    this.stats.cacheBytes += b.size;
+    this.stats.cacheBlocks = this.liveBlocks;
+  }
+
+  private drop(b: Block): void {
+    b.dead = true;
+    this.liveBlocks--;
+    this.stats.cacheBytes -= b.size;
+    this.stats.cacheBlocks = this.liveBlocks;
+  }
+
   private lookup(c: Cpu, pa: number, eip: number, mode: number): Block | null {
     const page = pa >>> 12;
     // Writers that bypass onCodeWrite (snapshot loads) clear codePages: the page's blocks are stale.
@@ -132,39 +185,29 @@ export class Jit {
     const key = (off << 1) | mode;
     let b = m?.get(key);
     if (b !== undefined && b.eip === eip && !b.dead) return b;
-    if (this.threshold > 0) {
-      const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
-      if (++this.hits[h] <= this.threshold) return null;
-      this.hits[h] = 0;
-    }
+    if (!this.hot(pa, eip)) return null;
     if (this.liveBlocks >= this.maxBlocks) {
       this.flush();
       m = undefined;
       b = undefined;
     }
-    const nb = this.build(c, pa, eip, mode);
+    const nb = this.build(c, c.ram, pa, eip, mode);
     if (m === undefined) {
       m = new Map();
       this.pages.set(page, m);
     }
-    if (b !== undefined) {
-      b.dead = true;
-      this.liveBlocks--;
-      this.stats.cacheBytes -= b.size;
-    }
+    if (b !== undefined) this.drop(b);
     m.set(key, nb);
-    this.liveBlocks++;
-    this.stats.cacheBytes += nb.size;
-    this.stats.cacheBlocks = this.liveBlocks;
+    this.add(nb);
     c.codePages[page] = 1;
     return nb;
   }
 
-  private build(c: Cpu, pa: number, eip: number, mode: number): Block {
+  private build(c: Cpu, buf: Uint8Array, pa: number, eip: number, mode: number): Block {
     const t0 = this.now();
-    const b = new Block(pa, eip, mode);
-    const end = (pa | (PAGE_SIZE - 1)) + 1;
-    const code = translate(c.ram, pa, end, eip, (mode & 1) !== 0, this.inline);
+    const b = new Block(buf, pa, eip, mode);
+    const end = Math.min((pa | (PAGE_SIZE - 1)) + 1, buf.length);
+    const code = translate(buf, pa, end, eip, (mode & 1) !== 0, this.inline);
     if (code !== null) {
       const names = ENV_NAMES.join(',');
       const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
@@ -203,6 +246,8 @@ export class Jit {
       if (page < this.cpu.codePages.length) this.cpu.codePages[page] = 0;
     }
     this.pages.clear();
+    for (const m of this.romBlocks.values()) for (const b of m.values()) b.dead = true;
+    this.romBlocks.clear();
     this.cache.fill(undefined);
     this.liveBlocks = 0;
     this.stats.cacheBlocks = 0;
