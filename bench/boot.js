@@ -10,10 +10,10 @@ import { plotResultFile } from './lib/plot.js';
 import { median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
 import { benchSetup, COMMON_USAGE, jitNote, commandLine } from './lib/setup.js';
 
-const DEFAULTS = { runs: 1, timeout: 300 };
+const DEFAULTS = { runs: 1, timeout: 600 };
 const USAGE = `usage: node bench/boot.js [options]   (make bench runs it with the defaults)
   --runs N         boots per engine; the table shows medians (default 1)
-  --timeout S      seconds an engine may take to reach the shell prompt (default 300)
+  --timeout S      seconds an engine may take to reach the shell prompt (default 600)
 ${COMMON_USAGE}boot-<date>.{json,md,svg}`;
 
 const { opts, engines, paths, img, cmdline: CMDLINE, commands, env, date, jit } = await benchSetup('boot', process.argv.slice(2), DEFAULTS, USAGE, ['runs']);
