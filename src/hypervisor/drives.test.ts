@@ -4,7 +4,7 @@
 // and the image files closed once a VM's worker is gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGuest, DISK_WRITING_GUEST, info, logs, PRINTING_GUEST, testDaemon, waitFor, type TestDaemon } from './test-support.js';
 import type { ApiError } from './client.js';
@@ -117,5 +117,23 @@ test('snapshot flushes unflushed disk writes first; stop keeps them, kill loses 
     await waitFor('the images of ended VMs to be closed', async () => (await openFds(st)) + (await openFds(kl)) === 0);
   } finally {
     await t.close();
+  }
+});
+
+test('a daemon shutting down writes its VMs\' unflushed disk changes to their images', { timeout: 120_000 }, async () => {
+  const t = await testDaemon();
+  let closed = false;
+  try {
+    const img = await diskImage(t.dir, 'z.img');
+    await createGuest(t.client, 'z', DISK_WRITING_GUEST, { disk: [img] });
+    await written(t, 'z');
+    assert.ok((await sector1(img)).every((b) => b === 0));
+    await t.daemon.close();
+    closed = true;
+    assert.deepEqual(await sector1(img), PATTERN);
+    assert.equal(await openFds(img), 0);
+  } finally {
+    if (closed) await rm(t.dir, { recursive: true, force: true });
+    else await t.close();
   }
 });

@@ -2,7 +2,7 @@
 // and polling helpers. The guests are bare-metal ROMs (tests/asm-hv, assembled with nasm at
 // test time); when Linux boots, switching a test to it is the one-line change of its GUEST.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,21 +22,25 @@ export interface TestGuest {
   checkOutput?(text: string): void;
 }
 
-const romCache = new Map<string, Promise<string>>();
+/** Per process: every ROM of tests/asm-hv, assembled together on first use. */
+let romBuild: Promise<Map<string, string>> | null = null;
 
-/** Assembles tests/asm-hv/NAME.asm into a 64 KiB ROM (once per process) and returns its path. */
-export function rom(name: string): Promise<string> {
-  let p = romCache.get(name);
-  if (!p) {
-    p = (async () => {
-      const dir = resolve(process.cwd(), 'tests/asm-hv');
-      const out = join(await mkdtemp(join(tmpdir(), 'rm-hv-rom-')), `${name}.rom`);
-      await execFileAsync('nasm', ['-f', 'bin', '-i', `${dir}/`, '-o', out, join(dir, `${name}.asm`)]);
-      return out;
-    })();
-    romCache.set(name, p);
-  }
-  return p;
+/**
+ * Assembles tests/asm-hv/NAME.asm into a 64 KiB ROM and returns its path. All ROMs are built at
+ * the first call, before this process has started any VM worker: a child process spawned while
+ * worker threads are exiting was seen never to report its exit here (Node 20), which hung a test.
+ */
+export async function rom(name: string): Promise<string> {
+  romBuild ??= (async () => {
+    const dir = resolve(process.cwd(), 'tests/asm-hv');
+    const out = await mkdtemp(join(tmpdir(), 'rm-hv-rom-'));
+    const names = (await readdir(dir)).filter((f) => f.endsWith('.asm')).map((f) => f.slice(0, -4));
+    await Promise.all(names.map((n) => execFileAsync('nasm', ['-f', 'bin', '-i', `${dir}/`, '-o', join(out, `${n}.rom`), join(dir, `${n}.asm`)])));
+    return new Map(names.map((n) => [n, join(out, `${n}.rom`)]));
+  })();
+  const path = (await romBuild).get(name);
+  if (!path) throw new Error(`no ROM tests/asm-hv/${name}.asm`);
+  return path;
 }
 
 const romGuest = (name: string, ready: RegExp, memory = '16M'): TestGuest => ({

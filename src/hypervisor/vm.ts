@@ -281,13 +281,13 @@ export class Vm {
    * power off; then stops it at the next slice boundary; a worker that does not answer is
    * terminated. `graceMs` 0 skips the request to the guest.
    */
-  async stop(graceMs: number): Promise<void> {
+  async stop(graceMs: number, reason = 'stopped by request'): Promise<void> {
     if (!this.live) return;
     if (graceMs > 0) {
       this.send({ t: 'power-button' });
       if (await this.waitEnded(graceMs)) return;
     }
-    const why = graceMs > 0 ? `stopped (the guest did not power off within ${graceMs / 1000} s)` : 'stopped by request';
+    const why = graceMs > 0 ? `stopped (the guest did not power off within ${graceMs / 1000} s)` : reason;
     this.send({ t: 'stop', reason: why });
     if (await this.waitEnded(2000)) return;
     this.kill(`${why}; the worker did not answer and was terminated`);
