@@ -6,6 +6,7 @@
 // blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
+import { Tlb } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s, stackRead16, stackRead32, setSp } from '../mmu.js';
 import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
@@ -58,6 +59,38 @@ export class Block {
   ) {}
 }
 
+const RAM = 1; // PageKind.Ram
+
+/**
+ * Opens the interpreter's fetch window (fetch.ts fetchSlow) at `eip` without faulting: only
+ * when EIP is within the CS limit and, with paging, the TLB already holds an executable
+ * translation (a hit has no side effects). False: let the interpreter fetch (and fault).
+ */
+function openWindow(c: Cpu, eip: number): boolean {
+  const limit = c.segLimit[Seg.CS];
+  if (eip > limit) return false;
+  const lin = (c.segBase[Seg.CS] + eip) | 0;
+  let a = lin;
+  if (c.paging) {
+    const page = lin >>> 12;
+    const f = c.tlb.flags[page];
+    if ((f & (c.user ? Tlb.USER_READ : Tlb.SUP_READ)) === 0 || (f & Tlb.NX) !== 0) return false;
+    a = c.tlb.phys[page] | (lin & 0xfff);
+  }
+  a = (a & c.a20Mask) >>> 0;
+  const page = a >>> 12;
+  const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
+  if (bytes === null) return false;
+  const index = a - (bytes === c.ram ? 0 : c.mem.pageBytesBase(page));
+  const pageEnd = eip + (0xfff - (lin & 0xfff));
+  c.fetchEnd = pageEnd < limit ? pageEnd : limit;
+  c.fetchMin = eip - (lin & 0xfff);
+  c.fetchBuf = bytes;
+  c.fetchDelta = index - eip;
+  c.fetchSpan = c.fetchEnd - c.fetchMin;
+  return true;
+}
+
 const CACHE_SIZE = 1 << 14;
 const HIT_SIZE = 1 << 18;
 const PAGE_SIZE = 4096;
@@ -75,12 +108,14 @@ export class Jit {
   private readonly hits = new Uint32Array(HIT_SIZE);
   private readonly env: Record<string, unknown>;
   private liveBlocks = 0;
+  /** new Function is not allowed here (browser CSP without 'unsafe-eval'). */
+  private noEval = false;
   readonly stats: JitStats = {
     translated: 0, executed: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
-    this.threshold = options.threshold ?? 16;
+    this.threshold = options.threshold ?? 4000;
     this.inline = options.inline ?? true;
     this.maxBlocks = options.maxBlocks ?? 65536;
     this.now = options.now ?? Date.now;
@@ -107,8 +142,9 @@ export class Jit {
     for (;;) {
       const eip = c.eip;
       const min = c.fetchMin;
-      // Only code inside the current fetch window (which also bounds the CS limit).
-      if ((eip - min) >>> 0 > c.fetchEnd - min) return ran;
+      // Only code inside the fetch window (which also bounds the CS limit); after a branch to
+      // another page the window is moved here when the TLB already maps the target.
+      if ((eip - min) >>> 0 > c.fetchEnd - min && !openWindow(c, eip)) return ran;
       // RAM: pa is the physical address. ROM: the index in the region's bytes, which never
       // change (a remapped address opens a window on other bytes, hence other blocks).
       const buf = c.fetchBuf;
@@ -116,6 +152,14 @@ export class Jit {
       const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
       let b = this.cache[slot];
       if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || b.buf !== buf || (buf === c.ram && c.codePages[pa >>> 12] === 0)) {
+        // Tiering, cheap for cold code (this runs before every interpreted instruction): a
+        // hashed counter; once it reaches the threshold the address goes to the maps (and
+        // stays there: the counter is not reset).
+        const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
+        if (this.hits[h] < this.threshold) {
+          this.hits[h]++;
+          return ran;
+        }
         const found = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
         if (found === null) return ran;
         b = found;
@@ -137,7 +181,6 @@ export class Jit {
     const key = index * 2 + mode;
     let b = m?.get(key);
     if (b !== undefined && b.eip === eip && !b.dead) return b;
-    if (!this.hot(index, eip)) return null;
     if (this.liveBlocks >= this.maxBlocks) {
       this.flush();
       m = undefined;
@@ -152,15 +195,6 @@ export class Jit {
     m.set(key, nb);
     this.add(nb);
     return nb;
-  }
-
-  /** Tiering: true once the address was seen more than `threshold` times. */
-  private hot(pa: number, eip: number): boolean {
-    if (this.threshold === 0) return true;
-    const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
-    if (++this.hits[h] <= this.threshold) return false;
-    this.hits[h] = 0;
-    return true;
   }
 
   private add(b: Block): void {
@@ -185,7 +219,6 @@ export class Jit {
     const key = (off << 1) | mode;
     let b = m?.get(key);
     if (b !== undefined && b.eip === eip && !b.dead) return b;
-    if (!this.hot(pa, eip)) return null;
     if (this.liveBlocks >= this.maxBlocks) {
       this.flush();
       m = undefined;
@@ -208,14 +241,20 @@ export class Jit {
     const b = new Block(buf, pa, eip, mode);
     const end = Math.min((pa | (PAGE_SIZE - 1)) + 1, buf.length);
     const code = translate(buf, pa, end, eip, (mode & 1) !== 0, this.inline);
-    if (code !== null) {
+    if (code !== null && !this.noEval) {
       const names = ENV_NAMES.join(',');
-      const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
-        e: Record<string, unknown>,
-        blk: Block,
-        records: unknown[],
-      ) => BlockFn;
-      b.fn = factory(this.env, b, code.records);
+      try {
+        const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
+          e: Record<string, unknown>,
+          blk: Block,
+          records: unknown[],
+        ) => BlockFn;
+        b.fn = factory(this.env, b, code.records);
+      } catch {
+        // A page whose Content-Security-Policy forbids eval: interpret everything.
+        this.noEval = true;
+        b.fn = null;
+      }
       b.count = code.count;
       b.lastEip = code.lastEip;
       b.size = code.source.length;
