@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { GuestRun } from './testing/guest-run.js';
+import { parseConfig } from './config.js';
+import { Pc, PC_DEFAULT_JIT } from './pc.js';
 import { DEFAULT_GUEST, GUEST_PROMPT, imagePath, imageSkipReason, type ImageName } from '../cli/images/paths.js';
 
 const read = (name: ImageName) => new Uint8Array(readFileSync(imagePath(name)));
@@ -25,4 +27,17 @@ test('guest 1 boots to the same serial transcript, at the same instruction, with
   assert.match(interp.serial, /Linux version 6\.1\./);
   assert.equal(jit.instructions, interp.instructions);
   assert.equal(jit.serial, interp.serial);
+});
+
+test('config: --jit on|off and --jit-threshold N are validated; the Pc takes them', () => {
+  const c = parseConfig({ jit: 'on', jitThreshold: '0' });
+  assert.equal(c.jit, true);
+  assert.equal(c.jitThreshold, 0);
+  assert.equal(parseConfig({ jit: false }).jit, false);
+  assert.equal(parseConfig({}).jit, null);
+  assert.throws(() => parseConfig({ jit: 'maybe' }), /--jit.*not on or off/);
+  assert.throws(() => parseConfig({ jitThreshold: '-1' }), /--jit-threshold.*whole number/);
+  assert.notEqual(new Pc({ memoryBytes: 4 << 20 }).cpu.jit === null, PC_DEFAULT_JIT !== null);
+  assert.equal(new Pc({ memoryBytes: 4 << 20, jit: null }).cpu.jit, null);
+  assert.equal(new Pc({ memoryBytes: 4 << 20, jit: { threshold: 7 } }).cpu.jit?.threshold, 7);
 });
