@@ -7,9 +7,9 @@
 //   expected       QEMU is known to differ from silicon here: Ringmaster is compared
 //                  with tests/asm/NAME.expected (written from the SDM) instead of QEMU
 //   timeout=SECS   run time limit (default 10)
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -96,15 +96,20 @@ export async function assemble(root: string, prog: Program): Promise<BuiltProgra
   const outDir = path.join(workDir(root), 'build');
   mkdirSync(outDir, { recursive: true });
   const rom = path.join(outDir, `${prog.name}.bin`);
+  // Assembled under a private name, then renamed: harness runs in parallel (test files, modes)
+  // assemble the same program, and a reader must never see a half-written ROM.
+  const tmp = `${rom}.${process.pid}-${randomBytes(4).toString('hex')}`;
   const asmDir = path.join(root, 'tests', 'asm') + path.sep;
   try {
-    await execFileAsync('nasm', ['-f', 'bin', '-i', asmDir, '-o', rom, prog.source]);
+    await execFileAsync('nasm', ['-f', 'bin', '-i', asmDir, '-o', tmp, prog.source]);
   } catch (err) {
+    rmSync(tmp, { force: true });
     const e = err as { code?: string; stderr?: string };
     if (e.code === 'ENOENT') throw new Error('nasm not found (install the Debian package nasm)');
     throw new Error(`nasm failed for ${prog.name}:\n${e.stderr ?? String(err)}`);
   }
-  const bytes = readFileSync(rom);
+  const bytes = readFileSync(tmp);
+  renameSync(tmp, rom);
   if (bytes.length !== 0x10000) throw new Error(`${prog.name}: ROM is ${bytes.length} bytes, expected 65536`);
   return { ...prog, rom, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -1,6 +1,6 @@
 // Reference runs on QEMU (TCG), cached by the ROM's sha256 and the command line.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuiltProgram, workDir } from './programs.js';
 import { runProcess } from './run-process.js';
@@ -62,9 +62,13 @@ export async function runQemu(root: string, prog: BuiltProgram): Promise<Referen
   if (ending === 'exit' || ending === 'shutdown') {
     // Older references of this program (other ROM or QEMU) are dropped.
     for (const f of readdirSync(dir)) {
-      if (f.startsWith(`${prog.name}-`) && f.endsWith('.json')) rmSync(path.join(dir, f), { force: true });
+      const p = path.join(dir, f);
+      if (f.startsWith(`${prog.name}-`) && f.endsWith('.json') && p !== cacheFile) rmSync(p, { force: true });
     }
-    writeFileSync(cacheFile, JSON.stringify({ output: output.toString('base64'), ending, detail }));
+    // Written whole, then renamed: a parallel run may be reading the cache.
+    const tmp = `${cacheFile}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, JSON.stringify({ output: output.toString('base64'), ending, detail }));
+    renameSync(tmp, cacheFile);
   }
   return { output, ending, detail, cached: false };
 }
