@@ -298,6 +298,9 @@ export class Cpu {
     const interrupts = this.host.interrupts; // one load per slice, not per instruction
     const jit = this.jit;
     for (;;) {
+      // Blocks are looked up where control arrives (slice start, branches, interrupts, faults),
+      // not before every interpreted instruction of straight-line cold code.
+      let tryJit = jit !== null;
       try {
         while (this.instructions < this.stopAt) {
           // Instruction boundary: external interrupts unless masked or shadowed.
@@ -305,8 +308,10 @@ export class Cpu {
             this.inhibit = false;
           } else if ((this.eflags & Flag.IF) !== 0 && interrupts.hasPending()) {
             takeExternalInterrupt(this);
-          } else if (jit !== null && (this.eflags & Flag.TF) === 0 && !this.slowChecks && jit.runBlock(this)) {
-            continue; // a translated block ran (jit/jit.ts; it ends before anything that changes these checks)
+            tryJit = jit !== null;
+          } else if (tryJit && (this.eflags & Flag.TF) === 0 && !this.slowChecks) {
+            if (jit!.runBlock(this)) continue; // a translated block ran (jit/jit.ts; it ends before anything that changes these checks)
+            tryJit = false;
           }
           const slow = this.slowChecks; // debug.ts: breakpoints, #AC, RF (false: nothing to do)
           if (slow) debugBeforeInstruction(this);
@@ -352,6 +357,7 @@ export class Cpu {
           if (this.lock) checkLock(this, inf);
           handlers[b](this);
           this.instructions++;
+          if ((inf & Op.BRANCH) !== 0 && jit !== null) tryJit = true;
           if (slow) debugAfterInstruction(this, tf);
           else if (tf !== 0 && !this.inhibit) singleStepTrap(this);
         }
