@@ -293,12 +293,4 @@ export class Jit {
     this.stats.cacheBytes = 0;
     this.stats.flushes++;
   }
-
-  /** Source of the block that would be translated at the current EIP (debugging). */
-  describe(): string {
-    const c = this.cpu;
-    const pa = ((c.segBase[Seg.CS] + c.eip) & c.a20Mask) >>> 0;
-    const code = translate(c.ram, pa, (pa | (PAGE_SIZE - 1)) + 1, c.eip, c.codeBig, this.inline);
-    return code === null ? '' : code.source;
-  }
 }
