@@ -113,14 +113,6 @@ export class FileBlockStore implements BlockStore {
     return this.path + JOURNAL_SUFFIX;
   }
 
-  /**
-   * The open file descriptor (null once closed). A host running the store in a worker thread that
-   * may be terminated (the daemon) closes it itself once the thread is gone.
-   */
-  get descriptor(): number | null {
-    return this.fd;
-  }
-
   /** Number of sectors written by the guest and not yet flushed. */
   get dirtySectors(): number {
     return this.overlay.size;

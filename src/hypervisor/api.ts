@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ConfigError, parseConfig, type MachineConfig } from '../machine/config.js';
 import { unsupportedReason, type DrivePaths } from './machine-factory.js';
-import { imagePath } from '../cli/images/paths.js';
+import { imagePath, missingImages } from '../cli/images/paths.js';
 import { checkInputFile, checkOutputFile, PathError } from './paths.js';
 import { HvError, type Supervisor } from './supervisor.js';
 import { SnapshotError, verifySnapshot, writeAtomically } from './snapshot-file.js';
@@ -132,6 +132,10 @@ async function drivePaths(config: MachineConfig): Promise<DrivePaths> {
 /** Disks and CDs boot through firmware: Debian's SeaBIOS and VGA BIOS from the image cache, as `ringmaster run`. */
 function withDefaultFirmware(config: MachineConfig): MachineConfig {
   if (config.bios || config.kernel) return config;
+  const missing = missingImages(config.vgabios ? ['seabios-256k'] : ['seabios-256k', 'vgabios-stdvga']);
+  if (missing.length) {
+    throw new HvError(400, 'missing_image', `booting a drive needs a BIOS: give one (bios) or build the default (${missing.join(', ')}) with \`ringmaster images\``);
+  }
   return { ...config, bios: imagePath('seabios-256k'), vgabios: config.vgabios ?? imagePath('vgabios-stdvga') };
 }
 

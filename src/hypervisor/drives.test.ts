@@ -8,6 +8,7 @@ import { readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { createGuest, DISK_WRITING_GUEST, info, logs, PRINTING_GUEST, testDaemon, waitFor, type TestDaemon } from './test-support.js';
 import type { ApiError } from './client.js';
+import { imagePath, imageSkipReason } from '../cli/images/paths.js';
 
 const SECTOR = 512;
 const PATTERN = Buffer.from('ringmaster disk!'.repeat(32), 'latin1');
@@ -137,3 +138,40 @@ test('a daemon shutting down writes its VMs\' unflushed disk changes to their im
     else await t.close();
   }
 });
+
+test('a drive with no BIOS and no cached SeaBIOS is refused with a clear error', { timeout: 60_000 }, async () => {
+  const t = await testDaemon();
+  const saved = process.env.RINGMASTER_IMAGES;
+  try {
+    const disk = await diskImage(t.dir, 'boot.img');
+    process.env.RINGMASTER_IMAGES = join(t.dir, 'no-images');
+    await assert.rejects(t.client.call('POST', '/vms', { name: 'nb', config: { disk: [disk], memory: '16M' } }), (e: ApiError) => {
+      assert.equal(e.status, 400);
+      assert.equal(e.code, 'missing_image');
+      assert.match(e.message, /seabios-256k, vgabios-stdvga.*ringmaster images/);
+      return true;
+    });
+    assert.equal((await t.client.call<{ vms: unknown[] }>('GET', '/vms')).vms.length, 0);
+  } finally {
+    if (saved === undefined) delete process.env.RINGMASTER_IMAGES;
+    else process.env.RINGMASTER_IMAGES = saved;
+    await t.close();
+  }
+});
+
+test(
+  'a CD with no BIOS boots through the cached SeaBIOS (ISOLINUX starts); two VMs share the ISO',
+  { skip: imageSkipReason(['seabios-256k', 'vgabios-stdvga', 'i386-iso']), timeout: 300_000 },
+  async () => {
+    const t = await testDaemon();
+    try {
+      for (const n of ['cd1', 'cd2']) {
+        const v = await t.client.call<{ state: string }>('POST', '/vms', { name: n, config: { cdrom: imagePath('i386-iso'), memory: '64M', deterministic: true } });
+        assert.equal(v.state, 'running');
+      }
+      for (const n of ['cd1', 'cd2']) await waitFor(`${n}: ISOLINUX`, async () => /ISOLINUX \d/.test((await logs(t.client, n)).toString('latin1')), 240_000);
+    } finally {
+      await t.close();
+    }
+  },
+);

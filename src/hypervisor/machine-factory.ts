@@ -36,7 +36,7 @@ export interface MachineImages {
 export interface OpenDrives {
   disks: FileBlockStore[];
   cdrom: FileBlockStore | null;
-  /** Every store, for flushes and for the descriptors the daemon closes when the worker is gone. */
+  /** Every store, for flushes. */
   all: FileBlockStore[];
 }
 

@@ -12,12 +12,6 @@ export interface WorkerInit {
   snapshot: Uint8Array | null;
   /** Test hooks (debug faults) are honoured only when the daemon enables them. */
   testHooks: boolean;
-  /**
-   * Shared with the daemon (a SharedArrayBuffer, -1 = empty): the worker stores the descriptor of
-   * each image file it opens here at once, so the daemon can close them after the thread has
-   * exited however it ended (a terminated thread sends no more messages).
-   */
-  driveFds: Int32Array;
 }
 
 export type FaultKind = 'throw' | 'hang' | 'exit';

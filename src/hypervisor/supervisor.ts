@@ -2,7 +2,7 @@
 // shares), watches for hung workers and publishes events. Runs on the daemon's main thread and
 // never runs guest code itself.
 import { availableParallelism } from 'node:os';
-import { MAX_DRIVES, type MachineConfig } from '../machine/config.js';
+import type { MachineConfig } from '../machine/config.js';
 import { allocateCpu } from './scheduler.js';
 import { Vm, type VmInfo } from './vm.js';
 import type { DrivePaths, MachineImages } from './machine-factory.js';
@@ -148,7 +148,6 @@ export class Supervisor {
         images: req.images,
         snapshot: req.snapshot ?? null,
         testHooks: this.options.testHooks ?? false,
-        driveFds: new Int32Array(new SharedArrayBuffer(4 * MAX_DRIVES)).fill(-1),
       },
       this.options.logBytes ?? 256 * 1024,
       events,

@@ -25,11 +25,7 @@ export interface TestGuest {
 /** Per process: every ROM of tests/asm-hv, assembled together on first use. */
 let romBuild: Promise<Map<string, string>> | null = null;
 
-/**
- * Assembles tests/asm-hv/NAME.asm into a 64 KiB ROM and returns its path. All ROMs are built at
- * the first call, before this process has started any VM worker: a child process spawned while
- * worker threads are exiting was seen never to report its exit here (Node 20), which hung a test.
- */
+/** Assembles tests/asm-hv/NAME.asm into a 64 KiB ROM and returns its path (all ROMs in one batch, at the first call). */
 export async function rom(name: string): Promise<string> {
   romBuild ??= (async () => {
     const dir = resolve(process.cwd(), 'tests/asm-hv');

@@ -74,9 +74,8 @@ class VmRunner {
           if (done === total || done % 8 === 0) this.post({ t: 'progress', op: 'restore', id: 0, done, total });
         })
       : null;
+    // Closed by Node when this thread exits, however it ends (trackUnmanagedFds; see vm.ts).
     this.drives = openDrives(init.images.drives);
-    // Handed to the daemon at once: it closes them when this thread has exited, however it ends.
-    this.drives.all.forEach((d, i) => Atomics.store(init.driveFds, i, d.descriptor ?? -1));
     if (snap) {
       this.pc = buildPc(init.config, { ...init.images, bios: snap.bios }, this.drives, sink, false);
       this.pc.loadState(snap.state as unknown as Parameters<Pc['loadState']>[0]);
@@ -210,7 +209,7 @@ class VmRunner {
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.flushSerial();
     // A VM that stops keeps what its guest wrote; a crashed one is treated as a power cut (the
-    // images stay as of the guest's last flush). The daemon closes the files after this thread.
+    // images stay as of the guest's last flush). The files close when this thread exits.
     if (state === 'stopped') {
       try {
         this.flushDrives();

@@ -1,7 +1,6 @@
 // One VM as the supervisor sees it: its worker thread, state, serial log, counters and the
 // listeners (consoles, log followers) attached to its output. Runs on the daemon's main thread.
 import { Worker } from 'node:worker_threads';
-import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { MachineConfig } from '../machine/config.js';
 import { ByteRing } from './ring-buffer.js';
@@ -62,8 +61,6 @@ export class Vm {
   private readonly snapshots = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   private pauseWaiters: Array<() => void> = [];
   private readyWaiters: Array<() => void> = [];
-  /** Shared with the worker: descriptors of the image files it opened (-1 = none). */
-  private readonly driveFds: Int32Array;
   /** True until the worker thread has exited (and the image files are closed). */
   holdsResources = true;
 
@@ -77,7 +74,6 @@ export class Vm {
     readonly restoredFrom: string | null,
   ) {
     this.log = new ByteRing(logBytes);
-    this.driveFds = init.driveFds;
     const transfer = init.snapshot ? [init.snapshot.buffer as ArrayBuffer] : [];
     this.worker = new Worker(new URL('./vm-worker.js', import.meta.url), {
       workerData: init,
@@ -85,6 +81,8 @@ export class Vm {
       // The guest RAM is an ArrayBuffer outside the JS heap; the heap itself stays small, and a
       // runaway heap ends this worker only (ERR_WORKER_OUT_OF_MEMORY).
       resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
+      // Image files opened in the worker close with it, whether it ends or is terminated.
+      trackUnmanagedFds: true,
     });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (e) => this.finish('crashed', `worker error: ${e.message}`));
@@ -219,23 +217,13 @@ export class Vm {
   }
 
   /**
-   * Closes the image files the worker opened. Only after the thread has exited: a terminated
-   * worker (kill, watchdog, out of memory) never closes them itself, and the worker never closes
-   * them on any path, so each descriptor is closed exactly once, here. Unflushed guest writes of
-   * a killed VM are lost; the image stays as of its last flush (block-file.ts journal).
+   * The worker's image files are closed by Node when its thread exits, however it ended
+   * (Worker option trackUnmanagedFds, on by default: descriptors from fs.openSync in a worker are
+   * closed with it), so the images are free once 'exit' has fired. The worker never closes them
+   * itself. Unflushed guest writes of a killed VM are lost; the image stays as of its last flush.
    */
   private releaseDrives(): void {
     if (!this.holdsResources) return;
-    const fds = this.driveFds;
-    for (let i = 0; i < fds.length; i++) {
-      const fd = Atomics.exchange(fds, i, -1);
-      if (fd < 0) continue;
-      try {
-        closeSync(fd);
-      } catch {
-        /* already closed */
-      }
-    }
     this.holdsResources = false;
     this.events.released(this);
   }
