@@ -4,8 +4,8 @@
 // side by side with one killed mid-boot, and pause/snapshot/restore-to-a-new-name/continue with
 // byte-identical output — the guest snapshotted is the one then killed, so the restored copy
 // costs no extra boot. Four boots of ~3.2 G guest instructions: ~520 s of CPU with the
-// interpreter (about 5 min on an idle 2-core host); the wall-time bounds are generous because
-// a busy host stretches that several times.
+// interpreter, ~350 s with the translator (6.5 min wall at load 7-9 on 2 cores); the wall-time
+// bounds are generous because a busy host stretches that several times (25 min at load 14).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
