@@ -27,19 +27,29 @@ function fetchSlow(c: Cpu, eip: number): number {
   c.eip = eip + 1;
   const lin = (c.segBase[Seg.CS] + eip) | 0;
   const a = ((c.paging ? translateFetch(c, lin, c.user) : lin) & c.a20Mask) >>> 0;
+  if (!setFetchWindow(c, eip, lin, a, limit)) return c.mem.read8(a); // MMIO or unmapped: no window
+  // The 15-byte cap matters only for prefixed instructions (decodeDirty; see Cpu.run).
+  const max = c.instStart + MAX_INSTRUCTION_LENGTH - 1;
+  c.fetchSpan = (c.decodeDirty && max < c.fetchEnd ? max : c.fetchEnd) - c.fetchMin;
+  return c.fetchBuf[eip + c.fetchDelta];
+}
+
+/**
+ * Points the fetch window (all but fetchSpan, which the caller caps) at the RAM or ROM page
+ * holding physical address `a` = linear `lin` = CS:`eip`, bounded by the page end and the CS
+ * limit. False for MMIO or unmapped memory (no window).
+ */
+export function setFetchWindow(c: Cpu, eip: number, lin: number, a: number, limit: number): boolean {
   const page = a >>> 12;
   const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
-  if (bytes === null) return c.mem.read8(a); // MMIO or unmapped: no window
+  if (bytes === null) return false;
   const index = a - (bytes === c.ram ? 0 : c.mem.pageBytesBase(page));
   const pageEnd = eip + (0xfff - (lin & 0xfff));
   c.fetchEnd = pageEnd < limit ? pageEnd : limit;
   c.fetchMin = eip - (lin & 0xfff);
   c.fetchBuf = bytes;
   c.fetchDelta = index - eip;
-  // The 15-byte cap matters only for prefixed instructions (decodeDirty; see Cpu.run).
-  const max = c.instStart + MAX_INSTRUCTION_LENGTH - 1;
-  c.fetchSpan = (c.decodeDirty && max < c.fetchEnd ? max : c.fetchEnd) - c.fetchMin;
-  return bytes[index];
+  return true;
 }
 
 export function fetch16(c: Cpu): number {

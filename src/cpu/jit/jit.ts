@@ -13,6 +13,7 @@ import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
 import { translate, ENV_NAMES } from './emit.js';
+import { setFetchWindow } from '../fetch.js';
 
 export interface JitOptions {
   /** Executions of a block address before it is translated (0: translate on first sight). */
@@ -59,8 +60,6 @@ export class Block {
   ) {}
 }
 
-const RAM = 1; // PageKind.Ram
-
 /**
  * Opens the interpreter's fetch window (fetch.ts fetchSlow) at `eip` without faulting: only
  * when EIP is within the CS limit and, with paging, the TLB already holds an executable
@@ -77,16 +76,7 @@ function openWindow(c: Cpu, eip: number): boolean {
     if ((f & (c.user ? Tlb.USER_READ : Tlb.SUP_READ)) === 0 || (f & Tlb.NX) !== 0) return false;
     a = c.tlb.phys[page] | (lin & 0xfff);
   }
-  a = (a & c.a20Mask) >>> 0;
-  const page = a >>> 12;
-  const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
-  if (bytes === null) return false;
-  const index = a - (bytes === c.ram ? 0 : c.mem.pageBytesBase(page));
-  const pageEnd = eip + (0xfff - (lin & 0xfff));
-  c.fetchEnd = pageEnd < limit ? pageEnd : limit;
-  c.fetchMin = eip - (lin & 0xfff);
-  c.fetchBuf = bytes;
-  c.fetchDelta = index - eip;
+  if (!setFetchWindow(c, eip, lin, (a & c.a20Mask) >>> 0, limit)) return false;
   c.fetchSpan = c.fetchEnd - c.fetchMin;
   return true;
 }
