@@ -13,7 +13,7 @@ export const COMMON_USAGE = `  --engines LIST   comma-separated subset of ${ENGI
                    \`ringmaster run\` has no --jit option (then one row, the interpreter)
   --ringmaster-clock deterministic|host
                    Ringmaster's time base: virtual time from the instruction counter (default;
-                   its TSC always counts instructions) or host time (see bench/README.md)
+                   repeatable under load) or host time (see bench/README.md)
   --dist DIR       compiled Ringmaster tree (default dist)
   --no-save        print only; do not write bench/results/`;
 
