@@ -265,8 +265,8 @@ server on localhost; Chromium CPU is user + system time of all Chromium processe
 for a core). Instructions: Ringmaster's counter (status line, sampled every 0.5 s); v86's
 \`get_instruction_counter()\` (it also runs SeaBIOS and its own bzImage loader first).
 
-- **ringmaster**: the page of \`ringmaster web\` (esbuild bundle; machine in a Web Worker, the
-  interpreter; host time), button "Boot Debian i386": direct Linux boot, no BIOS.
+- **ringmaster**: the page of \`ringmaster web\` (esbuild bundle; machine in a Web Worker,
+  translator on as in the Pc by default; host time), button "Boot Debian i386": direct Linux boot, no BIOS.
 - **v86**: npm \`v86\` ${env.v86} browser build (\`build/libv86.js\`, \`build/v86.wasm\`, JIT on) on the
   main thread of its page; Debian SeaBIOS \`bios.bin\` + \`vgabios-stdvga.bin\` from the image cache;
   \`bzimage\`, \`initrd\`, \`cmdline\` options (v86's own loader, started from SeaBIOS).
