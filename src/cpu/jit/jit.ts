@@ -150,9 +150,7 @@ export class Jit {
           this.hits[h]++;
           return ran;
         }
-        const found = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
-        if (found === null) return ran;
-        b = found;
+        b = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
         this.cache[slot] = b;
       }
       const fn = b.fn;
@@ -166,20 +164,24 @@ export class Jit {
   /** Blocks in ROM, per ROM byte array (no invalidation: the bytes are constant). */
   private readonly romBlocks = new Map<Uint8Array, Map<number, Block>>();
 
-  private lookupRom(c: Cpu, buf: Uint8Array, index: number, eip: number, mode: number): Block | null {
-    let m = this.romBlocks.get(buf);
-    const key = index * 2 + mode;
+  private lookupRom(c: Cpu, buf: Uint8Array, index: number, eip: number, mode: number): Block {
+    return this.findOrBuild(this.romBlocks, buf, index * 2 + mode, c, buf, index, eip, mode);
+  }
+
+  /** The live block under `key` in `groups.get(group)`, or a new translation stored there. */
+  private findOrBuild<G>(groups: Map<G, Map<number, Block>>, group: G, key: number, c: Cpu, buf: Uint8Array, pa: number, eip: number, mode: number): Block {
+    let m = groups.get(group);
     let b = m?.get(key);
     if (b !== undefined && b.eip === eip && !b.dead) return b;
     if (this.liveBlocks >= this.maxBlocks) {
-      this.flush();
+      this.flush(); // empties every group
       m = undefined;
       b = undefined;
     }
-    const nb = this.build(c, buf, index, eip, mode);
+    const nb = this.build(c, buf, pa, eip, mode);
     if (m === undefined) {
       m = new Map();
-      this.romBlocks.set(buf, m);
+      groups.set(group, m);
     }
     if (b !== undefined) this.drop(b);
     m.set(key, nb);
@@ -200,30 +202,13 @@ export class Jit {
     this.stats.cacheBlocks = this.liveBlocks;
   }
 
-  private lookup(c: Cpu, pa: number, eip: number, mode: number): Block | null {
+  private lookup(c: Cpu, pa: number, eip: number, mode: number): Block {
     const page = pa >>> 12;
     // Writers that bypass onCodeWrite (snapshot loads) clear codePages: the page's blocks are stale.
     if (c.codePages[page] === 0) this.invalidatePage(page);
-    let m = this.pages.get(page);
-    const off = pa & (PAGE_SIZE - 1);
-    const key = (off << 1) | mode;
-    let b = m?.get(key);
-    if (b !== undefined && b.eip === eip && !b.dead) return b;
-    if (this.liveBlocks >= this.maxBlocks) {
-      this.flush();
-      m = undefined;
-      b = undefined;
-    }
-    const nb = this.build(c, c.ram, pa, eip, mode);
-    if (m === undefined) {
-      m = new Map();
-      this.pages.set(page, m);
-    }
-    if (b !== undefined) this.drop(b);
-    m.set(key, nb);
-    this.add(nb);
+    const b = this.findOrBuild(this.pages, page, ((pa & (PAGE_SIZE - 1)) << 1) | mode, c, c.ram, pa, eip, mode);
     c.codePages[page] = 1;
-    return nb;
+    return b;
   }
 
   private build(c: Cpu, buf: Uint8Array, pa: number, eip: number, mode: number): Block {
