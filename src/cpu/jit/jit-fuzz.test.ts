@@ -7,19 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeMachine } from '../test-machine.js';
 import { Reg } from '../state.js';
+import { xorshift32 as rng } from '../../bus/xorshift.js';
 
-/** xorshift32: deterministic programs, no module state. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 const DATA = 0x2000;
 

@@ -8,19 +8,8 @@ import { AtaDisk } from './ata-disk.js';
 import { AtapiCdrom } from './atapi-cdrom.js';
 import { BusMaster } from './bus-master.js';
 import { diskImage, isoImage, makeChannel } from './testing.js';
+import { xorshift32 as rng } from '../../bus/xorshift.js';
 
-/** xorshift32: a fixed seed keeps the run reproducible. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 const COMMANDS = [
   0x00, 0x08, 0x10, 0x20, 0x21, 0x24, 0x25, 0x29, 0x30, 0x34, 0x35, 0x39, 0x40, 0x42, 0x70, 0x90, 0x91, 0xa0, 0xa1,
