@@ -50,6 +50,9 @@ export class Block {
   count = 0;
   lastEip = 0;
   size = 0;
+  /** Blocks that followed this one (jit.ts runBlock chaining; see linkable()). */
+  link0: Block | null = null;
+  link1: Block | null = null;
   constructor(
     /** The bytes the block was translated from: RAM, or a ROM region's array. */
     readonly buf: Uint8Array,
@@ -79,6 +82,14 @@ function openWindow(c: Cpu, eip: number): boolean {
   if (!setFetchWindow(c, eip, lin, (a & c.a20Mask) >>> 0, limit)) return false;
   c.fetchSpan = c.fetchEnd - c.fetchMin;
   return true;
+}
+
+/**
+ * `to` may follow `from` without a lookup: same bytes, same 4 KiB page, same EIP-to-address
+ * distance and mode. Then `to` is where a lookup from inside `from`'s window would land.
+ */
+function linkable(from: Block, to: Block): boolean {
+  return to.buf === from.buf && ((to.pa ^ from.pa) >>> 12) === 0 && to.pa - from.pa === to.eip - from.eip && to.mode === from.mode;
 }
 
 const CACHE_SIZE = 1 << 14;
@@ -126,39 +137,66 @@ export class Jit {
   runBlock(c: Cpu): boolean {
     const mode = c.codeBig ? 1 : 0;
     let ran = false;
+    let prev: Block | null = null;
     // Blocks run back to back while each returns 0: such a block changed nothing the run loop
     // checks at a boundary (IF, the controller's pending state, TF, the shadow, slowChecks, CS.D),
     // so those checks would all come out as they did before the first block.
     for (;;) {
       const eip = c.eip;
-      const min = c.fetchMin;
-      // Only code inside the fetch window (which also bounds the CS limit); after a branch to
-      // another page the window is moved here when the TLB already maps the target.
-      if ((eip - min) >>> 0 > c.fetchEnd - min && !openWindow(c, eip)) return ran;
-      // RAM: pa is the physical address. ROM: the index in the region's bytes, which never
-      // change (a remapped address opens a window on other bytes, hence other blocks).
-      const buf = c.fetchBuf;
-      const pa = eip + c.fetchDelta;
-      const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
-      let b = this.cache[slot];
-      if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || b.buf !== buf || (buf === c.ram && c.codePages[pa >>> 12] === 0)) {
-        // Tiering, cheap for cold code (this runs before every interpreted instruction): a
-        // hashed counter; once it reaches the threshold the address goes to the maps (and
-        // stays there: the counter is not reset).
-        const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
-        if (this.hits[h] < this.threshold) {
-          this.hits[h]++;
-          return ran;
+      let b: Block | null = null;
+      if (prev !== null) {
+        // Chaining: the block that followed `prev` last time, if it starts here. Links only
+        // join blocks of one page at the same EIP-to-address distance, so the window, the
+        // page's mapping and CS are those `prev` was entered with; invalidation kills both.
+        b = prev.link0;
+        if (b === null || b.eip !== eip) b = prev.link1;
+        if (b !== null && (b.eip !== eip || b.dead)) b = null;
+      }
+      if (b === null) {
+        b = this.find(c, eip, mode);
+        if (b === null) return ran;
+        if (prev !== null && linkable(prev, b)) {
+          if (prev.link0 === null || prev.link0.dead) prev.link0 = b;
+          else prev.link1 = b;
         }
-        b = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
-        this.cache[slot] = b;
       }
       const fn = b.fn;
       if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return ran;
       this.stats.executed++;
       ran = true;
       if (fn(c) !== 0) return true;
+      prev = b;
     }
+  }
+
+  /**
+   * The block at `eip` through the fetch window and the front cache, or null: cold (below the
+   * tiering threshold), or outside a window that can be opened without side effects.
+   */
+  private find(c: Cpu, eip: number, mode: number): Block | null {
+    const min = c.fetchMin;
+    // Only code inside the fetch window (which also bounds the CS limit); after a branch to
+    // another page the window is moved here when the TLB already maps the target.
+    if ((eip - min) >>> 0 > c.fetchEnd - min && !openWindow(c, eip)) return null;
+    // RAM: pa is the physical address. ROM: the index in the region's bytes, which never
+    // change (a remapped address opens a window on other bytes, hence other blocks).
+    const buf = c.fetchBuf;
+    const pa = eip + c.fetchDelta;
+    const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
+    let b = this.cache[slot];
+    if (b === undefined || b.pa !== pa || b.eip !== eip || b.mode !== mode || b.dead || b.buf !== buf || (buf === c.ram && c.codePages[pa >>> 12] === 0)) {
+      // Tiering, cheap for cold code (this runs before every interpreted instruction): a
+      // hashed counter; once it reaches the threshold the address goes to the maps (and
+      // stays there: the counter is not reset).
+      const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
+      if (this.hits[h] < this.threshold) {
+        this.hits[h]++;
+        return null;
+      }
+      b = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
+      this.cache[slot] = b;
+    }
+    return b;
   }
 
   /** Blocks in ROM, per ROM byte array (no invalidation: the bytes are constant). */
