@@ -7,7 +7,7 @@ import path from 'node:path';
 import { shellLine, loadAverage } from './lib/engines.js';
 import { SerialChild } from './lib/serial-child.js';
 import { plotResultFile } from './lib/plot.js';
-import { median, fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown } from './lib/report.js';
+import { fmt, ratio, fmtRatio, markdownTable, writeResults, machineMarkdown, summarizeBoots, failureNotes } from './lib/report.js';
 import { benchSetup, COMMON_USAGE, jitNote, commandLine } from './lib/setup.js';
 
 const DEFAULTS = { runs: 1, timeout: 600 };
@@ -74,20 +74,7 @@ for (let r = 1; r <= opts.runs; r++) {
 }
 
 env.loadAverageAtEnd = loadAverage();
-const summary = {};
-for (const e of engines) {
-  const ok = runs[e].filter((r) => r.ok);
-  summary[e] = {
-    boots: ok.length,
-    attempted: runs[e].length,
-    initSeconds: median(ok.map((r) => r.initSeconds)),
-    promptSeconds: median(ok.map((r) => r.promptSeconds)),
-    cpuSeconds: median(ok.map((r) => r.cpuSeconds).filter((x) => x !== undefined)),
-    coreWaitSeconds: median(ok.map((r) => r.coreWaitSeconds).filter((x) => x !== undefined)),
-    failure: runs[e].find((r) => !r.ok)?.failure,
-    lastSerialLine: runs[e].find((r) => !r.ok)?.lastSerialLine,
-  };
-}
+const summary = summarizeBoots(engines, runs, ['coreWaitSeconds']);
 // Ratios of wall time (what issue 6's targets are stated in) and of CPU time (fairer on a busy host).
 const wall = (e) => summary[e]?.promptSeconds;
 const cpuOf = (e) => summary[e]?.cpuSeconds;
@@ -100,7 +87,7 @@ const rows = engines.map((e) => {
 });
 const loads = `- 1-minute load average before each boot: ${engines.map((e) => `${e} ${runs[e].map((r) => r.loadAverageAtStart[0]).join(', ')}`).join('; ')}`;
 const table = markdownTable(header, rows);
-const notes = engines.filter((e) => summary[e].failure).map((e) => `- ${e}: ${summary[e].failure}; last serial line: \`${summary[e].lastSerialLine}\``);
+const notes = failureNotes(engines, summary);
 const cmdLines = engines.map((e) => `- ${e} (${commands[e].boot}):\n  \`${shellLine(commands[e].command, commands[e].args)}\``);
 const median_ = opts.runs > 1 ? `medians of ${opts.runs} runs` : '1 run';
 

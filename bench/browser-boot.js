@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_DIR, loadPaths, guestImages, environment } from './lib/engines.js';
-import { parseOptions, fail, median, fmt, ratio, fmtRatio, markdownTable, writeResults } from './lib/report.js';
+import { parseOptions, fail, fmt, ratio, fmtRatio, markdownTable, writeResults, summarizeBoots, failureNotes } from './lib/report.js';
 
 const ENGINES = ['ringmaster', 'v86'];
 const USAGE = `usage: node bench/browser-boot.js [options]
@@ -224,20 +224,7 @@ try {
 }
 const loadAtEnd = environment().loadAverage;
 
-const summary = {};
-for (const e of engines) {
-  const ok = runs[e].filter((r) => r.ok);
-  summary[e] = {
-    boots: ok.length,
-    attempted: runs[e].length,
-    initSeconds: median(ok.map((r) => r.initSeconds)),
-    promptSeconds: median(ok.map((r) => r.promptSeconds)),
-    cpuSeconds: median(ok.map((r) => r.cpuSeconds).filter((x) => x !== undefined)),
-    instructions: median(ok.map((r) => r.instructions).filter((x) => typeof x === 'number')),
-    failure: runs[e].find((r) => !r.ok)?.failure,
-    lastSerialLine: runs[e].find((r) => !r.ok)?.lastSerialLine,
-  };
-}
+const summary = summarizeBoots(engines, runs, ['instructions']);
 const header = ['engine', 'init marker s', 'shell prompt s', '× v86 (wall)', 'Chromium CPU s', '× v86 (CPU)', 'G instructions', 'M instr per CPU s', 'boots'];
 const perSecond = (n, s) => (n === undefined || !s ? undefined : n / s / 1e6);
 const rows = engines.map((e) => {
@@ -247,7 +234,7 @@ const rows = engines.map((e) => {
     fmt(s.instructions === undefined ? undefined : s.instructions / 1e9), fmt(perSecond(s.instructions, s.cpuSeconds), 1), `${s.boots}/${s.attempted}`];
 });
 const table = markdownTable(header, rows);
-const notes = engines.filter((e) => summary[e].failure).map((e) => `- ${e}: ${summary[e].failure}; last serial line: \`${summary[e].lastSerialLine}\``);
+const notes = failureNotes(engines, summary);
 const median_ = opts.runs > 1 ? `medians of ${opts.runs} runs` : '1 run';
 
 console.log(`\nWall seconds from navigation (${median_}); ratios: shell-prompt wall time and Chromium CPU seconds over v86's:\n`);

@@ -46,6 +46,33 @@ export const fmt = (x, digits = 2) => (x === undefined || x === null || Number.i
 export const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
 export const fmtRatio = (r) => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 
+/**
+ * Per-engine summary of boot runs (`runs[engine]`: results with `ok`, timings in seconds, and
+ * `failure`/`lastSerialLine` when not ok): boots and attempts, the median of each of
+ * initSeconds, promptSeconds, cpuSeconds and the `extraFields` over the boots that reached the
+ * shell (runs without a number in a field are left out of its median), and the first failure.
+ */
+export function summarizeBoots(engines, runs, extraFields = []) {
+  const summary = {};
+  for (const e of engines) {
+    const ok = runs[e].filter((r) => r.ok);
+    const failed = runs[e].find((r) => !r.ok);
+    const s = { boots: ok.length, attempted: runs[e].length };
+    for (const field of ['initSeconds', 'promptSeconds', 'cpuSeconds', ...extraFields]) {
+      s[field] = median(ok.map((r) => r[field]).filter((x) => typeof x === 'number'));
+    }
+    s.failure = failed?.failure;
+    s.lastSerialLine = failed?.lastSerialLine;
+    summary[e] = s;
+  }
+  return summary;
+}
+
+/** One Markdown bullet per engine that had a failed boot: its failure and last serial line. */
+export function failureNotes(engines, summary) {
+  return engines.filter((e) => summary[e].failure).map((e) => `- ${e}: ${summary[e].failure}; last serial line: \`${summary[e].lastSerialLine}\``);
+}
+
 /** A Markdown table (also readable as plain text on a terminal). */
 export function markdownTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
