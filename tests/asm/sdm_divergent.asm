@@ -272,25 +272,7 @@ main:
         mov cr4, eax
         ; the T bit of a TSS: #DB with DR6.BT before the task's first instruction
         ; (7.2.1, 17.3.1.5; QEMU 7.2 ignores it)
-        mov edi, 0x5100
-        xor eax, eax
-        mov ecx, 0x68 / 4
-        rep stosd
-        mov dword [0x5100 + 0x04], STACK0_TSS
-        mov dword [0x5100 + 0x08], DATA0
-        mov eax, cr3
-        mov [0x5100 + 0x1C], eax
-        mov dword [0x5100 + 0x20], t_task
-        mov dword [0x5100 + 0x24], 2
-        mov dword [0x5100 + 0x38], 0x2F000
-        mov dword [0x5100 + 0x48], DATA0
-        mov dword [0x5100 + 0x4C], CODE0
-        mov dword [0x5100 + 0x50], DATA0
-        mov dword [0x5100 + 0x54], DATA0
-        mov dword [0x5100 + 0x58], DATA0
-        mov dword [0x5100 + 0x5C], DATA0
-        mov word [0x5100 + 0x64], 1                 ; T: #DB (BT) before its first instruction
-        mov word [0x5100 + 0x66], 0x68
+        TASK_TSS 0x5100, t_task, 1      ; T: #DB (BT) before its first instruction
         SETDESC 0xC0, 0x5100, 0x67, 0x89, 0x0
         jmp 0xC0:0
 t_back:

@@ -91,25 +91,7 @@ main:
         mov dr7, eax
 
         PUTS "-- task switch clears l0-l3", 10
-        mov edi, 0x5100
-        xor eax, eax
-        mov ecx, 0x68 / 4
-        rep stosd
-        mov dword [0x5100 + 0x04], STACK0_TSS
-        mov dword [0x5100 + 0x08], DATA0
-        mov eax, cr3
-        mov [0x5100 + 0x1C], eax
-        mov dword [0x5100 + 0x20], task_a
-        mov dword [0x5100 + 0x24], 2
-        mov dword [0x5100 + 0x38], 0x2F000
-        mov dword [0x5100 + 0x48], DATA0
-        mov dword [0x5100 + 0x4C], CODE0
-        mov dword [0x5100 + 0x50], DATA0
-        mov dword [0x5100 + 0x54], DATA0
-        mov dword [0x5100 + 0x58], DATA0
-        mov dword [0x5100 + 0x5C], DATA0
-        mov word [0x5100 + 0x64], 0
-        mov word [0x5100 + 0x66], 0x68
+        TASK_TSS 0x5100, task_a, 0
         SETDESC FREE_SEL + 8, 0x5100, 0x67, 0x89, 0x0
         mov eax, 0x7000
         mov dr0, eax
