@@ -173,3 +173,11 @@ test('RDMSR/WRMSR of the counters at CPL 3 are #GP(0); RDPMC at CPL 3 needs CR4.
   rdpmc(c);
   assert.deepEqual(edxEax(c), [0, 0]);
 });
+
+test('0F 33 RDPMC decodes and reads PerfCtr[ECX] into EDX:EAX, interpreted and translated', () => {
+  // PerfCtr1 = 0x80000005 (sign-extended: FF_80000005); ECX = 1; RDPMC.
+  for (const jit of [false, true]) {
+    const m = run([...wr(PERFCTR1, 0x80000005), ...movEcx(1), 0x0f, 0x33], jit);
+    assert.deepEqual(edxEax(m.cpu), [0xff, 0x80000005]);
+  }
+});

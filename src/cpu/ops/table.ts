@@ -18,7 +18,7 @@ import { pushReg, popReg, pushImm, pushSeg, popSeg, popRM, pushRM, pusha, popa, 
 import { jccShort, jccNear, jmpRel, callRel, farImm, retNear, retFar, iret, loop, groupFFControl, int, bound } from './control.js';
 import { stringOp } from './string.js';
 import { fxGroup } from './x87-bridge.js';
-import { rdmsr, wrmsr, sysenter, sysexit } from './msr.js';
+import { rdmsr, wrmsr, rdpmc, sysenter, sysexit } from './msr.js';
 import {
   undefinedOp, nop, flagOp, arplOp, hlt, inOut, cpuid, rdtsc, movCr, movDr, clts, cacheOp, group6, group7, larLsl, wait, esc,
 } from './system.js';
@@ -162,6 +162,7 @@ function build(): Handler[] {
   on([0x131], rdtsc);
   on([0x130], wrmsr);
   on([0x132], rdmsr);
+  on([0x133], rdpmc);
   on([0x134], sysenter);
   on([0x135], sysexit);
   on(range(0x140, 0x14f), cmov);
