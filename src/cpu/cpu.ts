@@ -17,6 +17,7 @@ import { setSegmentRealMode, refreshSegAccess } from './segments.js';
 import { TlbState } from './paging.js';
 import { X87Bridge } from './ops/x87-bridge.js';
 import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
+import { widenNumberFields } from './wide-fields.js';
 import { Jit, type JitOptions } from './jit/jit.js';
 import { DebugState, debugAfterInstruction, debugBeforeInstruction, debugFlagsChanged, updateSlowChecks } from './debug.js';
 
@@ -83,6 +84,12 @@ export interface CpuState {
 }
 
 const STATE_VERSION = 1;
+
+/** Fields that reach 2^31 or more (addresses above 2 GiB, unsigned operands, counters): wide-fields.ts. */
+const WIDE_FIELDS = [
+  'eip', 'instStart', 'fDst', 'fSrc', 'fRes', 'eaOff', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit', 'stackMask',
+  'fetchMin', 'fetchEnd', 'fetchSpan', 'fetchDelta', 'instructions', 'stopAt', 'descAddr', 'mulHi', 'divQ', 'divR', 'tscOffset',
+] as const;
 
 export class Cpu {
   readonly host: CpuHost;
@@ -234,6 +241,7 @@ export class Cpu {
     this.codePages = host.memory.codePages;
     this.dirtyPages = host.memory.dirtyPages;
     this.fetchBuf = this.ram;
+    widenNumberFields(this, WIDE_FIELDS);
     this.reset();
   }
 

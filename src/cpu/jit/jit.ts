@@ -14,6 +14,7 @@ import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
 import { translate, ENV_NAMES } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
+import { widenNumberFields } from '../wide-fields.js';
 
 export interface JitOptions {
   /** Executions of a block address before it is translated (0: translate on first sight). */
@@ -60,7 +61,9 @@ export class Block {
     readonly pa: number,
     readonly eip: number,
     readonly mode: number,
-  ) {}
+  ) {
+    widenNumberFields<Block>(this, ['eip', 'lastEip']); // kernel code lies above 2^31
+  }
 }
 
 /**
