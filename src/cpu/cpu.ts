@@ -88,7 +88,7 @@ const STATE_VERSION = 1;
 /** Fields that reach 2^31 or more (addresses above 2 GiB, unsigned operands, counters): wide-fields.ts. */
 const WIDE_FIELDS = [
   'eip', 'instStart', 'fDst', 'fSrc', 'fRes', 'eaOff', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit', 'stackMask',
-  'fetchMin', 'fetchEnd', 'fetchSpan', 'fetchDelta', 'instructions', 'stopAt', 'descAddr', 'mulHi', 'divQ', 'divR', 'tscOffset',
+  'fetchMin', 'fetchEnd', 'fetchSpan', 'fetchDelta', 'instructions', 'stopAt', 'descAddr', 'mulHi', 'divQ', 'divR', 'tscOffset', 'blockBase',
 ] as const;
 
 export class Cpu {
@@ -166,6 +166,8 @@ export class Cpu {
   eaEspBase = false;
   instStart = 0;
   startEsp = 0;
+  /** Instruction count at the entry of the running translated block (jit/mem.ts fault path). */
+  blockBase = 0;
   /** The descriptor last read by protected/descriptors.ts (two dwords and its linear address). */
   descLo = 0;
   descHi = 0;

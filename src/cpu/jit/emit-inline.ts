@@ -6,15 +6,6 @@
 import type { Emitter } from './emit.js';
 import { Seg } from '../state.js';
 
-const RD = ['', '', '', ''];
-function rdName(bits: number): string {
-  return bits === 8 ? 'rd8' : bits === 16 ? 'rd16' : 'rd32';
-}
-function wrName(bits: number): string {
-  return bits === 8 ? 'wr8' : bits === 16 ? 'wr16' : 'wr32';
-}
-void RD;
-
 const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
 
 /** ALU kind (ADD OR ADC SBB AND SUB XOR CMP) on locals x, y into local v (ops/alu.ts alu()). */
@@ -82,19 +73,19 @@ function vbits(e: Emitter): number {
 function rmRead(e: Emitter, bits: number, signed32 = false): string {
   const d = e.d;
   if (d.isReg) return e.reg(bits, d.rm);
-  return `${bits === 32 && signed32 ? 'rd32s' : rdName(bits)}(c,${d.eaSeg},a)`;
+  return e.read(bits, d.eaSeg, 'a', !signed32);
 }
 
 function rmWrite(e: Emitter, bits: number, v: string): string {
   const d = e.d;
   if (d.isReg) return e.setReg(bits, d.rm, v);
-  return `${wrName(bits)}(c,${d.eaSeg},a,${v});`;
+  return e.write(bits, d.eaSeg, 'a', v);
 }
 
-/** For memory operands: the fault-path stores and `const a = EA`. */
+/** For memory operands: `const a = EA` as an int32 (jit/mem.ts stores what the fault path needs). */
 function memPrologue(e: Emitter): string {
   if (e.d.isReg) return '';
-  return `${e.stores()}const a=${e.ea()};`;
+  return `const a=${e.eaInt()};`;
 }
 
 /** After a memory store: self-modifying code check. */
@@ -159,16 +150,14 @@ function emitInlineOp(e: Emitter): number {
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: {
       // ops/stack.ts pushReg (PUSH ESP pushes the old value: read before the push)
       const i = op & 7;
-      const s = e.stores();
-      block(e, `${s}${d.o32 ? `push32(c,r[${i}])` : `push16(c,r16[${i << 1}])`};${e.smcCheck()}`);
+      block(e, `${e.push(d.o32, d.o32 ? `r[${i}]` : `r16[${i << 1}]`)}${e.smcCheck()}`);
       e.espDirty = true;
       return 1;
     }
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
       // ops/stack.ts popReg
       const i = op & 7;
-      const s = e.stores();
-      block(e, `${s}${d.o32 ? `const v=pop32s(c);r[${i}]=v;` : `const v=pop16(c);r16[${i << 1}]=v;`}`);
+      block(e, `const v=${e.pop(d.o32)};${d.o32 ? `r[${i}]=v;` : `r16[${i << 1}]=v;`}`);
       e.espDirty = true;
       return 1;
     }
@@ -177,8 +166,7 @@ function emitInlineOp(e: Emitter): number {
       let v: number;
       if (op === 0x68) v = d.imm;
       else v = (d.imm << 24) >> 24;
-      const s = e.stores();
-      block(e, `${s}${d.o32 ? `push32(c,${v >>> 0})` : `push16(c,${v & 0xffff})`};${e.smcCheck()}`);
+      block(e, `${e.push(d.o32, d.o32 ? String(v | 0) : String(v & 0xffff))}${e.smcCheck()}`);
       e.espDirty = true;
       return 1;
     }
@@ -233,9 +221,8 @@ function emitInlineOp(e: Emitter): number {
       const seg = d.segOvr >= 0 ? d.segOvr : Seg.DS;
       const bits = (op & 1) === 0 ? 8 : vbits(e);
       const off = d.imm >>> 0;
-      const s = e.stores();
-      if (op <= 0xa1) block(e, `${s}${e.setReg(bits, 0, `${rdName(bits)}(c,${seg},${off})`)}`);
-      else block(e, `${s}${wrName(bits)}(c,${seg},${off},${e.reg(bits, 0)});${e.smcCheck()}`);
+      if (op <= 0xa1) block(e, e.setReg(bits, 0, e.read(bits, seg, String(off | 0))));
+      else block(e, `${e.write(bits, seg, String(off | 0), e.reg(bits, 0))}${e.smcCheck()}`);
       return 1;
     }
     case 0xa8: case 0xa9: {
@@ -258,9 +245,9 @@ function emitInlineOp(e: Emitter): number {
       // ops/control.ts retNear: read, jump (limit check), then release the stack
       const size = d.o32 ? 4 : 2;
       const imm = op === 0xc2 ? d.imm : 0;
-      const read = d.o32 ? 'stackRead32(c,0)' : 'stackRead16(c,0)';
+      const read = e.stackRead(d.o32, 0);
       const mask = d.o32 ? '>>>0' : '&65535';
-      block(e, `${e.stores()}const t=(${read})${mask};if(t>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=t;` +
+      block(e, `const t=(${read})${mask};${e.stores()}if(t>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=t;` +
         `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
@@ -275,7 +262,7 @@ function emitInlineOp(e: Emitter): number {
       // ops/control.ts callRel: target check, push the return address, jump
       const disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
-      block(e, `${e.stores()}if(${t}>c.segLimit[${Seg.CS}])raise(c,13,0);${d.o32 ? 'push32' : 'push16'}(c,${e.next});` +
+      block(e, `${e.stores()}if(${t}>c.segLimit[${Seg.CS}])raise(c,13,0);${e.push(d.o32, String(e.next | 0))}` +
         `c.eip=${t};c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }

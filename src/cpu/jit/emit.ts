@@ -15,8 +15,7 @@ import { fallbackRecord, type FallbackRecord } from './fallback.js';
 
 /** Names the generated code sees (bound once per block by the factory; see jit.ts ENV_NAMES). */
 export const ENV_NAMES = [
-  'fb', 'rd8', 'rd16', 'rd32', 'rd32s', 'wr8', 'wr16', 'wr32',
-  'push16', 'push32', 'pop16', 'pop32', 'pop32s', 'stackRead16', 'stackRead32', 'setSp',
+  'fb', 'jr8', 'jr16', 'jr32', 'jw8', 'jw16', 'jw32', 'jpush', 'jpop', 'jstack', 'setSp',
   'setArith', 'setResult', 'setIncDec', 'getCF', 'testCC', 'shift', 'raise',
 ] as const;
 
@@ -36,6 +35,8 @@ export class Emitter {
   producer = 0;
   producerBits = 32;
   producerSet = false;
+  /** The block calls jit/mem.ts (which reads c.blockBase). */
+  usesMem = false;
   /** Decode records of the fallback instructions (the block function's D[i]). */
   readonly records: FallbackRecord[] = [];
 
@@ -85,6 +86,51 @@ export class Emitter {
     if (d.disp !== 0 || parts.length === 0) parts.push(String(d.disp));
     if (!d.a32) return parts.length === 1 && d.base < 0 ? String(d.disp & 0xffff) : `((${parts.join('+')})&65535)`;
     return parts.length === 1 && d.base < 0 && d.index < 0 ? String(d.disp >>> 0) : `((${parts.join('+')})>>>0)`;
+  }
+
+  /** The effective address as an int32 expression (for jit/mem.ts, which takes offsets `|0`). */
+  eaInt(): string {
+    const d = this.d;
+    if (!d.a32) return this.ea();
+    const parts: string[] = [];
+    if (d.base >= 0) parts.push(`r[${d.base}]`);
+    if (d.index >= 0) parts.push(d.scale !== 0 ? `(r[${d.index}]<<${d.scale})` : `r[${d.index}]`);
+    if (d.disp !== 0 || parts.length === 0) parts.push(String(d.disp | 0));
+    return parts.length === 1 && d.base < 0 && d.index < 0 ? String(d.disp | 0) : `((${parts.join('+')})|0)`;
+  }
+
+  // ---- memory (jit/mem.ts): the fault-path stores happen inside, only off the fast path ----
+
+  /** The instruction's EIP and index, the last arguments of every jit/mem.ts call. */
+  private at(): string {
+    this.usesMem = true;
+    return `${this.d.eip | 0},${this.k}`;
+  }
+
+  /** Expression: a `bits` read at seg:off (`off` an int32 expression); dwords signed unless `unsigned`. */
+  read(bits: number, seg: number, off: string, unsigned = false): string {
+    if (bits === 32) return unsigned ? `(jr32(c,${seg},${off},${this.at()})>>>0)` : `jr32(c,${seg},${off},${this.at()})`;
+    return `jr${bits}(c,${seg},${off},${this.at()})`;
+  }
+
+  /** Statement: a `bits` store of `v` at seg:off. */
+  write(bits: number, seg: number, off: string, v: string): string {
+    return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
+  }
+
+  /** Statement: PUSH `v` (16 or 32 bits by `o32`). */
+  push(o32: boolean, v: string): string {
+    return `jpush(c,${o32 ? 4 : 2},(${v})|0,${this.at()});`;
+  }
+
+  /** Expression: POP (dwords signed). */
+  pop(o32: boolean): string {
+    return `jpop(c,${o32 ? 4 : 2},${this.at()})`;
+  }
+
+  /** Expression: the stack at SP + delta, unsigned. */
+  stackRead(o32: boolean, delta: number): string {
+    return `jstack(c,${o32 ? 4 : 2},${delta},${this.at()})`;
   }
 
   /** Runs the instruction through HANDLERS[op], as the interpreter's loop would after decoding. */
@@ -148,7 +194,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
   if (e.k === 0) return null;
   if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};return 0;`);
   return {
-    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;\n${e.out.join('')}`,
+    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;${e.usesMem ? 'c.blockBase=n;' : ''}\n${e.out.join('')}`,
     count: e.k,
     lastEip: ip - 1,
     records: e.records,

@@ -8,7 +8,8 @@ import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
 import { Tlb } from '../paging.js';
 import { runFallback } from './fallback.js';
-import { rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s, stackRead16, stackRead32, setSp } from '../mmu.js';
+import { setSp } from '../mmu.js';
+import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
 import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
@@ -124,8 +125,7 @@ export class Jit {
     this.maxBlocks = options.maxBlocks ?? 65536;
     this.now = options.now ?? Date.now;
     const env: Record<string, unknown> = {
-      fb: runFallback, rd8, rd16, rd32, rd32s, wr8, wr16, wr32, push16, push32, pop16, pop32, pop32s,
-      stackRead16, stackRead32, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
+      fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
     };
     for (const n of ENV_NAMES) if (env[n] === undefined) throw new Error(`jit: missing helper ${n}`);
     this.env = env;
