@@ -105,7 +105,7 @@ function relTarget(e: Emitter, disp: number): number {
 
 /** Leaves the block at `target` (constant), with the CS limit check of jumpNear (#GP(0)). */
 function jumpTo(e: Emitter, target: number): string {
-  return `if(${target}>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=${target};`;
+  return `${e.limitCheck(String(target))}c.eip=${target};`;
 }
 
 /** Inline ops that leave the arithmetic flags alone (the known producer stays valid). */
@@ -161,6 +161,8 @@ function emitInlineOp(e: Emitter): number {
       e.espDirty = true;
       return 1;
     }
+    case 0x69: case 0x6b:
+      return imul(e);
     case 0x68: case 0x6a: {
       // ops/stack.ts pushImm
       let v: number;
@@ -247,7 +249,7 @@ function emitInlineOp(e: Emitter): number {
       const imm = op === 0xc2 ? d.imm : 0;
       const read = e.stackRead(d.o32, 0);
       const mask = d.o32 ? '>>>0' : '&65535';
-      block(e, `const t=(${read})${mask};${e.stores()}if(t>c.segLimit[${Seg.CS}])raise(c,13,0);c.eip=t;` +
+      block(e, `const t=(${read})${mask};${e.limitCheck('t')}c.eip=t;` +
         `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
@@ -262,7 +264,7 @@ function emitInlineOp(e: Emitter): number {
       // ops/control.ts callRel: target check, push the return address, jump
       const disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
-      block(e, `${e.stores()}if(${t}>c.segLimit[${Seg.CS}])raise(c,13,0);${e.push(d.o32, String(e.next | 0))}` +
+      block(e, `${e.limitCheck(String(t))}${e.push(d.o32, String(e.next | 0))}` +
         `c.eip=${t};c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
@@ -270,10 +272,11 @@ function emitInlineOp(e: Emitter): number {
       // ops/control.ts jmpRel
       const disp = op === 0xeb ? (d.imm << 24) >> 24 : d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
-      block(e, `${e.stores()}${jumpTo(e, t)}c.instructions=n+${e.k + 1};return 0;`);
+      block(e, `${jumpTo(e, t)}c.instructions=n+${e.k + 1};return 0;`);
       return 2;
     }
     case 0xf6: case 0xf7: {
+      if (d.reg === 2 || d.reg === 3) return notNeg(e);
       // group 3 /0 /1: TEST r/m, imm (table.ts group3)
       if (d.reg > 1) return 0;
       const bits = op === 0xf6 ? 8 : vbits(e);
@@ -350,6 +353,11 @@ function group2(e: Emitter): number {
     block(e, `${pro}${rmRead(e, bits)};`);
     return 1;
   }
+  const inline = shiftCode(d.reg, count, bits);
+  if (inline !== null) {
+    block(e, `${pro}const x=${rmRead(e, bits)};${inline}${rmWrite(e, bits, 'v')}${afterStore(e)}`);
+    return 1;
+  }
   block(e, `${pro}const v=shift(c,${d.reg},${rmRead(e, bits)},${count},${bits});${rmWrite(e, bits, 'v')}${afterStore(e)}`);
   return 1;
 }
@@ -358,7 +366,7 @@ function group2(e: Emitter): number {
 function jcc(e: Emitter, cc: number, disp: number): number {
   const t = relTarget(e, disp);
   const k = e.k + 1;
-  e.emit(`if(${cond(e, cc)}){${e.stores()}${jumpTo(e, t)}}else c.eip=${e.next};c.instructions=n+${k};return 0;\n`);
+  e.emit(`if(${cond(e, cc)}){${jumpTo(e, t)}}else c.eip=${e.next};c.instructions=n+${k};return 0;\n`);
   return 2;
 }
 
@@ -378,6 +386,8 @@ function emit0F(e: Emitter): number {
     return 1;
   }
   switch (op) {
+    case 0x1af:
+      return imul(e);
     case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
       // ops/move.ts movExtend
       const src = op === 0x1b6 || op === 0x1be ? 8 : 16;
@@ -389,4 +399,70 @@ function emit0F(e: Emitter): number {
     }
   }
   return 0;
+}
+
+/**
+ * SHL/SHR/SAR of local x by a constant count 1..bits into local v, flags as ops/shift.ts
+ * shift() sets them (the same formulas, folded for the count); null for rotates and counts
+ * beyond the width (8/16-bit operands), which go through shift().
+ */
+function shiftCode(kind: number, n: number, bits: number): string | null {
+  if (n > bits || n === 32) return null;
+  const m = MASK[bits];
+  const top = bits - 1;
+  let v: string;
+  let cf: string;
+  let of: string;
+  switch (kind) {
+    case 4: case 6: // SHL/SAL
+      v = `((x<<${n})&${m})>>>0`;
+      cf = `((x>>>${bits - n})&1)`;
+      of = `(((v>>>${top})^${cf})&1)`;
+      break;
+    case 5: // SHR
+      v = `x>>>${n}`;
+      cf = `((x>>>${n - 1})&1)`;
+      of = `(((v^(v<<1))>>>${top})&1)`;
+      break;
+    case 7: { // SAR (n <= top here, since n < 32 and for 8/16 bits n == bits is folded below)
+      if (n > top) return null;
+      const s = bits === 32 ? 'x|0' : bits === 16 ? '(x<<16)>>16' : '(x<<24)>>24';
+      return `const s=${s};const v=((s>>${n})&${m})>>>0;setResult(c,v,${bits},(s>>${n - 1})&1);`;
+    }
+    default:
+      return null;
+  }
+  return `const v=${v};setResult(c,v,${bits},${cf}|(${of}<<11));`;
+}
+
+/** F6/F7 /2 NOT, /3 NEG (ops/alu.ts notNeg: the store, then NEG's flags). */
+function notNeg(e: Emitter): number {
+  const d = e.d;
+  const bits = d.op === 0xf6 ? 8 : vbits(e);
+  const m = MASK[bits];
+  const neg = d.reg === 3;
+  block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};const v=((${neg ? '-x' : '~x'})&${m})>>>0;${rmWrite(e, bits, 'v')}` +
+    `${neg ? `setArith(c,1,0,x,v,${bits});` : ''}${afterStore(e)}`);
+  if (neg) setProducer(e, Producer.SUB, bits);
+  return 1;
+}
+
+/**
+ * 0F AF IMUL r, r/m; 69 IMUL r, r/m, imm; 6B IMUL r, r/m, imm8 (ops/muldiv.ts imulForms):
+ * the truncated product, CF=OF=1 when it differs from the full one. For dwords the double
+ * product x*y is exact whenever the full product fits in 32 bits, so it differs from the
+ * int32 product exactly when the full product does not fit.
+ */
+function imul(e: Emitter): number {
+  const d = e.d;
+  const o32 = d.o32;
+  const other = d.op === 0x1af ? e.reg(o32 ? 32 : 16, d.reg) : d.op === 0x6b ? String((d.imm << 24) >> 24) : String(d.imm | 0);
+  if (o32) {
+    block(e, `${memPrologue(e)}const x=${rmRead(e, 32)}|0,y=(${other})|0;const lo=Math.imul(x,y);` +
+      `${e.setReg(32, d.reg, 'lo')}setResult(c,lo>>>0,32,x*y!==lo?2049:0);`);
+  } else {
+    block(e, `${memPrologue(e)}const x=${rmRead(e, 16)},y=${other};const p=((x<<16)>>16)*((y<<16)>>16);` +
+      `${e.setReg(16, d.reg, 'p&65535')}setResult(c,p&65535,16,p!==((p<<16)>>16)?2049:0);`);
+  }
+  return 1;
 }

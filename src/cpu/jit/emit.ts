@@ -54,6 +54,15 @@ export class Emitter {
     return s;
   }
 
+  /**
+   * The near-branch limit check (ops/control.ts jumpNear: #GP(0) when the target is beyond the
+   * CS limit), with the fault-path stores only on the raising path. ESP is still the
+   * instruction's starting ESP at every check (CALL checks before its push, RET before SP moves).
+   */
+  limitCheck(target: string): string {
+    return `if(${target}>c.segLimit[1]){c.instStart=${this.d.eip};c.instructions=n+${this.k};c.startEsp=r[4]|0;raise(c,13,0);}`;
+  }
+
   /** Leaves the block with EIP = the next instruction (after this one retired). */
   exitNext(): string {
     return `c.eip=${this.next};c.instructions=n+${this.k + 1};return 0;`;

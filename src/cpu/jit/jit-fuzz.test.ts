@@ -1,6 +1,6 @@
 // Random straight-line programs of the instructions the translator emits inline (ALU in all
 // widths and forms, INC/DEC, TEST, shifts and rotates, SETcc, CMOVcc, Jcc over one instruction,
-// MOVZX/MOVSX, XCHG, LEA, PUSH/POP, PUSHF to expose every flag) run on the interpreter and
+// MOVZX/MOVSX, XCHG, LEA, PUSH/POP, IMUL, NOT/NEG, PUSHF to expose every flag) run on the interpreter and
 // translated (threshold 0); registers, flags, count and the data area must be identical.
 // The reference semantics are the interpreter's (checked against silicon by SingleStepTests).
 import { test } from 'node:test';
@@ -25,7 +25,7 @@ function program(seed: number): number[] {
     const mem = r() % 3 === 0;
     // r/m operand: register form, or [SI+disp8] inside the data area
     const rm = (reg: number, rmReg: number) => (mem ? [0x44 | (reg << 3), r() % 0x78] : [0xc0 | (reg << 3) | rmReg]);
-    switch (r() % 16) {
+    switch (r() % 18) {
       case 0: case 1: { // ALU r/m,reg / reg,r/m in 8 or operand size
         const kind = r() % 8;
         const form = r() % 4;
@@ -84,6 +84,15 @@ function program(seed: number): number[] {
         break;
       case 14: // MOV forms
         out.push(...p66, pick([0x88, 0x89, 0x8a, 0x8b]), ...rm(wreg(), wreg()));
+        break;
+      case 15: { // IMUL reg, r/m (0F AF); IMUL reg, r/m, imm (69) / imm8 (6B)
+        const op = pick([0x1af, 0x69, 0x6b]);
+        const imm = op === 0x69 ? (wide ? [r() & 0xff, r() & 0xff, r() & 0xff, r() & 0xff] : [r() & 0xff, r() & 0xff]) : op === 0x6b ? [r() & 0xff] : [];
+        out.push(...p66, ...(op === 0x1af ? [0x0f, 0xaf] : [op]), ...rm(wreg(), wreg()), ...imm);
+        break;
+      }
+      case 16: // NOT/NEG r/m in 8 or operand size
+        out.push(...(r() % 2 ? [0xf6] : [...p66, 0xf7]), ...rm(2 + (r() % 2), wreg()));
         break;
       default: // ALU acc, imm
         out.push(...p66, (r() % 8) * 8 + 5, r() & 0xff, r() & 0xff, ...(wide ? [r() & 0xff, r() & 0xff] : []));
