@@ -120,18 +120,28 @@ test('A20 gate: with A20 off, bit 20 of every address is forced to 0 (wrap at 1 
   assert.equal(m.read8(0x100020), 0);
 });
 
-test('written pages are tracked; writes to code pages notify the engine once', () => {
+test('written pages are tracked; writes to code pages notify the engine with the byte, once unless it marks the page again', () => {
   const m = new PhysicalMemory(2 * MiB);
   assert.equal(m.dirtyPages[3], 0);
   m.write16(0x3ffe, 1);
   assert.equal(m.dirtyPages[3], 1);
-  const hits: number[] = [];
-  m.onCodeWrite = (p) => hits.push(p);
+  const hits: number[][] = [];
+  m.onCodeWrite = (p, a) => hits.push([p, a ?? -1]);
   m.codePages[5] = 1;
   m.write32(0x5004, 0xdeadbeef);
   m.write8(0x5008, 1);
-  assert.deepEqual(hits, [5]);
+  assert.deepEqual(hits, [[5, 0x5004]]);
   assert.equal(m.read32(0x5004), 0xdeadbeef);
+  // An engine that keeps code in the page marks it again and hears about every written byte.
+  hits.length = 0;
+  m.onCodeWrite = (p, a) => {
+    hits.push([p, a ?? -1]);
+    m.codePages[p] = 1;
+  };
+  m.codePages[5] = 1;
+  m.write16(0x5ffe, 0x1234);
+  assert.deepEqual(hits, [[5, 0x5ffe], [5, 0x5fff]]);
+  assert.equal(m.read16(0x5ffe), 0x1234);
 });
 
 test('bad maps are refused with a clear error; save/restore round-trips RAM and A20', () => {

@@ -72,8 +72,12 @@ export class PhysicalMemory {
   readonly dirtyPages: Uint8Array;
   /** Per RAM page: 1 when the CPU holds translated/decoded code from it. */
   readonly codePages: Uint8Array;
-  /** Called when a write hits a page marked in codePages (the engine drops what it cached). */
-  onCodeWrite: ((page: number) => void) | null = null;
+  /**
+   * Called when a write hits a page marked in codePages, which is cleared first: the engine
+   * drops what it cached from the written byte (`address`; undefined: the whole page) and may
+   * mark the page again for what it keeps.
+   */
+  onCodeWrite: ((page: number, address?: number) => void) | null = null;
   /** Address mask applied to every access: bit 20 cleared while the A20 gate is off. */
   a20Mask = 0xffffffff;
   readonly stats: MemoryStats = { unmappedReads: 0, unmappedWrites: 0, romWrites: 0 };
@@ -185,7 +189,7 @@ export class PhysicalMemory {
       case PageKind.Ram:
         this.ram[a] = value;
         this.dirtyPages[page] = 1;
-        if (this.codePages[page] !== 0) this.codeWritten(page);
+        if (this.codePages[page] !== 0) this.codeWritten(page, a);
         return;
       case PageKind.Mmio: {
         const r = this.mmioRegions[this.pageRegion[page]];
@@ -201,9 +205,9 @@ export class PhysicalMemory {
     }
   }
 
-  private codeWritten(page: number): void {
+  private codeWritten(page: number, address: number): void {
     this.codePages[page] = 0;
-    if (this.onCodeWrite) this.onCodeWrite(page);
+    if (this.onCodeWrite) this.onCodeWrite(page, address);
   }
 
   /** True when [a, a+len) lies in one RAM page after A20 masking (the fast path applies). */

@@ -78,6 +78,25 @@ test('DMA-style write (memory.write8) into a translated page drops its blocks', 
   }
 });
 
+test('writes beside translated code in the same page keep its blocks; a write into them drops exactly those', () => {
+  // L: inc bx; mov [1800h],bx; jmp L — the loop stores into its own page, 2 KiB away from its bytes.
+  const m = machine([0x43, 0x89, 0x1e, 0x00, 0x18, 0xeb, 0xf9], 'jit');
+  m.run(3000);
+  const jit = m.cpu.jit!;
+  assert.equal(m.cpu.regs[Reg.EBX], 1000);
+  assert.equal(m.memory.read16(0x1800), 1000);
+  assert.equal(jit.stats.invalidated, 0, 'data stores beside the loop kill nothing');
+  const translated = jit.stats.translated;
+  m.memory.write8(0x1001, 0x89); // rewrites a byte of the loop (same value): its block dies, once
+  m.run(3000);
+  assert.equal(jit.stats.invalidated, 1);
+  assert.equal(jit.stats.translated, translated + 1);
+  m.memory.write8(0x1000, 0x47); // inc bx → inc di: the new instruction runs
+  m.run(3000);
+  assert.equal(m.cpu.regs[Reg.EBX], 2000);
+  assert.equal(m.cpu.regs[Reg.EDI], 1000);
+});
+
 test('#GP on the 3rd instruction of a block: EIP, ESP, registers, flags, count as the interpreter (SDM Vol. 3A §20.1.2)', () => {
   // add ax,3; push ax; mov eax,[ebx] with EBX=10000h: beyond the real-mode limit → #GP(0)
   const s = sameAsInterpreter([0x05, 0x03, 0x00, 0x50, 0x67, 0x66, 0x8b, 0x03, 0xf4], (m) => {

@@ -52,6 +52,8 @@ export class Block {
   count = 0;
   lastEip = 0;
   size = 0;
+  /** Bytes translated from (a write to any of them kills the block). */
+  bytes = 0;
   /** Blocks that followed this one (jit.ts runBlock chaining; see linkable()). */
   link0: Block | null = null;
   link1: Block | null = null;
@@ -129,7 +131,10 @@ export class Jit {
     };
     for (const n of ENV_NAMES) if (env[n] === undefined) throw new Error(`jit: missing helper ${n}`);
     this.env = env;
-    cpu.mem.onCodeWrite = (page) => this.invalidatePage(page);
+    cpu.mem.onCodeWrite = (page, address) => {
+      if (address === undefined) this.invalidatePage(page);
+      else this.invalidateByte(page, address);
+    };
   }
 
   /**
@@ -234,6 +239,7 @@ export class Jit {
     this.liveBlocks++;
     this.stats.cacheBytes += b.size;
     this.stats.cacheBlocks = this.liveBlocks;
+    if (b.buf === this.cpu.ram) this.cover(b, 1);
   }
 
   private drop(b: Block): void {
@@ -241,6 +247,26 @@ export class Jit {
     this.liveBlocks--;
     this.stats.cacheBytes -= b.size;
     this.stats.cacheBlocks = this.liveBlocks;
+    if (b.buf === this.cpu.ram) this.cover(b, -1);
+  }
+
+  /**
+   * Per RAM page with blocks: how many live blocks cover each 16-byte granule. A write to a
+   * granule no block covers (data beside code, or code patched elsewhere in the page) costs a
+   * look here and kills nothing (QEMU keeps a code bitmap per page for the same reason).
+   */
+  private readonly granules = new Map<number, Uint16Array>();
+
+  private cover(b: Block, delta: number): void {
+    if (b.bytes === 0) return;
+    const page = b.pa >>> 12;
+    let g = this.granules.get(page);
+    if (g === undefined) {
+      g = new Uint16Array(PAGE_SIZE >> 4);
+      this.granules.set(page, g);
+    }
+    const first = b.pa & (PAGE_SIZE - 1);
+    for (let i = first >> 4, last = (first + b.bytes - 1) >> 4; i <= last; i++) g[i] += delta;
   }
 
   private lookup(c: Cpu, pa: number, eip: number, mode: number): Block {
@@ -257,6 +283,7 @@ export class Jit {
     const b = new Block(buf, pa, eip, mode);
     const end = Math.min((pa | (PAGE_SIZE - 1)) + 1, buf.length);
     const code = translate(buf, pa, end, eip, (mode & 1) !== 0, this.inline);
+    b.bytes = Math.min(15, end - pa); // untranslatable: a write to the first instruction's bytes retries
     if (code !== null && !this.noEval) {
       const names = ENV_NAMES.join(',');
       try {
@@ -273,6 +300,7 @@ export class Jit {
       }
       b.count = code.count;
       b.lastEip = code.lastEip;
+      b.bytes = code.lastEip - eip + 1;
       b.size = code.source.length;
       this.stats.translated++;
     }
@@ -280,7 +308,31 @@ export class Jit {
     return b;
   }
 
-  /** Drops every block of physical page `page` (a write hit it). */
+  /**
+   * Drops the blocks of physical page `page` translated from byte `address` (a write hit it);
+   * the page stays marked in codePages while other blocks live there.
+   */
+  invalidateByte(page: number, address: number): void {
+    const m = this.pages.get(page);
+    const g = this.granules.get(page);
+    if (m === undefined || g === undefined) return;
+    if (g[(address & (PAGE_SIZE - 1)) >> 4] !== 0) {
+      for (const [key, b] of m) {
+        if (address < b.pa || address >= b.pa + b.bytes) continue;
+        this.drop(b);
+        m.delete(key);
+        this.stats.invalidated++;
+      }
+    }
+    if (m.size === 0) {
+      this.pages.delete(page);
+      this.granules.delete(page);
+    } else {
+      this.cpu.codePages[page] = 1;
+    }
+  }
+
+  /** Drops every block of physical page `page` (the page was rewritten or remapped). */
   invalidatePage(page: number): void {
     const m = this.pages.get(page);
     if (m === undefined) return;
@@ -292,6 +344,7 @@ export class Jit {
     this.liveBlocks -= m.size;
     this.stats.cacheBlocks = this.liveBlocks;
     this.pages.delete(page);
+    this.granules.delete(page);
   }
 
   /** Drops the whole cache (size bound, or a caller that rewrote RAM behind the memory API). */
@@ -301,6 +354,7 @@ export class Jit {
       if (page < this.cpu.codePages.length) this.cpu.codePages[page] = 0;
     }
     this.pages.clear();
+    this.granules.clear();
     for (const m of this.romBlocks.values()) for (const b of m.values()) b.dead = true;
     this.romBlocks.clear();
     this.cache.fill(undefined);
