@@ -97,6 +97,23 @@ test('writes beside translated code in the same page keep its blocks; a write in
   assert.equal(m.cpu.regs[Reg.EDI], 1000);
 });
 
+test('the code cache stays within its bounds (blocks, bytes): it is dropped whole and the results stay exact', () => {
+  // Four blocks in a loop: L: inc bx; jmp A; A: inc cx; jmp B; B: inc dx; jmp C; C: inc si; jmp L
+  const code = [0x43, 0xeb, 0x00, 0x41, 0xeb, 0x00, 0x42, 0xeb, 0x00, 0x46, 0xeb, 0xf4];
+  const ref = makeMachine(code);
+  ref.run(4000);
+  for (const bound of [{ maxBlocks: 2 }, { maxBytes: 1 }]) {
+    const m = makeMachine(code);
+    m.cpu.setJit({ threshold: 0, ...bound });
+    m.run(4000);
+    const stats = m.cpu.jit!.stats;
+    assert.ok(stats.flushes > 100, `${JSON.stringify(bound)}: ${stats.flushes} flushes`);
+    assert.ok(stats.cacheBlocks <= 2);
+    assert.deepEqual(Array.from(m.cpu.regs), Array.from(ref.cpu.regs));
+    assert.equal(m.cpu.instructions, ref.cpu.instructions);
+  }
+});
+
 test('#GP on the 3rd instruction of a block: EIP, ESP, registers, flags, count as the interpreter (SDM Vol. 3A §20.1.2)', () => {
   // add ax,3; push ax; mov eax,[ebx] with EBX=10000h: beyond the real-mode limit → #GP(0)
   const s = sameAsInterpreter([0x05, 0x03, 0x00, 0x50, 0x67, 0x66, 0x8b, 0x03, 0xf4], (m) => {

@@ -24,6 +24,8 @@ export interface JitOptions {
   inline?: boolean;
   /** Code-cache bound in blocks: beyond it the whole cache is dropped (QEMU's tb_flush policy). */
   maxBlocks?: number;
+  /** Code-cache bound in bytes of generated source (V8's code grows with it); the same policy. */
+  maxBytes?: number;
   /** Clock for the translation-time statistic (ms); defaults to Date.now. */
   now?: () => number;
 }
@@ -106,6 +108,7 @@ export class Jit {
   readonly threshold: number;
   readonly inline: boolean;
   readonly maxBlocks: number;
+  readonly maxBytes: number;
   private readonly now: () => number;
   /** Blocks by physical page, then by offset in the page. */
   private readonly pages = new Map<number, Map<number, Block>>();
@@ -125,6 +128,7 @@ export class Jit {
     this.threshold = options.threshold ?? 4000;
     this.inline = options.inline ?? true;
     this.maxBlocks = options.maxBlocks ?? 65536;
+    this.maxBytes = options.maxBytes ?? 64 << 20;
     this.now = options.now ?? Date.now;
     const env: Record<string, unknown> = {
       fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
@@ -219,7 +223,7 @@ export class Jit {
     let m = groups.get(group);
     let b = m?.get(key);
     if (b !== undefined && b.eip === eip && !b.dead) return b;
-    if (this.liveBlocks >= this.maxBlocks) {
+    if (this.liveBlocks >= this.maxBlocks || this.stats.cacheBytes >= this.maxBytes) {
       this.flush(); // empties every group
       m = undefined;
       b = undefined;
