@@ -36,6 +36,7 @@ DEB_PACKAGES=(
   syslinux syslinux-common isolinux # ISOLINUX for the CD images
   xorriso                           # builds the ISO 9660 images
   mtools                            # builds the FAT hard-disk image (with syslinux)
+  acpica-tools                      # iasl: checks the generated ACPI tables disassemble cleanly
   ca-certificates                   # apt/npm over https
   chromium                          # headless browser for the web page's end-to-end tests
 )
