@@ -4,7 +4,7 @@
 // instruction; the handler each mirrors is named in its comment.
 // Return: 0 = no emitter (use the fallback), 1 = emitted, block goes on, 2 = emitted, block ends.
 import type { Emitter } from './emit.js';
-import { Seg } from '../state.js';
+import { Flag, Seg } from '../state.js';
 
 const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
 
@@ -227,6 +227,8 @@ function emitInlineOp(e: Emitter): number {
       else block(e, `${e.write(bits, seg, String(off | 0), e.reg(bits, 0))}${e.smcCheck()}`);
       return 1;
     }
+    case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
+      return d.rep === 0 ? stringOnce(e) : 0; // REP forms restart themselves: the handler
     case 0xa8: case 0xa9: {
       // ops/alu.ts testAccImm
       const bits = op === 0xa8 ? 8 : vbits(e);
@@ -286,6 +288,12 @@ function emitInlineOp(e: Emitter): number {
       return 1;
     }
     case 0xfe: case 0xff: {
+      if (op === 0xff && d.reg === 6) {
+        // PUSH r/m (table.ts groupFF: the operand is read, with ESP as it was, then pushed)
+        block(e, `${memPrologue(e)}${e.push(d.o32, rmRead(e, vbits(e)))}${e.smcCheck()}`);
+        e.espDirty = true;
+        return 1;
+      }
       // INC/DEC r/m (ops/alu.ts incDecRM)
       if (d.reg > 1) return 0;
       const bits = op === 0xfe ? 8 : vbits(e);
@@ -464,5 +472,44 @@ function imul(e: Emitter): number {
     block(e, `${memPrologue(e)}const x=${rmRead(e, 16)},y=${other};const p=((x<<16)>>16)*((y<<16)>>16);` +
       `${e.setReg(16, d.reg, 'p&65535')}setResult(c,p&65535,16,p!==((p<<16)>>16)?2049:0);`);
   }
+  return 1;
+}
+
+/**
+ * MOVS, CMPS, STOS, LODS, SCAS without a REP prefix (ops/string.ts stringOp, one iteration):
+ * source DS (overridable):(E)SI, destination ES:(E)DI, each index stepped by the element size,
+ * down when EFLAGS.DF is set; reads, compare, store and steps in the handler's order.
+ */
+function stringOnce(e: Emitter): number {
+  const d = e.d;
+  const op = d.op;
+  const bits = (op & 1) === 0 ? 8 : vbits(e);
+  const size = bits >> 3;
+  const src = d.segOvr >= 0 ? d.segOvr : Seg.DS;
+  const si = d.a32 ? 'r[6]' : 'r16[12]';
+  const di = d.a32 ? 'r[7]' : 'r16[14]';
+  const off = (r: string) => (d.a32 ? `${r}|0` : r);
+  const step = (r: string) => `${r}=${r}+st;`;
+  const acc = e.reg(bits, 0);
+  let s = `const st=(c.eflags&${Flag.DF})!==0?${-size}:${size};`;
+  switch (op & ~1) {
+    case 0xa4: // MOVS
+      s += `const v=${e.read(bits, src, off(si), true)};${e.write(bits, Seg.ES, off(di), 'v')}${step(si)}${step(di)}${e.smcCheck()}`;
+      break;
+    case 0xa6: // CMPS
+      s += `const x=${e.read(bits, src, off(si), true)},y=${e.read(bits, Seg.ES, off(di), true)};${aluCode(7, bits)}${step(si)}${step(di)}`;
+      setProducer(e, Producer.SUB, bits);
+      break;
+    case 0xaa: // STOS
+      s += `${e.write(bits, Seg.ES, off(di), acc)}${step(di)}${e.smcCheck()}`;
+      break;
+    case 0xac: // LODS
+      s += `${e.setReg(bits, 0, e.read(bits, src, off(si), true))}${step(si)}`;
+      break;
+    default: // SCAS
+      s += `const x=${acc},y=${e.read(bits, Seg.ES, off(di), true)};${aluCode(7, bits)}${step(di)}`;
+      setProducer(e, Producer.SUB, bits);
+  }
+  block(e, s);
   return 1;
 }

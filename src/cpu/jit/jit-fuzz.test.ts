@@ -1,6 +1,6 @@
 // Random straight-line programs of the instructions the translator emits inline (ALU in all
 // widths and forms, INC/DEC, TEST, shifts and rotates, SETcc, CMOVcc, Jcc over one instruction,
-// MOVZX/MOVSX, XCHG, LEA, PUSH/POP, IMUL, NOT/NEG, PUSHF to expose every flag) run on the interpreter and
+// MOVZX/MOVSX, XCHG, LEA, PUSH/POP, IMUL, NOT/NEG, string instructions, PUSHF to expose every flag) run on the interpreter and
 // translated (threshold 0); registers, flags, count and the data area must be identical.
 // The reference semantics are the interpreter's (checked against silicon by SingleStepTests).
 import { test } from 'node:test';
@@ -25,7 +25,7 @@ function program(seed: number): number[] {
     const mem = r() % 3 === 0;
     // r/m operand: register form, or [SI+disp8] inside the data area
     const rm = (reg: number, rmReg: number) => (mem ? [0x44 | (reg << 3), r() % 0x78] : [0xc0 | (reg << 3) | rmReg]);
-    switch (r() % 18) {
+    switch (r() % 19) {
       case 0: case 1: { // ALU r/m,reg / reg,r/m in 8 or operand size
         const kind = r() % 8;
         const form = r() % 4;
@@ -76,8 +76,9 @@ function program(seed: number): number[] {
       case 11: // LEA reg, [SI+disp8] / [BX+DI+disp8]
         out.push(...p66, 0x8d, pick([0x44, 0x41]) | (wreg() << 3), r() & 0xff);
         break;
-      case 12: // PUSH reg; POP reg
-        out.push(...p66, 0x50 + wreg(), ...p66, 0x58 + wreg());
+      case 12: // PUSH reg or r/m; POP reg
+        if (r() % 2) out.push(...p66, 0x50 + wreg(), ...p66, 0x58 + wreg());
+        else out.push(...p66, 0xff, ...rm(6, wreg()), ...p66, 0x58 + wreg());
         break;
       case 13: // PUSHF; POP reg (a fallback between inline code; all flags become visible)
         out.push(0x9c, 0x58 + wreg());
@@ -94,6 +95,13 @@ function program(seed: number): number[] {
       case 16: // NOT/NEG r/m in 8 or operand size
         out.push(...(r() % 2 ? [0xf6] : [...p66, 0xf7]), ...rm(2 + (r() % 2), wreg()));
         break;
+      case 17: { // CLD/STD; DI and SI into the data area; one MOVS/CMPS/STOS/LODS/SCAS (no REP)
+        const at = (v: number) => [(DATA + v) & 0xff, (DATA + v) >> 8];
+        out.push(r() % 2 ? 0xfc : 0xfd, 0xbf, ...at(4 + (r() % 0x70)), 0xbe, ...at(4 + (r() % 0x70)));
+        out.push(...(r() % 2 ? p66 : []), pick([0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf]));
+        out.push(0xbe, ...at(0), 0xfc); // SI back to the data area, DF clear
+        break;
+      }
       default: // ALU acc, imm
         out.push(...p66, (r() % 8) * 8 + 5, r() & 0xff, r() & 0xff, ...(wide ? [r() & 0xff, r() & 0xff] : []));
     }
