@@ -21,6 +21,18 @@ function physW(c: Cpu, lin: number): number {
   return ((c.paging ? translate(c, lin, true, c.user) : lin) & c.a20Mask) >>> 0;
 }
 
+/**
+ * Physical address of linear `lin` when the TLB already permits the access (`need`: Tlb bits),
+ * or without paging; -1 when paging.ts translate would walk (miss, A/D update, fault) or the
+ * address lies at 2 GiB or above. Side-effect free: for fast paths that fall back to the above.
+ */
+export function physFast(c: Cpu, lin: number, need: number): number {
+  if (!c.paging) return lin & c.a20Mask;
+  const page = lin >>> 12;
+  if ((c.tlb.flags[page] & need) === 0) return -1;
+  return (c.tlb.phys[page] | (lin & 0xfff)) & c.a20Mask;
+}
+
 export function linRead8(c: Cpu, lin: number): number {
   const a = physR(c, lin);
   if (c.pageKind[a >>> 12] === RAM) return c.ram[a];

@@ -9,7 +9,7 @@
 import type { Cpu } from '../cpu.js';
 import { Reg, Seg } from '../state.js';
 import { Tlb } from '../paging.js';
-import { rd8, rd16, rd32s, wr8, wr16, wr32 } from '../mmu.js';
+import { rd8, rd16, rd32s, wr8, wr16, wr32, physFast } from '../mmu.js';
 
 const RAM = 1; // PageKind.Ram
 
@@ -19,17 +19,6 @@ function faultState(c: Cpu, eip: number, k: number): void {
   c.instructions = c.blockBase + k;
   // No inline emitter moves ESP before its memory accesses (pushes and pops move it after).
   c.startEsp = c.regs[Reg.ESP] | 0;
-}
-
-/**
- * Physical address of linear `l` when the TLB already permits the access (`need`: Tlb bits),
- * or without paging; -1 when paging.ts translate would walk (miss, A/D update, fault).
- */
-function physFast(c: Cpu, l: number, need: number): number {
-  if (!c.paging) return l & c.a20Mask;
-  const page = l >>> 12;
-  if ((c.tlb.flags[page] & need) === 0) return -1;
-  return (c.tlb.phys[page] | (l & 0xfff)) & c.a20Mask;
 }
 
 /** Physical RAM address for a read of `size` bytes (aligned) at seg:off, or -1. */

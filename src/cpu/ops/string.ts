@@ -5,7 +5,8 @@
 // between iterations, as on hardware (SDM Vol. 1 §7.3.9.1 "interrupted and resumed").
 import type { Cpu } from '../cpu.js';
 import { Flag, Reg, Seg } from '../state.js';
-import { rd8, rd16, rd32, wr8, wr16, wr32, checkWrite } from '../mmu.js';
+import { rd8, rd16, rd32, wr8, wr16, wr32, checkWrite, physFast } from '../mmu.js';
+import { Tlb } from '../paging.js';
 import { getZF } from '../flags.js';
 import { alu, Alu } from './alu.js';
 import { checkIoPermission } from './system.js';
@@ -43,6 +44,20 @@ export function stringOp(c: Cpu): void {
     if (rep !== 0) {
       const count = a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1];
       if (count === 0) return;
+      if (a32 && step > 0 && (op === 0xaa || op === 0xab || op === 0xa4 || op === 0xa5) && !c.slowChecks) {
+        // As many iterations as this execution would run (see the chunk check below), at once.
+        const room = Math.min(count, REP_CHUNK - n, Math.max(1, c.stopAt - c.instructions - n));
+        const k = room > 1 ? repInRam(c, op, size, srcSeg, room) : 0;
+        if (k > 0) {
+          regs[Reg.ECX] = count - k;
+          n += k;
+          if (n >= REP_CHUNK || c.instructions + n >= c.stopAt) {
+            if (regs[Reg.ECX] !== 0) c.eip = c.instStart;
+            return;
+          }
+          continue;
+        }
+      }
     }
     const si = a32 ? regs[Reg.ESI] : r16[Reg.ESI << 1];
     const di = a32 ? regs[Reg.EDI] : r16[Reg.EDI << 1];
@@ -129,6 +144,65 @@ export function stringOp(c: Cpu): void {
       return;
     }
   }
+}
+
+/** Elements in the run found by ramRun (set with its result; no allocation per call). */
+let runElements = 0;
+
+/**
+ * Physical RAM address of up to `max` elements of `size` bytes from seg:off upwards that need
+ * no check beyond what is known now: aligned, inside the segment, in one page the TLB already
+ * maps with the permission, RAM, and for writes not holding translated code. -1: none.
+ */
+function ramRun(c: Cpu, seg: number, off: number, size: number, max: number, write: boolean): number {
+  const lin = (c.segBase[seg] + off) | 0;
+  if ((lin & (size - 1)) !== 0) return -1;
+  const k = Math.min(max, (0x1000 - (lin & 0xfff)) / size);
+  if (off < c.segMin[seg] || off + k * size - 1 > (write ? c.segWMax[seg] : c.segRMax[seg])) return -1;
+  const need = c.user ? (write ? Tlb.USER_WRITE : Tlb.USER_READ) : write ? Tlb.SUP_WRITE : Tlb.SUP_READ;
+  const q = physFast(c, lin, need);
+  if (q < 0 || c.pageKind[q >>> 12] !== 1 /* PageKind.Ram */ || (write && c.codePages[q >>> 12] !== 0)) return -1;
+  runElements = k;
+  return q;
+}
+
+/**
+ * REP STOS/MOVS upwards with 32-bit addressing, up to `max` iterations, straight on RAM: the
+ * iterations that stay within one page of each operand, which cannot fault or reach a device
+ * (ramRun). Returns how many ran (0: none, the caller iterates one by one). Forward copies
+ * whose destination overlaps the source from above repeat a pattern: left to the loop.
+ */
+function repInRam(c: Cpu, op: number, size: number, srcSeg: number, max: number): number {
+  const regs = c.regs;
+  let k = max;
+  let src = 0;
+  if (op <= 0xa5) {
+    src = ramRun(c, srcSeg, regs[Reg.ESI], size, k, false);
+    if (src < 0) return 0;
+    k = runElements;
+  }
+  const dst = ramRun(c, Seg.ES, regs[Reg.EDI], size, k, true);
+  if (dst < 0) return 0;
+  k = runElements;
+  const bytes = k * size;
+  if (op <= 0xa5) {
+    if (dst > src && dst < src + bytes) return 0;
+    c.ram.copyWithin(dst, src, src + bytes);
+    regs[Reg.ESI] = regs[Reg.ESI] + bytes;
+  } else if (size === 4) {
+    c.ram32.fill(regs[0], dst >>> 2, (dst >>> 2) + k);
+  } else if (size === 1) {
+    c.ram.fill(c.r8[0], dst, dst + k);
+  } else {
+    const v = c.r16[0];
+    for (let i = 0; i < bytes; i += 2) {
+      c.ram[dst + i] = v;
+      c.ram[dst + i + 1] = v >>> 8;
+    }
+  }
+  c.dirtyPages[dst >>> 12] = 1;
+  regs[Reg.EDI] = regs[Reg.EDI] + bytes;
+  return k;
 }
 
 /** SI/DI (or ESI/EDI with 32-bit addressing) += step. */
