@@ -415,6 +415,7 @@ function emit0F(e: Emitter): number {
  * beyond the width (8/16-bit operands), which go through shift().
  */
 function shiftCode(kind: number, n: number, bits: number): string | null {
+  if (kind <= 1) return rotateCode(kind, n, bits);
   if (n > bits || n === 32) return null;
   const m = MASK[bits];
   const top = bits - 1;
@@ -441,6 +442,30 @@ function shiftCode(kind: number, n: number, bits: number): string | null {
       return null;
   }
   return `const v=${v};setResult(c,v,${bits},${cf}|(${of}<<11));`;
+}
+
+/**
+ * ROL/ROR of local x by a constant count 1..31 into local v (ops/shift.ts shift() cases 0/1):
+ * the count is taken modulo the width; CF and OF change, the other flags keep their values
+ * (flushFlags first, as setRot does), also when the rotation itself is a no-op.
+ */
+function rotateCode(kind: number, count: number, bits: number): string {
+  const m = MASK[bits];
+  const top = bits - 1;
+  const n = count & top;
+  let v: string;
+  let cf: string;
+  let of: string;
+  if (kind === 0) { // ROL
+    v = n === 0 ? 'x' : `(((x<<${n})|(x>>>${bits - n}))&${m})>>>0`;
+    cf = '(v&1)';
+    of = `(((v>>>${top})^v)&1)`;
+  } else { // ROR
+    v = n === 0 ? 'x' : `(((x>>>${n})|(x<<${bits - n}))&${m})>>>0`;
+    cf = `((v>>>${top})&1)`;
+    of = `(((v>>>${top})^(v>>>${top - 1}))&1)`;
+  }
+  return `const v=${v};flushFlags(c);c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);`;
 }
 
 /** F6/F7 /2 NOT, /3 NEG (ops/alu.ts notNeg: the store, then NEG's flags). */
