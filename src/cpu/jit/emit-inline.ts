@@ -446,8 +446,8 @@ function shiftCode(kind: number, n: number, bits: number): string | null {
 
 /**
  * ROL/ROR of local x by a constant count 1..31 into local v (ops/shift.ts shift() cases 0/1):
- * the count is taken modulo the width; CF and OF change, the other flags keep their values
- * (flushFlags first, as setRot does), also when the rotation itself is a no-op.
+ * the count is taken modulo the width; CF and OF change (made eager, as setRot does), the other
+ * flags keep their values, also when the rotation itself is a no-op.
  */
 function rotateCode(kind: number, count: number, bits: number): string {
   const m = MASK[bits];
@@ -465,7 +465,7 @@ function rotateCode(kind: number, count: number, bits: number): string {
     cf = `((v>>>${top})&1)`;
     of = `(((v>>>${top})^(v>>>${top - 1}))&1)`;
   }
-  return `const v=${v};flushFlags(c);c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);`;
+  return `const v=${v};c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);c.fLazy&=~2049;`;
 }
 
 /** F6/F7 /2 NOT, /3 NEG (ops/alu.ts notNeg: the store, then NEG's flags). */

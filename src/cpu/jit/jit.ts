@@ -10,7 +10,7 @@ import { Tlb } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { setSp } from '../mmu.js';
 import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
-import { setArith, setResult, setIncDec, getCF, testCC, flushFlags } from '../flags.js';
+import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
 import { translate, ENV_NAMES } from './emit.js';
@@ -131,7 +131,7 @@ export class Jit {
     this.maxBytes = options.maxBytes ?? 64 << 20;
     this.now = options.now ?? Date.now;
     const env: Record<string, unknown> = {
-      fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, setArith, setResult, setIncDec, getCF, testCC, flushFlags, shift, raise,
+      fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
     };
     for (const n of ENV_NAMES) if (env[n] === undefined) throw new Error(`jit: missing helper ${n}`);
     this.env = env;

@@ -90,10 +90,10 @@ export function shift(c: Cpu, kind: number, a: number, count: number, bits: numb
   return r;
 }
 
-/** Rotates change only CF and OF. */
+/** Rotates change only CF and OF: those become eager, the others stay as they are (lazy or not). */
 function setRot(c: Cpu, r: number, cf: number, of: number): number {
-  flushFlags(c);
   c.eflags = (c.eflags & ~(Flag.CF | Flag.OF)) | cf | (of << 11);
+  c.fLazy &= ~(Flag.CF | Flag.OF);
   return r;
 }
 
