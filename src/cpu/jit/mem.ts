@@ -9,7 +9,7 @@
 import type { Cpu } from '../cpu.js';
 import { Reg, Seg } from '../state.js';
 import { Tlb } from '../paging.js';
-import { rd8, rd16, rd32s, wr8, wr16, wr32, physFast } from '../mmu.js';
+import { rd8, rd16, rd32s, wr8, wr16, wr32, physFast, setSp } from '../mmu.js';
 
 const RAM = 1; // PageKind.Ram
 
@@ -100,12 +100,6 @@ export function jw32(c: Cpu, seg: number, off: number, v: number, eip: number, k
   }
   faultState(c, eip, k);
   wr32(c, seg, o, v);
-}
-
-/** Writes SP (16-bit stack) or ESP (mmu.ts setSp). */
-function setSp(c: Cpu, v: number): void {
-  if (c.stackMask === 0xffff) c.r16[Reg.ESP << 1] = v;
-  else c.regs[Reg.ESP] = v;
 }
 
 /** PUSH (mmu.ts push16/push32: the store, then SP). */
