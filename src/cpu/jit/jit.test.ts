@@ -86,6 +86,7 @@ test('writes beside translated code in the same page keep its blocks; a write in
   assert.equal(m.cpu.regs[Reg.EBX], 1000);
   assert.equal(m.memory.read16(0x1800), 1000);
   assert.equal(jit.stats.invalidated, 0, 'data stores beside the loop kill nothing');
+  assert.ok(jit.stats.chained >= 990, `the loop's block follows itself through its chain link (${jit.stats.chained})`);
   const translated = jit.stats.translated;
   m.memory.write8(0x1001, 0x89); // rewrites a byte of the loop (same value): its block dies, once
   m.run(3000);

@@ -34,6 +34,8 @@ export interface JitStats {
   translated: number;
   /** Block entries. */
   executed: number;
+  /** Of those, entries through a chain link (no lookup). */
+  chained: number;
   /** Blocks dropped because their page was written. */
   invalidated: number;
   /** Whole-cache drops because of the size bound. */
@@ -121,7 +123,7 @@ export class Jit {
   /** new Function is not allowed here (browser CSP without 'unsafe-eval'). */
   private noEval = false;
   readonly stats: JitStats = {
-    translated: 0, executed: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
+    translated: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
@@ -163,6 +165,7 @@ export class Jit {
         b = prev.link0;
         if (b === null || b.eip !== eip) b = prev.link1;
         if (b !== null && (b.eip !== eip || b.dead)) b = null;
+        else if (b !== null) this.stats.chained++;
       }
       if (b === null) {
         b = this.find(c, eip, mode);
