@@ -8,6 +8,7 @@
 // A block returns 0 when nothing it did can change interrupt delivery, TF, the shadow or the
 // budget (it ended at a branch, a page end or its size limit), 1 after an instruction that may.
 import { REG8_OFFSET } from '../state.js';
+import { Tlb } from '../paging.js';
 import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
 import { emitInline } from './emit-inline.js';
@@ -37,6 +38,10 @@ export class Emitter {
   producerSet = false;
   /** The block calls jit/mem.ts (which reads c.blockBase). */
   usesMem = false;
+  /** Emit the RAM fast path of reads and writes inline (hot blocks: jit.ts HOT_RUNS). */
+  inlineMem = false;
+  /** The block uses the locals of MEM_LOCALS. */
+  usesInlineMem = false;
   /** Decode records of the fallback instructions (the block function's D[i]). */
   readonly records: FallbackRecord[] = [];
 
@@ -116,15 +121,35 @@ export class Emitter {
     return `${this.d.eip | 0},${this.k}`;
   }
 
+  /**
+   * The physical RAM address of an aligned access at seg:$o (linear $l) when the block's locals
+   * show it needs no check beyond jit/mem.ts readable()/writable(), else -1 (the helper then
+   * repeats every check). `need` is NR or NW (0 without paging: the linear address is physical).
+   */
+  private fastAddress(bits: number, seg: number, off: string, max: string, need: string): string {
+    const size = bits >> 3;
+    this.usesInlineMem = true;
+    return `$o=(${off})>>>0;$l=(sB[${seg}]+$o)|0;$q=$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}${size > 1 ? `&&($l&${size - 1})===0` : ''}?` +
+      `(pg?((tf[$l>>>12]&${need})!==0?(tp[$l>>>12]|($l&4095))&a20:-1):$l&a20):-1;`;
+  }
+
   /** Expression: a `bits` read at seg:off (`off` an int32 expression); dwords signed unless `unsigned`. */
   read(bits: number, seg: number, off: string, unsigned = false): string {
-    if (bits === 32) return unsigned ? `(jr32(c,${seg},${off},${this.at()})>>>0)` : `jr32(c,${seg},${off},${this.at()})`;
-    return `jr${bits}(c,${seg},${off},${this.at()})`;
+    let v = `jr${bits}(c,${seg},${off},${this.at()})`;
+    if (this.inlineMem) {
+      const fast = bits === 32 ? 'm32[$q>>>2]' : bits === 16 ? '(m8[$q]|(m8[$q+1]<<8))' : 'm8[$q]';
+      // Comma-free form through an arrow would allocate; the statement runs in a sequence expression.
+      v = `(${this.fastAddress(bits, seg, off, 'sR', 'NR').replace(/;/g, ',')}$q>=0&&pk[$q>>>12]===1?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
+    }
+    return bits === 32 && unsigned ? `(${v}>>>0)` : v;
   }
 
   /** Statement: a `bits` store of `v` at seg:off. */
   write(bits: number, seg: number, off: string, v: string): string {
-    return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
+    if (!this.inlineMem) return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
+    const store = bits === 32 ? 'm32[$q>>>2]=$w;' : bits === 16 ? 'm8[$q]=$w;m8[$q+1]=$w>>>8;' : 'm8[$q]=$w;';
+    return `{const $w=(${v})|0;${this.fastAddress(bits, seg, off, 'sW', 'NW')}` +
+      `if($q>=0&&pk[$q>>>12]===1&&cp[$q>>>12]===0){${store}dp[$q>>>12]=1;}else jw${bits}(c,${seg},$o|0,$w,${this.at()});}`;
   }
 
   /** Statement: PUSH `v` (16 or 32 bits by `o32`). */
@@ -170,6 +195,15 @@ export interface BlockCode {
   records: FallbackRecord[];
 }
 
+/**
+ * What the inline fast path reads, loaded once per block entry: only instructions that end the
+ * block change paging, CPL or A20; segment registers (POP DS, LES...) and the TLB (a walk in a
+ * slow path) may change inside a block, so those stay array reads at each access.
+ */
+const MEM_LOCALS =
+  'const sB=c.segBase,sM=c.segMin,sR=c.segRMax,sW=c.segWMax,tf=c.tlb.flags,tp=c.tlb.phys,pk=c.pageKind,cp=c.codePages,dp=c.dirtyPages,' +
+  `m8=c.ram,m32=c.ram32,a20=c.a20Mask,pg=c.paging,NR=c.user?${Tlb.USER_READ}:${Tlb.SUP_READ},NW=c.user?${Tlb.USER_WRITE}:${Tlb.SUP_WRITE};let $o=0,$l=0,$q=0;`;
+
 /** Longest block, in instructions (bounds function size and compile time). */
 const MAX_INSNS = 64;
 
@@ -177,9 +211,10 @@ const MAX_INSNS = 64;
  * Translates the instructions at code[at...] (EIP `eip`, all in one 4 KiB page: `end` is the
  * page end) into a function body. Returns null when not even the first instruction fits.
  */
-export function translate(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean): BlockCode | null {
+export function translate(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean, inlineMem = false): BlockCode | null {
   const e = new Emitter();
   e.inline = inline;
+  e.inlineMem = inlineMem;
   let pos = at;
   let ip = eip;
   let ended = false;
@@ -203,7 +238,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
   if (e.k === 0) return null;
   if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};return 0;`);
   return {
-    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;${e.usesMem ? 'c.blockBase=n;' : ''}\n${e.out.join('')}`,
+    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;${e.usesMem ? 'c.blockBase=n;' : ''}${e.usesInlineMem ? MEM_LOCALS : ''}\n${e.out.join('')}`,
     count: e.k,
     lastEip: ip - 1,
     records: e.records,

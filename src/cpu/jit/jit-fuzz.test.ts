@@ -110,9 +110,10 @@ function program(seed: number): number[] {
   return out;
 }
 
-function runOnce(code: number[], seed: number, jit: boolean) {
+/** jit: undefined = interpreter; hotRuns 0 = memory fast path inline, Infinity = jit/mem.ts only. */
+function runOnce(code: number[], seed: number, jit: { hotRuns: number } | undefined) {
   const m = makeMachine(code);
-  if (jit) m.cpu.setJit({ threshold: 0 });
+  if (jit) m.cpu.setJit({ threshold: 0, hotRuns: jit.hotRuns });
   const r = rng(seed ^ 0x5a5a5a5a);
   for (const i of [0, 1, 2, 3, 5, 7]) m.cpu.regs[i] = r();
   m.cpu.regs[Reg.ESI] = DATA;
@@ -129,11 +130,12 @@ function runOnce(code: number[], seed: number, jit: boolean) {
 test('random programs of inline-translated instructions: translated == interpreted (400 programs)', () => {
   for (let seed = 1; seed <= 400; seed++) {
     const code = program(seed);
-    const a = runOnce(code, seed, false);
-    const b = runOnce(code, seed, true);
-    assert.ok(b.executed > 0);
-    b.executed = 0;
-    a.executed = 0;
-    assert.deepEqual(b, a, `seed ${seed}: ${code.map((x) => x.toString(16).padStart(2, '0')).join(' ')}`);
+    const a = runOnce(code, seed, undefined);
+    for (const hotRuns of [0, Infinity]) {
+      const b = runOnce(code, seed, { hotRuns });
+      assert.ok(b.executed > 0);
+      b.executed = 0;
+      assert.deepEqual(b, a, `seed ${seed}, hotRuns ${hotRuns}: ${code.map((x) => x.toString(16).padStart(2, '0')).join(' ')}`);
+    }
   }
 });

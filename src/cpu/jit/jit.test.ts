@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { makeMachine, type TestMachine } from '../test-machine.js';
 import { Reg, Seg } from '../state.js';
 
-type Mode = 'interp' | 'jit' | 'fallback';
+/** jit: every block translated hot (memory fast path inline); cold: through jit/mem.ts only. */
+type Mode = 'interp' | 'jit' | 'cold' | 'fallback';
 
 function machine(code: number[], mode: Mode): TestMachine {
   const m = makeMachine(code);
-  if (mode !== 'interp') m.cpu.setJit({ threshold: 0, inline: mode === 'jit' });
+  if (mode !== 'interp') m.cpu.setJit({ threshold: 0, inline: mode !== 'fallback', hotRuns: mode === 'cold' ? Infinity : 0 });
   return m;
 }
 
@@ -29,7 +30,7 @@ function state(m: TestMachine) {
 }
 
 function sameAsInterpreter(code: number[], setup: (m: TestMachine) => void = () => {}, budget = 100000): ReturnType<typeof state> {
-  const runs = (['interp', 'jit', 'fallback'] as const).map((mode) => {
+  const runs = (['interp', 'jit', 'cold', 'fallback'] as const).map((mode) => {
     const m = machine(code, mode);
     setup(m);
     m.run(budget);
@@ -180,15 +181,37 @@ test('budget boundaries: after run(n) the count and state match the interpreter 
   ];
   const sub = [0x50, 0xd1, 0xe0, 0x58, 0xc3];
   for (let n = 1; n <= 64; n++) {
-    const ms = (['interp', 'jit'] as const).map((mode) => {
+    const ms = (['interp', 'jit', 'cold'] as const).map((mode) => {
       const m = machine(code, mode);
       m.memory.writeBytes(0x1020, Uint8Array.from(sub));
       return m;
     });
     for (let round = 0; round < 4; round++) {
       for (const m of ms) m.run(n);
-      assert.deepEqual(state(ms[1]), state(ms[0]), `n=${n} round ${round}`);
-      assert.equal(ms[1].cpu.instructions, n * (round + 1));
+      for (const m of ms.slice(1)) {
+        assert.deepEqual(state(m), state(ms[0]), `n=${n} round ${round}`);
+        assert.equal(m.cpu.instructions, n * (round + 1));
+      }
     }
   }
+});
+
+test('a block translated again as hot in the middle of a loop keeps the state exact', () => {
+  // The loop of the budget test; hotRuns 3: its blocks switch to the inline memory path early.
+  // 1000: mov si,2000h; L: mov ax,[si]; add ax,bx; mov [si+2],ax; inc bx; call 1020h; cmp bx,50; jb L; xor bx,bx; jmp L
+  const code = [
+    0xbe, 0x00, 0x20, 0x8b, 0x04, 0x01, 0xd8, 0x89, 0x44, 0x02, 0x43, 0xe8, 0x12, 0x00, 0x83, 0xfb, 0x32, 0x72, 0xf0,
+    0x31, 0xdb, 0xeb, 0xec,
+  ];
+  const ms = [undefined, 3].map((hotRuns) => {
+    const m = makeMachine(code);
+    m.memory.writeBytes(0x1020, Uint8Array.from([0x50, 0xd1, 0xe0, 0x58, 0xc3])); // push ax; shl ax,1; pop ax; ret
+    if (hotRuns !== undefined) m.cpu.setJit({ threshold: 1, hotRuns });
+    for (let i = 0; i < 50; i++) m.run(97);
+    return m;
+  });
+  assert.deepEqual(state(ms[1]), state(ms[0]));
+  assert.deepEqual(Array.from(ms[1].memory.ram.subarray(0x2000, 0x2004)), Array.from(ms[0].memory.ram.subarray(0x2000, 0x2004)));
+  const stats = ms[1].cpu.jit!.stats;
+  assert.ok(stats.hot >= 3 && stats.hot <= stats.translated, JSON.stringify(stats));
 });

@@ -13,7 +13,7 @@ import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js'
 import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
-import { translate, ENV_NAMES } from './emit.js';
+import { translate, ENV_NAMES, type BlockCode } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
 
@@ -26,12 +26,21 @@ export interface JitOptions {
   maxBlocks?: number;
   /** Code-cache bound in bytes of generated source (V8's code grows with it); the same policy. */
   maxBytes?: number;
+  /**
+   * Entries of a translated block before it is translated again with the memory fast path
+   * inline (0: at once; Infinity: never). Inline accesses make bigger functions that V8 takes
+   * longer to compile, which only pays off for code that runs very often. Default 20000, or 0
+   * with threshold 0 (everything translated, as the differential tests want it).
+   */
+  hotRuns?: number;
   /** Clock for the translation-time statistic (ms); defaults to Date.now. */
   now?: () => number;
 }
 
 export interface JitStats {
   translated: number;
+  /** Of those, translated again as hot (memory fast path inline). */
+  hot: number;
   /** Block entries. */
   executed: number;
   /** Of those, entries through a chain link (no lookup). */
@@ -54,6 +63,8 @@ export class Block {
   fn: BlockFn | null = null;
   dead = false;
   count = 0;
+  /** Entries since translation, up to Jit.hotRuns (then the block is translated again, hot). */
+  runs = 0;
   lastEip = 0;
   size = 0;
   /** Bytes translated from (a write to any of them kills the block). */
@@ -111,6 +122,7 @@ export class Jit {
   readonly inline: boolean;
   readonly maxBlocks: number;
   readonly maxBytes: number;
+  readonly hotRuns: number;
   private readonly now: () => number;
   /** Blocks by physical page, then by offset in the page. */
   private readonly pages = new Map<number, Map<number, Block>>();
@@ -123,7 +135,7 @@ export class Jit {
   /** new Function is not allowed here (browser CSP without 'unsafe-eval'). */
   private noEval = false;
   readonly stats: JitStats = {
-    translated: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
+    translated: 0, hot: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
@@ -131,6 +143,7 @@ export class Jit {
     this.inline = options.inline ?? true;
     this.maxBlocks = options.maxBlocks ?? 65536;
     this.maxBytes = options.maxBytes ?? 64 << 20;
+    this.hotRuns = options.hotRuns ?? (this.threshold === 0 ? 0 : 20000);
     this.now = options.now ?? Date.now;
     const env: Record<string, unknown> = {
       fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
@@ -175,6 +188,7 @@ export class Jit {
           else prev.link1 = b;
         }
       }
+      if (b.runs < this.hotRuns && ++b.runs >= this.hotRuns && b.fn !== null) this.retranslateHot(c, b);
       const fn = b.fn;
       if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return ran;
       this.stats.executed++;
@@ -288,31 +302,53 @@ export class Jit {
   private build(c: Cpu, buf: Uint8Array, pa: number, eip: number, mode: number): Block {
     const t0 = this.now();
     const b = new Block(buf, pa, eip, mode);
-    const end = Math.min((pa | (PAGE_SIZE - 1)) + 1, buf.length);
-    const code = translate(buf, pa, end, eip, (mode & 1) !== 0, this.inline);
-    b.bytes = Math.min(15, end - pa); // untranslatable: a write to the first instruction's bytes retries
-    if (code !== null && !this.noEval) {
-      const names = ENV_NAMES.join(',');
-      try {
-        const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
-          e: Record<string, unknown>,
-          blk: Block,
-          records: unknown[],
-        ) => BlockFn;
-        b.fn = factory(this.env, b, code.records);
-      } catch {
-        // A page whose Content-Security-Policy forbids eval: interpret everything.
-        this.noEval = true;
-        b.fn = null;
-      }
+    b.bytes = Math.min(15, PAGE_SIZE - (pa & (PAGE_SIZE - 1)), buf.length - pa); // untranslatable: a write to the first instruction's bytes retries
+    const code = this.compile(b, false);
+    if (code !== null) {
       b.count = code.count;
       b.lastEip = code.lastEip;
       b.bytes = code.lastEip - eip + 1;
-      b.size = code.source.length;
       this.stats.translated++;
     }
     this.stats.translateMs += this.now() - t0;
     return b;
+  }
+
+  /** A block that ran hotRuns times, translated again with the memory fast path inline. */
+  private retranslateHot(c: Cpu, b: Block): void {
+    const t0 = this.now();
+    const size = b.size;
+    if (this.compile(b, true) !== null) {
+      this.stats.cacheBytes += b.size - size;
+      this.stats.hot++;
+    }
+    this.stats.translateMs += this.now() - t0;
+  }
+
+  /**
+   * Translates b's bytes into b.fn (null when nothing translatable starts there, or eval is
+   * forbidden) and b.size; the same bytes give the same instructions, count and lastEip.
+   */
+  private compile(b: Block, hot: boolean): BlockCode | null {
+    const end = Math.min((b.pa | (PAGE_SIZE - 1)) + 1, b.buf.length);
+    const code = translate(b.buf, b.pa, end, b.eip, (b.mode & 1) !== 0, this.inline, hot || this.hotRuns === 0);
+    if (code === null || this.noEval) return null;
+    const names = ENV_NAMES.join(',');
+    try {
+      const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
+        e: Record<string, unknown>,
+        blk: Block,
+        records: unknown[],
+      ) => BlockFn;
+      b.fn = factory(this.env, b, code.records);
+    } catch {
+      // A page whose Content-Security-Policy forbids eval: interpret everything.
+      this.noEval = true;
+      b.fn = null;
+      return null;
+    }
+    b.size = code.source.length;
+    return code;
   }
 
   /**
