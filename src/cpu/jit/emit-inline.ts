@@ -5,21 +5,67 @@
 // Return: 0 = no emitter (use the fallback), 1 = emitted, block goes on, 2 = emitted, block ends.
 import type { Emitter } from './emit.js';
 import { Flag, Seg } from '../state.js';
+import type { Insn } from './decode.js';
 
 const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
 
-/** ALU kind (ADD OR ADC SBB AND SUB XOR CMP) on locals x, y into local v (ops/alu.ts alu()). */
-function aluCode(kind: number, bits: number): string {
+/**
+ * ALU kind (ADD OR ADC SBB AND SUB XOR CMP) on locals x, y into local v (ops/alu.ts alu()).
+ * `flags` false: the flags are dead (Emitter.flagsDead) and are not stored.
+ */
+function aluCode(kind: number, bits: number, flags = true): string {
   const m = MASK[bits];
+  const arith = (op: number) => (flags ? `setArith(c,${op},x,y,v,${bits});` : '');
+  const logic = flags ? `setResult(c,v,${bits},0);` : '';
   switch (kind) {
-    case 0: return `const v=((x+y)&${m})>>>0;setArith(c,0,x,y,v,${bits});`;
-    case 1: return `const v=((x|y)&${m})>>>0;setResult(c,v,${bits},0);`;
-    case 2: return `const v=((x+y+getCF(c))&${m})>>>0;setArith(c,0,x,y,v,${bits});`;
-    case 3: return `const v=((x-y-getCF(c))&${m})>>>0;setArith(c,1,x,y,v,${bits});`;
-    case 4: return `const v=((x&y)&${m})>>>0;setResult(c,v,${bits},0);`;
-    case 6: return `const v=((x^y)&${m})>>>0;setResult(c,v,${bits},0);`;
-    default: return `const v=((x-y)&${m})>>>0;setArith(c,1,x,y,v,${bits});`;
+    case 0: return `const v=((x+y)&${m})>>>0;${arith(0)}`;
+    case 1: return `const v=((x|y)&${m})>>>0;${logic}`;
+    case 2: return `const v=((x+y+getCF(c))&${m})>>>0;${arith(0)}`;
+    case 3: return `const v=((x-y-getCF(c))&${m})>>>0;${arith(1)}`;
+    case 4: return `const v=((x&y)&${m})>>>0;${logic}`;
+    case 6: return `const v=((x^y)&${m})>>>0;${logic}`;
+    default: return `const v=((x-y)&${m})>>>0;${arith(1)}`;
   }
+}
+
+const ALL_FLAGS = Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
+
+/**
+ * Flag effect of an instruction for the block's liveness pass (emit.ts translate): `-1` when it
+ * may read any flag, fault or leave the block (memory operands, branches, anything without an
+ * emitter below that honours Emitter.flagsDead); else (flags read << 16) | flags written, for
+ * register-only instructions whose emitters here write exactly those flags.
+ */
+export function flagEffect(d: Insn): number {
+  if (d.lock || (d.hasModrm && !d.isReg && d.op !== 0x8d)) return -1;
+  const op = d.op;
+  if (op < 0x40 && (op & 7) < 6) {
+    const kind = (op >> 3) & 7;
+    return ((kind === 2 || kind === 3 ? Flag.CF : 0) << 16) | ALL_FLAGS;
+  }
+  switch (op) {
+    case 0x80: case 0x81: case 0x83:
+      return ((d.reg === 2 || d.reg === 3 ? Flag.CF : 0) << 16) | ALL_FLAGS;
+    case 0x84: case 0x85: case 0xa8: case 0xa9:
+      return ALL_FLAGS;
+    case 0x8d:
+      return d.isReg ? -1 : 0; // LEA with a register operand: #UD
+    case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x90:
+    case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
+    case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf:
+      return 0;
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: {
+      const count = (op <= 0xc1 ? d.imm : 1) & 31;
+      if (count === 0) return 0;
+      if (d.reg <= 1) return Flag.CF | Flag.OF;
+      return shiftCode(d.reg, count, (op & 1) === 0 ? 8 : d.o32 ? 32 : 16) !== null ? ALL_FLAGS : -1;
+    }
+    case 0xf6: case 0xf7:
+      return d.reg === 2 ? 0 : -1; // NOT
+  }
+  if (op >= 0x40 && op <= 0x4f) return ALL_FLAGS & ~Flag.CF; // INC/DEC keep CF
+  if (op >= 0xb0 && op <= 0xbf) return 0;
+  return -1;
 }
 
 /** What the last flag-setting instruction of the block left in the lazy-flag fields (see cond()). */
@@ -120,7 +166,7 @@ export function emitInline(e: Emitter): number {
   // cond() reads the producer left by the previous instructions; this one may replace it.
   e.producerSet = false;
   const r = emitInlineOp(e);
-  if (r !== 0 && !e.producerSet && KEEPS_FLAGS[e.d.op] === 0) e.producer = Producer.NONE;
+  if (r !== 0 && ((!e.producerSet && KEEPS_FLAGS[e.d.op] === 0) || e.flagsDead)) e.producer = Producer.NONE;
   return r;
 }
 
@@ -143,7 +189,7 @@ function emitInlineOp(e: Emitter): number {
       const dec = (op & 8) !== 0;
       const bits = vbits(e);
       const m = MASK[bits];
-      block(e, `const x=${e.reg(bits, i)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${e.setReg(bits, i, 'v')}setIncDec(c,${dec ? 1 : 0},x,v,${bits});`);
+      block(e, `const x=${e.reg(bits, i)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${e.setReg(bits, i, 'v')}${e.flagsDead ? '' : `setIncDec(c,${dec ? 1 : 0},x,v,${bits});`}`);
       setProducer(e, Producer.ZS, bits);
       return 1;
     }
@@ -181,7 +227,7 @@ function emitInlineOp(e: Emitter): number {
       // ops/alu.ts testModrm
       const bits = op === 0x84 ? 8 : vbits(e);
       const res = bits === 32 ? `(${rmRead(e, 32)}&r[${d.reg}])>>>0` : `${rmRead(e, bits)}&${e.reg(bits, d.reg)}`;
-      block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      if (!e.flagsDead) block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
       setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
@@ -233,7 +279,7 @@ function emitInlineOp(e: Emitter): number {
       // ops/alu.ts testAccImm
       const bits = op === 0xa8 ? 8 : vbits(e);
       const res = bits === 32 ? `(r[0]&${d.imm >>> 0})>>>0` : `${e.reg(bits, 0)}&${d.imm}`;
-      block(e, `setResult(c,${res},${bits},0);`);
+      if (!e.flagsDead) block(e, `setResult(c,${res},${bits},0);`);
       setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
@@ -319,15 +365,15 @@ function alu(e: Emitter): number {
   setProducer(e, producerOf(kind), bits);
   if (form >= 4) {
     const acc = e.reg(bits, 0);
-    block(e, `const x=${acc},y=${d.imm >>> 0};${aluCode(kind, bits)}${cmp ? '' : e.setReg(bits, 0, 'v')}`);
+    block(e, `const x=${acc},y=${d.imm >>> 0};${aluCode(kind, bits, !e.flagsDead)}${cmp ? '' : e.setReg(bits, 0, 'v')}`);
     return 1;
   }
   if (form < 2) {
     // r/m op= reg: flags are set before the store, as in the handler
-    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${e.reg(bits, d.reg)};${aluCode(kind, bits)}` +
+    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${e.reg(bits, d.reg)};${aluCode(kind, bits, !e.flagsDead)}` +
       `${cmp ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
   } else {
-    block(e, `${memPrologue(e)}const x=${e.reg(bits, d.reg)},y=${rmRead(e, bits)};${aluCode(kind, bits)}${cmp ? '' : e.setReg(bits, d.reg, 'v')}`);
+    block(e, `${memPrologue(e)}const x=${e.reg(bits, d.reg)},y=${rmRead(e, bits)};${aluCode(kind, bits, !e.flagsDead)}${cmp ? '' : e.setReg(bits, d.reg, 'v')}`);
   }
   return 1;
 }
@@ -341,7 +387,7 @@ function group1(e: Emitter): number {
   let imm: number;
   if (op === 0x83) imm = (((d.imm << 24) >> 24) & MASK[bits]) >>> 0;
   else imm = d.imm >>> 0;
-  block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${imm};${aluCode(kind, bits)}${kind === 7 ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
+  block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${imm};${aluCode(kind, bits, !e.flagsDead)}${kind === 7 ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
   setProducer(e, producerOf(kind), bits);
   return 1;
 }
@@ -361,7 +407,7 @@ function group2(e: Emitter): number {
     block(e, `${pro}${rmRead(e, bits)};`);
     return 1;
   }
-  const inline = shiftCode(d.reg, count, bits);
+  const inline = shiftCode(d.reg, count, bits, !e.flagsDead);
   if (inline !== null) {
     block(e, `${pro}const x=${rmRead(e, bits)};${inline}${rmWrite(e, bits, 'v')}${afterStore(e)}`);
     return 1;
@@ -414,8 +460,8 @@ function emit0F(e: Emitter): number {
  * shift() sets them (the same formulas, folded for the count); null for rotates and counts
  * beyond the width (8/16-bit operands), which go through shift().
  */
-function shiftCode(kind: number, n: number, bits: number): string | null {
-  if (kind <= 1) return rotateCode(kind, n, bits);
+function shiftCode(kind: number, n: number, bits: number, flags = true): string | null {
+  if (kind <= 1) return rotateCode(kind, n, bits, flags);
   if (n > bits || n === 32) return null;
   const m = MASK[bits];
   const top = bits - 1;
@@ -436,12 +482,12 @@ function shiftCode(kind: number, n: number, bits: number): string | null {
     case 7: { // SAR (n <= top here, since n < 32 and for 8/16 bits n == bits is folded below)
       if (n > top) return null;
       const s = bits === 32 ? 'x|0' : bits === 16 ? '(x<<16)>>16' : '(x<<24)>>24';
-      return `const s=${s};const v=((s>>${n})&${m})>>>0;setResult(c,v,${bits},(s>>${n - 1})&1);`;
+      return `const s=${s};const v=((s>>${n})&${m})>>>0;${flags ? `setResult(c,v,${bits},(s>>${n - 1})&1);` : ''}`;
     }
     default:
       return null;
   }
-  return `const v=${v};setResult(c,v,${bits},${cf}|(${of}<<11));`;
+  return `const v=${v};${flags ? `setResult(c,v,${bits},${cf}|(${of}<<11));` : ''}`;
 }
 
 /**
@@ -449,7 +495,7 @@ function shiftCode(kind: number, n: number, bits: number): string | null {
  * the count is taken modulo the width; CF and OF change (made eager, as setRot does), the other
  * flags keep their values, also when the rotation itself is a no-op.
  */
-function rotateCode(kind: number, count: number, bits: number): string {
+function rotateCode(kind: number, count: number, bits: number, flags: boolean): string {
   const m = MASK[bits];
   const top = bits - 1;
   const n = count & top;
@@ -465,7 +511,7 @@ function rotateCode(kind: number, count: number, bits: number): string {
     cf = `((v>>>${top})&1)`;
     of = `(((v>>>${top})^(v>>>${top - 1}))&1)`;
   }
-  return `const v=${v};c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);c.fLazy&=~2049;`;
+  return `const v=${v};${flags ? `c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);c.fLazy&=~2049;` : ''}`;
 }
 
 /** F6/F7 /2 NOT, /3 NEG (ops/alu.ts notNeg: the store, then NEG's flags). */

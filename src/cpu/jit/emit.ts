@@ -7,11 +7,13 @@
 // emitter run through the interpreter's handler (fallback) with the decode fields it expects.
 // A block returns 0 when nothing it did can change interrupt delivery, TF, the shadow or the
 // budget (it ended at a branch, a page end or its size limit), 1 after an instruction that may.
-import { REG8_OFFSET } from '../state.js';
+import { REG8_OFFSET, Seg, Flag } from '../state.js';
+
+const ALL_FLAGS = Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
 import { Tlb } from '../paging.js';
 import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
-import { emitInline } from './emit-inline.js';
+import { emitInline, flagEffect } from './emit-inline.js';
 import { fallbackRecord, type FallbackRecord } from './fallback.js';
 
 /** Names the generated code sees (bound once per block by the factory; see jit.ts ENV_NAMES). */
@@ -40,6 +42,11 @@ export class Emitter {
   usesMem = false;
   /** Emit the RAM fast path of reads and writes inline (hot blocks: jit.ts HOT_RUNS). */
   inlineMem = false;
+  /**
+   * Every flag this instruction writes is written again before anything reads a flag, faults
+   * or leaves the block (translate's liveness pass): its emitter may skip storing them.
+   */
+  flagsDead = false;
   /** The block uses the locals of MEM_LOCALS. */
   usesInlineMem = false;
   /** Decode records of the fallback instructions (the block function's D[i]). */
@@ -152,19 +159,22 @@ export class Emitter {
       `if($q>=0&&pk[$q>>>12]===1&&cp[$q>>>12]===0){${store}dp[$q>>>12]=1;}else jw${bits}(c,${seg},$o|0,$w,${this.at()});}`;
   }
 
-  /** Statement: PUSH `v` (16 or 32 bits by `o32`). */
+  /** Statement: PUSH `v` (16 or 32 bits by `o32`): the store, then SP (mmu.ts push16/push32). */
   push(o32: boolean, v: string): string {
-    return `jpush(c,${o32 ? 4 : 2},(${v})|0,${this.at()});`;
+    if (!this.inlineMem) return `jpush(c,${o32 ? 4 : 2},(${v})|0,${this.at()});`;
+    return `{const $s=((r[4]-${o32 ? 4 : 2})&c.stackMask)>>>0;${this.write(o32 ? 32 : 16, Seg.SS, '$s|0', v)}setSp(c,$s);}`;
   }
 
-  /** Expression: POP (dwords signed). */
+  /** Expression: POP (dwords signed): the read, then SP (mmu.ts pop16/pop32s). */
   pop(o32: boolean): string {
-    return `jpop(c,${o32 ? 4 : 2},${this.at()})`;
+    if (!this.inlineMem) return `jpop(c,${o32 ? 4 : 2},${this.at()})`;
+    return `($s=(r[4]&c.stackMask)>>>0,$v=${this.read(o32 ? 32 : 16, Seg.SS, '$s|0')},setSp(c,$s+${o32 ? 4 : 2}),$v)`;
   }
 
   /** Expression: the stack at SP + delta, unsigned. */
   stackRead(o32: boolean, delta: number): string {
-    return `jstack(c,${o32 ? 4 : 2},${delta},${this.at()})`;
+    if (!this.inlineMem) return `jstack(c,${o32 ? 4 : 2},${delta},${this.at()})`;
+    return `($s=((r[4]+${delta})&c.stackMask)>>>0,${this.read(o32 ? 32 : 16, Seg.SS, '$s|0', true)})`;
   }
 
   /** Runs the instruction through HANDLERS[op], as the interpreter's loop would after decoding. */
@@ -202,7 +212,29 @@ export interface BlockCode {
  */
 const MEM_LOCALS =
   'const sB=c.segBase,sM=c.segMin,sR=c.segRMax,sW=c.segWMax,tf=c.tlb.flags,tp=c.tlb.phys,pk=c.pageKind,cp=c.codePages,dp=c.dirtyPages,' +
-  `m8=c.ram,m32=c.ram32,a20=c.a20Mask,pg=c.paging,NR=c.user?${Tlb.USER_READ}:${Tlb.SUP_READ},NW=c.user?${Tlb.USER_WRITE}:${Tlb.SUP_WRITE};let $o=0,$l=0,$q=0;`;
+  `m8=c.ram,m32=c.ram32,a20=c.a20Mask,pg=c.paging,NR=c.user?${Tlb.USER_READ}:${Tlb.SUP_READ},NW=c.user?${Tlb.USER_WRITE}:${Tlb.SUP_WRITE};let $o=0,$l=0,$q=0,$s=0,$v=0;`;
+
+/**
+ * 1 for each instruction whose flag writes are all dead: overwritten by later instructions of
+ * the block before any flag is read, anything faults or the block ends (flags are then exact
+ * wherever the guest or the fault path can see them). emit-inline.ts flagEffect() says what
+ * each instruction reads and writes; -1 (unknown) makes every flag live.
+ */
+function deadFlagWrites(insns: Insn[]): Uint8Array {
+  const dead = new Uint8Array(insns.length);
+  let live = ALL_FLAGS; // at the block's end (or wherever decoding stopped)
+  for (let i = insns.length - 1; i >= 0; i--) {
+    const fx = flagEffect(insns[i]);
+    if (fx < 0) {
+      live = ALL_FLAGS;
+      continue;
+    }
+    const writes = fx & 0xffff;
+    if (writes !== 0 && (writes & live) === 0) dead[i] = 1;
+    live = (live & ~writes) | (fx >>> 16);
+  }
+  return dead;
+}
 
 /** Longest block, in instructions (bounds function size and compile time). */
 const MAX_INSNS = 64;
@@ -215,19 +247,27 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
   const e = new Emitter();
   e.inline = inline;
   e.inlineMem = inlineMem;
-  let pos = at;
+  // Decode first (as far as a block could go), then mark dead flag writes from the end backwards.
+  const insns: Insn[] = [];
+  for (let pos = at, ip = eip; insns.length < MAX_INSNS; ) {
+    const d = new Insn();
+    if (!decodeInsn(code, pos, end, ip, big, d)) break;
+    insns.push(d);
+    pos += d.len;
+    ip += d.len;
+  }
+  const dead = inline ? deadFlagWrites(insns) : null;
   let ip = eip;
   let ended = false;
-  while (e.k < MAX_INSNS) {
-    const d = e.d;
-    if (!decodeInsn(code, pos, end, ip, big, d)) break;
+  while (e.k < insns.length) {
+    const d = (e.d = insns[e.k]);
     e.next = ip + d.len; // no wrap: the CS limit check at entry covers the whole block
+    e.flagsDead = dead !== null && dead[e.k] === 1;
     let r = inline && !d.lock ? emitInline(e) : 0;
     if (r === 0) {
       e.fallback();
       r = isPlain(d) ? 1 : 2;
     }
-    pos += d.len;
     ip += d.len;
     e.k++;
     if (r === 2) {
