@@ -49,6 +49,13 @@ export class Emitter {
   flagsDead = false;
   /** The block uses the locals of MEM_LOCALS. */
   usesInlineMem = false;
+  /**
+   * Bit s: segment s may take the flat fast path (no instruction of the block loads a segment
+   * register, so the block-entry check `fl` holds throughout); 0 = never.
+   */
+  flatSegs = 0;
+  /** Segments whose accesses rely on `fl` (the entry check tests exactly these). */
+  flatUsed = 0;
   /** Decode records of the fallback instructions (the block function's D[i]). */
   readonly records: FallbackRecord[] = [];
 
@@ -136,8 +143,13 @@ export class Emitter {
   private fastAddress(bits: number, seg: number, off: string, max: string, need: string): string {
     const size = bits >> 3;
     this.usesInlineMem = true;
-    return `$o=(${off})>>>0;$l=(sB[${seg}]+$o)|0;$q=$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}${size > 1 ? `&&($l&${size - 1})===0` : ''}?` +
-      `(pg?((tf[$l>>>12]&${need})!==0?(tp[$l>>>12]|($l&4095))&a20:-1):$l&a20):-1;`;
+    const aligned = (x: string) => (size > 1 ? `&&(${x}&${size - 1})===0` : '');
+    const tlb = (l: string) => `(pg?((tf[${l}>>>12]&${need})!==0?(tp[${l}>>>12]|(${l}&4095))&a20:-1):${l}&a20)`;
+    const general = `($l=(sB[${seg}]+$o)|0,$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}${aligned('$l')}?${tlb('$l')}:-1)`;
+    if (this.flatSegs === 0 || ((FLAT_CANDIDATES >> seg) & 1) === 0) return `$o=(${off})>>>0;$q=${general};`;
+    // A flat segment (base 0, limits 4 GiB, checked at block entry): an aligned access is within them.
+    this.flatUsed |= 1 << seg;
+    return `$o=(${off})>>>0;$q=fl?(true${aligned('$o')}?${tlb('$o')}:-1):${general};`;
   }
 
   /** Expression: a `bits` read at seg:off (`off` an int32 expression); dwords signed unless `unsigned`. */
@@ -236,6 +248,25 @@ function deadFlagWrites(insns: Insn[]): Uint8Array {
   return dead;
 }
 
+/** ES, SS, DS: the segments a flat-model guest leaves at base 0 and 4 GiB limits (FS/GS hold per-CPU bases). */
+const FLAT_CANDIDATES = (1 << Seg.ES) | (1 << Seg.SS) | (1 << Seg.DS);
+
+/** Instructions that load a data segment register and let the block go on (classify.ts). */
+function loadsSegment(d: Insn): boolean {
+  const op = d.op;
+  return op === 0x07 || op === 0x17 || op === 0x1f || op === 0x8e || op === 0xc4 || op === 0xc5 ||
+    op === 0x1a1 || op === 0x1a9 || op === 0x1b2 || op === 0x1b4 || op === 0x1b5;
+}
+
+/** Block-entry test that each segment in `segs` is flat: base 0, min 0, read and write max 4 GiB - 1. */
+function flatCheck(segs: number): string {
+  const parts: string[] = [];
+  for (let s = 0; s < 6; s++) {
+    if (((segs >> s) & 1) !== 0) parts.push(`sB[${s}]===0&&sM[${s}]===0&&sR[${s}]===4294967295&&sW[${s}]===4294967295`);
+  }
+  return `const fl=${parts.join('&&')};`;
+}
+
 /** Longest block, in instructions (bounds function size and compile time). */
 const MAX_INSNS = 64;
 
@@ -257,6 +288,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
     ip += d.len;
   }
   const dead = inline ? deadFlagWrites(insns) : null;
+  if (inlineMem && !insns.some(loadsSegment)) e.flatSegs = FLAT_CANDIDATES;
   let ip = eip;
   let ended = false;
   while (e.k < insns.length) {
@@ -278,7 +310,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
   if (e.k === 0) return null;
   if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};return 0;`);
   return {
-    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;${e.usesMem ? 'c.blockBase=n;' : ''}${e.usesInlineMem ? MEM_LOCALS : ''}\n${e.out.join('')}`,
+    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;${e.usesMem ? 'c.blockBase=n;' : ''}${e.usesInlineMem ? MEM_LOCALS : ''}${e.flatUsed !== 0 ? flatCheck(e.flatUsed) : ''}\n${e.out.join('')}`,
     count: e.k,
     lastEip: ip - 1,
     records: e.records,

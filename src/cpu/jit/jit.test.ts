@@ -137,15 +137,33 @@ test('#DE from a fallback instruction (DIV) mid-block, and #SS from a PUSH at SP
   assert.equal(s.lastVector, 12);
 });
 
+/** A flat data descriptor (access 92h) or code (9Ah) with base `base` and 4 GiB limit at `at`. */
+function descriptor(m: TestMachine, at: number, access: number, base = 0): void {
+  m.memory.write32(at, ((base & 0xffff) << 16) | 0xffff);
+  m.memory.write32(at + 4, (base & 0xff000000) | 0x00cf0000 | (access << 8) | ((base >>> 16) & 0xff));
+}
+
+/** Real mode → 32-bit protected mode: LGDT [4F0h], LIDT [4F8h], CR0.PE, far jump to 8:101Ah. */
+const PROLOGUE = [
+  0x0f, 0x01, 0x16, 0xf0, 0x04, 0x0f, 0x01, 0x1e, 0xf8, 0x04, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
+  0x66, 0xea, 0x1a, 0x10, 0x00, 0x00, 0x08, 0x00,
+];
+
+/** GDT at 500h (8: flat code, 10h: flat data, 18h: data based at 100h), IDT at 600h (#PF → HLT at 2200h). */
+function protectedModeTables(m: TestMachine): void {
+  descriptor(m, 0x508, 0x9a);
+  descriptor(m, 0x510, 0x92);
+  descriptor(m, 0x518, 0x92, 0x100);
+  m.memory.write16(0x4f0, 0x1f);
+  m.memory.write32(0x4f2, 0x500);
+  m.memory.write16(0x4f8, 0x7ff);
+  m.memory.write32(0x4fa, 0x600);
+  m.memory.write32(0x600 + 14 * 8, (0x08 << 16) | 0x2200);
+  m.memory.write32(0x604 + 14 * 8, 0x8e00);
+  m.memory.write8(0x2200, 0xf4);
+}
+
 test('#PF on the 3rd instruction of a 32-bit block with paging on: CR2, error code and frame as the interpreter (SDM Vol. 3A §4.7)', () => {
-  const desc = (m: TestMachine, at: number, access: number) => {
-    m.memory.write32(at, 0xffff);
-    m.memory.write32(at + 4, 0x00cf0000 | (access << 8));
-  };
-  const PROLOGUE = [
-    0x0f, 0x01, 0x16, 0xf0, 0x04, 0x0f, 0x01, 0x1e, 0xf8, 0x04, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
-    0x66, 0xea, 0x1a, 0x10, 0x00, 0x00, 0x08, 0x00,
-  ];
   const code = [
     ...PROLOGUE,
     0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
@@ -154,21 +172,34 @@ test('#PF on the 3rd instruction of a 32-bit block with paging on: CR2, error co
     0x83, 0xc0, 0x05, 0x50, 0x8b, 0x1d, 0x00, 0x10, 0x40, 0x00, 0xf4, // add eax,5; push eax; mov ebx,[401000h] (not present)
   ];
   const s = sameAsInterpreter(code, (m) => {
-    desc(m, 0x508, 0x9a);
-    desc(m, 0x510, 0x92);
-    m.memory.write16(0x4f0, 0x17);
-    m.memory.write32(0x4f2, 0x500);
-    m.memory.write16(0x4f8, 0x7ff);
-    m.memory.write32(0x4fa, 0x600);
-    m.memory.write32(0x600 + 14 * 8, (0x08 << 16) | 0x2200);
-    m.memory.write32(0x604 + 14 * 8, 0x8e00);
-    m.memory.write8(0x2200, 0xf4);
+    protectedModeTables(m);
     m.memory.write32(0x30000, 0x31000 | 7);
     m.memory.write32(0x30004, 0x32000 | 7);
     for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
   });
   assert.equal(s.lastVector, 14);
   assert.equal(s.cr2, 0x401000);
+});
+
+test('flat segments: a block that loads DS (POP DS) mid-block addresses through the new base', () => {
+  const code = [
+    ...PROLOGUE,
+    0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
+    0xeb, 0x00, // jmp $+2: the next block starts with DS and SS flat
+    0x8b, 0x0d, 0x00, 0x00, 0x00, 0x00, // mov ecx,[0] (flat)
+    0x6a, 0x18, 0x1f, // push 18h; pop ds (base 100h)
+    0xa1, 0x00, 0x00, 0x00, 0x00, 0x8b, 0x1d, 0x04, 0x00, 0x00, 0x00, // mov eax,[0]; mov ebx,[4]
+    0xf4,
+  ];
+  const s = sameAsInterpreter(code, (m) => {
+    protectedModeTables(m);
+    m.memory.write32(0, 0x11111111);
+    m.memory.write32(0x100, 0x22222222);
+    m.memory.write32(0x104, 0x33333333);
+  });
+  assert.equal(s.regs[Reg.ECX], 0x11111111);
+  assert.equal(s.regs[Reg.EAX], 0x22222222);
+  assert.equal(s.regs[Reg.EBX], 0x33333333);
 });
 
 test('budget boundaries: after run(n) the count and state match the interpreter for n = 1..64, repeated', () => {
