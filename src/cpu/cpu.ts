@@ -207,6 +207,8 @@ export class Cpu {
   fetchBuf: Uint8Array;
   /** Copy of memory.a20Mask, refreshed when A20 can change (run() entry, OUT). */
   a20Mask = 0xffffffff;
+  /** memory.mapGeneration when the TLB was last consistent with the memory map. */
+  mapGeneration = 0;
 
   // ---- run control ----
   /** The translator (jit/jit.ts), or null: interpreter only. Set with setJit(). */
@@ -398,7 +400,12 @@ export class Cpu {
     this.fetchEnd = -1;
     this.fetchMin = 0;
     this.fetchSpan = -1;
-    this.a20Mask = this.mem.a20Mask;
+    // TlbState.fast holds A20 and RAM-ness as of each fill: drop it when either changed.
+    if (this.a20Mask !== this.mem.a20Mask || this.mapGeneration !== this.mem.mapGeneration) {
+      this.a20Mask = this.mem.a20Mask;
+      this.mapGeneration = this.mem.mapGeneration;
+      this.tlb.flush();
+    }
   }
 
   /** Stops the current run() after this instruction with the given reason (HLT, breakpoints). */

@@ -16,9 +16,12 @@ export const enum Tlb {
   USER_WRITE = 8,
   /** Execute-disable: instruction fetches walk the tables (and fault). */
   NX = 16,
+  /** TlbState.fast only: the physical page is RAM (as of the fill; see Cpu.flushFetch). */
+  RAM = 32,
 }
 
 const PAGES = 1 << 20;
+const PAGE_RAM = 1; // PageKind.Ram
 /** Entries remembered for a cheap flush; beyond this a flush clears the whole table. */
 const USED_MAX = 4096;
 
@@ -26,30 +29,42 @@ const USED_MAX = 4096;
 export class TlbState {
   readonly phys = new Int32Array(PAGES);
   readonly flags = new Uint8Array(PAGES);
+  /**
+   * One load for translated code's hot path (jit/emit.ts): the physical page base with A20
+   * applied, the permission bits and Tlb.RAM when that page is RAM; 0 when not cached. Stale
+   * when the memory map or A20 changes: the CPU flushes the TLB then (Cpu.flushFetch).
+   */
+  readonly fast = new Int32Array(PAGES);
   private readonly used = new Int32Array(USED_MAX);
   private usedCount = 0;
   private overflow = false;
 
-  fill(page: number, physBase: number, flags: number): void {
+  fill(page: number, physBase: number, flags: number, ram: boolean, a20Mask: number): void {
     if (this.flags[page] === 0) {
       if (this.usedCount < USED_MAX) this.used[this.usedCount++] = page;
       else this.overflow = true;
     }
     this.phys[page] = physBase;
     this.flags[page] = flags;
+    this.fast[page] = ram ? (physBase & a20Mask & ~0xfff) | flags | Tlb.RAM : 0;
   }
 
   invalidate(page: number): void {
     this.flags[page] = 0;
+    this.fast[page] = 0;
   }
 
   /** Forgets every translation (CR3 writes, CR0/CR4 paging bit changes). */
   flush(): void {
     if (this.overflow) {
       this.flags.fill(0);
+      this.fast.fill(0);
       this.overflow = false;
     } else {
-      for (let i = 0; i < this.usedCount; i++) this.flags[this.used[i]] = 0;
+      for (let i = 0; i < this.usedCount; i++) {
+        this.flags[this.used[i]] = 0;
+        this.fast[this.used[i]] = 0;
+      }
     }
     this.usedCount = 0;
   }
@@ -128,7 +143,7 @@ function walk(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean
   if (dirty && (rw || !wp)) flags |= Tlb.SUP_WRITE;
   if (us) flags |= Tlb.USER_READ;
   if (us && rw && dirty) flags |= Tlb.USER_WRITE;
-  c.tlb.fill(lin >>> 12, physBase | 0, flags);
+  fillTlb(c, lin, physBase | 0, flags);
 }
 
 export const CR4_PAE = 1 << 5;
@@ -207,7 +222,12 @@ function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: bool
   if (us && rw && dirty) flags |= Tlb.USER_WRITE;
   if (nx) flags |= Tlb.NX;
   // Above 4 GiB: point at the top page, which is never RAM (reads as open bus).
-  c.tlb.fill(lin >>> 12, physBase < 0 ? 0xfffff000 | 0 : physBase | 0, flags);
+  fillTlb(c, lin, physBase < 0 ? 0xfffff000 | 0 : physBase | 0, flags);
+}
+
+/** Caches the translation of `lin`'s page (both TLB views: jit/emit.ts reads TlbState.fast). */
+function fillTlb(c: Cpu, lin: number, physBase: number, flags: number): void {
+  c.tlb.fill(lin >>> 12, physBase, flags, c.pageKind[((physBase & c.a20Mask) >>> 12)] === PAGE_RAM, c.a20Mask);
 }
 
 /** Protection check of a present translation; a violation is #PF with P=1. */

@@ -78,6 +78,8 @@ export class PhysicalMemory {
    * mark the page again for what it keeps.
    */
   onCodeWrite: ((page: number, address?: number) => void) | null = null;
+  /** Counts changes of pageKind (claim, unmap): caches of it (the CPU's TLB) compare. */
+  mapGeneration = 0;
   /** Address mask applied to every access: bit 20 cleared while the A20 gate is off. */
   a20Mask = 0xffffffff;
   readonly stats: MemoryStats = { unmappedReads: 0, unmappedWrites: 0, romWrites: 0 };
@@ -139,6 +141,7 @@ export class PhysicalMemory {
   /** Removes any ROM/MMIO mapping over the range; RAM shows through again where it exists. */
   unmap(base: number, size: number): void {
     this.checkRange(base, size, 'unmap');
+    this.mapGeneration++;
     for (let p = base / PAGE_SIZE, end = (base + size) / PAGE_SIZE; p < end; p++) {
       this.pageKind[p] = p < this.ramSize >>> PAGE_SHIFT ? PageKind.Ram : PageKind.Unmapped;
     }
@@ -153,6 +156,7 @@ export class PhysicalMemory {
   }
 
   private claim(base: number, size: number, kind: PageKind, index: number): void {
+    this.mapGeneration++;
     for (let p = base / PAGE_SIZE, end = (base + size) / PAGE_SIZE; p < end; p++) {
       this.pageKind[p] = kind;
       this.pageRegion[p] = index;

@@ -138,18 +138,19 @@ export class Emitter {
   /**
    * The physical RAM address of an aligned access at seg:$o (linear $l) when the block's locals
    * show it needs no check beyond jit/mem.ts readable()/writable(), else -1 (the helper then
-   * repeats every check). `need` is NR or NW (0 without paging: the linear address is physical).
+   * repeats every check). `need` is NR or NW: the permission bit and Tlb.RAM, all present in
+   * one TlbState.fast entry; without paging the linear address is physical, looked up in pk.
    */
   private fastAddress(bits: number, seg: number, off: string, max: string, need: string): string {
     const size = bits >> 3;
     this.usesInlineMem = true;
     const aligned = (x: string) => (size > 1 ? `&&(${x}&${size - 1})===0` : '');
-    const tlb = (l: string) => `(pg?((tf[${l}>>>12]&${need})!==0?(tp[${l}>>>12]|(${l}&4095))&a20:-1):${l}&a20)`;
-    const general = `($l=(sB[${seg}]+$o)|0,$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}${aligned('$l')}?${tlb('$l')}:-1)`;
+    const ram = (l: string) => `(pg?((($e=tx[${l}>>>12])&${need})===${need}?($e&-4096)|(${l}&4095):-1):pk[(${l}&a20)>>>12]===1?${l}&a20:-1)`;
+    const general = `($l=(sB[${seg}]+$o)|0,$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}${aligned('$l')}?${ram('$l')}:-1)`;
     if (this.flatSegs === 0 || ((FLAT_CANDIDATES >> seg) & 1) === 0) return `$o=(${off})>>>0;$q=${general};`;
     // A flat segment (base 0, limits 4 GiB, checked at block entry): an aligned access is within them.
     this.flatUsed |= 1 << seg;
-    return `$o=(${off})>>>0;$q=fl?(true${aligned('$o')}?${tlb('$o')}:-1):${general};`;
+    return `$o=(${off})>>>0;$q=fl?(true${aligned('$o')}?${ram('$o')}:-1):${general};`;
   }
 
   /** Expression: a `bits` read at seg:off (`off` an int32 expression); dwords signed unless `unsigned`. */
@@ -157,8 +158,8 @@ export class Emitter {
     let v = `jr${bits}(c,${seg},${off},${this.at()})`;
     if (this.inlineMem) {
       const fast = bits === 32 ? 'm32[$q>>>2]' : bits === 16 ? '(m8[$q]|(m8[$q+1]<<8))' : 'm8[$q]';
-      // Comma-free form through an arrow would allocate; the statement runs in a sequence expression.
-      v = `(${this.fastAddress(bits, seg, off, 'sR', 'NR').replace(/;/g, ',')}$q>=0&&pk[$q>>>12]===1?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
+      // A sequence expression: the address statements, then the load or the helper.
+      v = `(${this.fastAddress(bits, seg, off, 'sR', 'NR').replace(/;/g, ',')}$q>=0?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
     }
     return bits === 32 && unsigned ? `(${v}>>>0)` : v;
   }
@@ -168,7 +169,7 @@ export class Emitter {
     if (!this.inlineMem) return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
     const store = bits === 32 ? 'm32[$q>>>2]=$w;' : bits === 16 ? 'm8[$q]=$w;m8[$q+1]=$w>>>8;' : 'm8[$q]=$w;';
     return `{const $w=(${v})|0;${this.fastAddress(bits, seg, off, 'sW', 'NW')}` +
-      `if($q>=0&&pk[$q>>>12]===1&&cp[$q>>>12]===0){${store}dp[$q>>>12]=1;}else jw${bits}(c,${seg},$o|0,$w,${this.at()});}`;
+      `if($q>=0&&cp[$q>>>12]===0){${store}dp[$q>>>12]=1;}else jw${bits}(c,${seg},$o|0,$w,${this.at()});}`;
   }
 
   /** Statement: PUSH `v` (16 or 32 bits by `o32`): the store, then SP (mmu.ts push16/push32). */
@@ -223,8 +224,9 @@ export interface BlockCode {
  * slow path) may change inside a block, so those stay array reads at each access.
  */
 const MEM_LOCALS =
-  'const sB=c.segBase,sM=c.segMin,sR=c.segRMax,sW=c.segWMax,tf=c.tlb.flags,tp=c.tlb.phys,pk=c.pageKind,cp=c.codePages,dp=c.dirtyPages,' +
-  `m8=c.ram,m32=c.ram32,a20=c.a20Mask,pg=c.paging,NR=c.user?${Tlb.USER_READ}:${Tlb.SUP_READ},NW=c.user?${Tlb.USER_WRITE}:${Tlb.SUP_WRITE};let $o=0,$l=0,$q=0,$s=0,$v=0;`;
+  'const sB=c.segBase,sM=c.segMin,sR=c.segRMax,sW=c.segWMax,tx=c.tlb.fast,pk=c.pageKind,cp=c.codePages,dp=c.dirtyPages,' +
+  `m8=c.ram,m32=c.ram32,a20=c.a20Mask,pg=c.paging,NR=(c.user?${Tlb.USER_READ}:${Tlb.SUP_READ})|${Tlb.RAM},` +
+  `NW=(c.user?${Tlb.USER_WRITE}:${Tlb.SUP_WRITE})|${Tlb.RAM};let $o=0,$l=0,$q=0,$s=0,$v=0,$e=0;`;
 
 /**
  * 1 for each instruction whose flag writes are all dead: overwritten by later instructions of

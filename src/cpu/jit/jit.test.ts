@@ -246,3 +246,40 @@ test('a block translated again as hot in the middle of a loop keeps the state ex
   const stats = ms[1].cpu.jit!.stats;
   assert.ok(stats.hot >= 3 && stats.hot <= stats.translated, JSON.stringify(stats));
 });
+
+test('hot blocks after the memory map or A20 changes between runs read through the new mapping (TLB fast entries dropped)', () => {
+  const code = [
+    ...PROLOGUE,
+    0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
+    0xb8, 0x00, 0x00, 0x03, 0x00, 0x0f, 0x22, 0xd8, // mov eax,30000h; mov cr3,eax
+    0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0, // cr0.PG = 1
+    // L: mov eax,[105000h]; add ebx,eax; inc ecx; jmp L (EBX sums every read, not just the last)
+    0xa1, 0x00, 0x50, 0x10, 0x00, 0x01, 0xc3, 0x41, 0xeb, 0xf6,
+  ];
+  const mmio = { read8: (o: number) => [0x77, 0x66, 0x55, 0x44][o & 3], write8: () => {} };
+  const eaxEbxAfterEachStage = (['interp', 'jit'] as const).map((mode) => {
+    const m = makeMachine(code, 2 << 20);
+    if (mode === 'jit') m.cpu.setJit({ threshold: 0 });
+    protectedModeTables(m);
+    m.memory.write32(0x30000, 0x31000 | 7);
+    for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
+    m.memory.write32(0x105000, 0xbbbbbbbb);
+    m.memory.write32(0x5000, 0xaaaaaaaa);
+    const seen: number[] = [];
+    const stage = (change: () => void) => {
+      change();
+      m.run(400);
+      seen.push(m.cpu.regs[Reg.EAX], m.cpu.regs[Reg.EBX]);
+    };
+    stage(() => {});
+    stage(() => m.memory.setA20(false)); // 105000h now wraps to 5000h
+    stage(() => m.memory.setA20(true));
+    stage(() => m.memory.mapMmio(0x105000, 0x1000, mmio));
+    stage(() => m.memory.unmap(0x105000, 0x1000));
+    if (mode === 'jit') assert.ok(m.cpu.jit!.stats.executed > 100); // threshold 0: translated hot at once
+    return seen;
+  });
+  const [interp, jit] = eaxEbxAfterEachStage;
+  assert.deepEqual(interp.filter((_, i) => i % 2 === 0), [0xbbbbbbbb, 0xaaaaaaaa, 0xbbbbbbbb, 0x44556677, 0xbbbbbbbb]);
+  assert.deepEqual(jit, interp);
+});
