@@ -203,6 +203,21 @@ export function checkWrite(c: Cpu, seg: number, off: number, len: number): void 
   if (off < c.segMin[seg] || off + len - 1 > c.segWMax[seg]) slowCheck(c, seg, off, len, true);
 }
 
+/**
+ * Checks that a store of `size` bytes at seg:off can complete — segment limit and type, then
+ * paging for its first and last byte (at most two pages) — before any byte is written or any
+ * flag changes (x87 stores, read-modify-writes whose flags come first).
+ */
+export function probeWrite(c: Cpu, seg: number, off: number, size: number): void {
+  checkWrite(c, seg, off, size);
+  if (!c.paging) return;
+  const lin = (c.segBase[seg] + off) | 0;
+  translate(c, lin, true, c.user);
+  const last = (lin + size - 1) | 0;
+  // The second page is checked at its first byte: that is the address a fault reports in CR2.
+  if ((last ^ lin) >>> 12 !== 0) translate(c, last & ~0xfff, true, c.user);
+}
+
 /** Checks that [off, off+len) may be read. */
 export function checkRead(c: Cpu, seg: number, off: number, len: number): void {
   if (off < c.segMin[seg] || off + len - 1 > c.segRMax[seg]) slowCheck(c, seg, off, len, false);

@@ -14,18 +14,38 @@ const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
  * `flags` false: the flags are dead (Emitter.flagsDead) and are not stored.
  */
 function aluCode(kind: number, bits: number, flags = true): string {
+  return aluValueCode(kind, bits) + (flags ? aluFlagsCode(kind, bits) : '');
+}
+
+/** `const v=` the result of ALU kind on x, y (ops/alu.ts aluValue; ADC/SBB read CF). */
+function aluValueCode(kind: number, bits: number): string {
   const m = MASK[bits];
-  const arith = (op: number) => (flags ? `setArith(c,${op},x,y,v,${bits});` : '');
-  const logic = flags ? `setResult(c,v,${bits},0);` : '';
   switch (kind) {
-    case 0: return `const v=((x+y)&${m})>>>0;${arith(0)}`;
-    case 1: return `const v=((x|y)&${m})>>>0;${logic}`;
-    case 2: return `const v=((x+y+getCF(c))&${m})>>>0;${arith(0)}`;
-    case 3: return `const v=((x-y-getCF(c))&${m})>>>0;${arith(1)}`;
-    case 4: return `const v=((x&y)&${m})>>>0;${logic}`;
-    case 6: return `const v=((x^y)&${m})>>>0;${logic}`;
-    default: return `const v=((x-y)&${m})>>>0;${arith(1)}`;
+    case 0: return `const v=((x+y)&${m})>>>0;`;
+    case 1: return `const v=((x|y)&${m})>>>0;`;
+    case 2: return `const v=((x+y+getCF(c))&${m})>>>0;`;
+    case 3: return `const v=((x-y-getCF(c))&${m})>>>0;`;
+    case 4: return `const v=((x&y)&${m})>>>0;`;
+    case 6: return `const v=((x^y)&${m})>>>0;`;
+    default: return `const v=((x-y)&${m})>>>0;`;
   }
+}
+
+/** The flags of ALU kind from x, y, v (ops/alu.ts aluFlags). */
+function aluFlagsCode(kind: number, bits: number): string {
+  if (kind === 0 || kind === 2) return `setArith(c,0,x,y,v,${bits});`;
+  if (kind === 1 || kind === 4 || kind === 6) return `setResult(c,v,${bits},0);`;
+  return `setArith(c,1,x,y,v,${bits});`;
+}
+
+/**
+ * ALU into the r/m operand: a memory destination is stored before the flags are set, so a
+ * store that faults leaves them as they were (ops/alu.ts; tests/asm/pg_rmw.asm).
+ */
+function aluToRM(e: Emitter, kind: number, bits: number): string {
+  const flags = e.flagsDead ? '' : aluFlagsCode(kind, bits);
+  if (kind === 7) return aluValueCode(kind, bits) + flags;
+  return `${aluValueCode(kind, bits)}${rmWrite(e, bits, 'v')}${flags}${afterStore(e)}`;
 }
 
 const ALL_FLAGS = Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
@@ -369,9 +389,7 @@ function alu(e: Emitter): number {
     return 1;
   }
   if (form < 2) {
-    // r/m op= reg: flags are set before the store, as in the handler
-    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${e.reg(bits, d.reg)};${aluCode(kind, bits, !e.flagsDead)}` +
-      `${cmp ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
+    block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${e.reg(bits, d.reg)};${aluToRM(e, kind, bits)}`);
   } else {
     block(e, `${memPrologue(e)}const x=${e.reg(bits, d.reg)},y=${rmRead(e, bits)};${aluCode(kind, bits, !e.flagsDead)}${cmp ? '' : e.setReg(bits, d.reg, 'v')}`);
   }
@@ -387,19 +405,24 @@ function group1(e: Emitter): number {
   let imm: number;
   if (op === 0x83) imm = (((d.imm << 24) >> 24) & MASK[bits]) >>> 0;
   else imm = d.imm >>> 0;
-  block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${imm};${aluCode(kind, bits, !e.flagsDead)}${kind === 7 ? '' : rmWrite(e, bits, 'v') + afterStore(e)}`);
+  block(e, `${memPrologue(e)}const x=${rmRead(e, bits)},y=${imm};${aluToRM(e, kind, bits)}`);
   setProducer(e, producerOf(kind), bits);
   return 1;
 }
 
-/** C0/C1/D0-D3: shifts and rotates through ops/shift.ts shift() (as group2). */
+/**
+ * C0/C1/D0-D3: shifts and rotates (ops/shift.ts group2). A memory destination is stored before
+ * the flags change (the handler probes the store first; same effect); forms that need shift()
+ * itself, which sets the flags, go through the handler when the destination is memory.
+ */
 function group2(e: Emitter): number {
   const d = e.d;
   const op = d.op;
   const bits = (op & 1) === 0 ? 8 : vbits(e);
   const pro = memPrologue(e);
   if (op >= 0xd2) {
-    block(e, `${pro}const x=${rmRead(e, bits)};const k=r8[4]&31;if(k!==0){const v=shift(c,${d.reg},x,k,${bits});${rmWrite(e, bits, 'v')}${afterStore(e)}}`);
+    if (!d.isReg) return 0;
+    block(e, `const x=${rmRead(e, bits)};const k=r8[4]&31;if(k!==0){const v=shift(c,${d.reg},x,k,${bits});${rmWrite(e, bits, 'v')}}`);
     return 1;
   }
   const count = (op <= 0xc1 ? d.imm : 1) & 31;
@@ -409,10 +432,11 @@ function group2(e: Emitter): number {
   }
   const inline = shiftCode(d.reg, count, bits, !e.flagsDead);
   if (inline !== null) {
-    block(e, `${pro}const x=${rmRead(e, bits)};${inline}${rmWrite(e, bits, 'v')}${afterStore(e)}`);
+    block(e, `${pro}const x=${rmRead(e, bits)};${inline.value}${rmWrite(e, bits, 'v')}${inline.flags}${afterStore(e)}`);
     return 1;
   }
-  block(e, `${pro}const v=shift(c,${d.reg},${rmRead(e, bits)},${count},${bits});${rmWrite(e, bits, 'v')}${afterStore(e)}`);
+  if (!d.isReg) return 0;
+  block(e, `const v=shift(c,${d.reg},${rmRead(e, bits)},${count},${bits});${rmWrite(e, bits, 'v')}`);
   return 1;
 }
 
@@ -455,12 +479,18 @@ function emit0F(e: Emitter): number {
   return 0;
 }
 
+/** A constant shift: `value` declares v (and s) from x; `flags` then sets the flags from them. */
+interface ShiftCode {
+  value: string;
+  flags: string;
+}
+
 /**
  * SHL/SHR/SAR of local x by a constant count 1..bits into local v, flags as ops/shift.ts
  * shift() sets them (the same formulas, folded for the count); null for rotates and counts
  * beyond the width (8/16-bit operands), which go through shift().
  */
-function shiftCode(kind: number, n: number, bits: number, flags = true): string | null {
+function shiftCode(kind: number, n: number, bits: number, flags = true): ShiftCode | null {
   if (kind <= 1) return rotateCode(kind, n, bits, flags);
   if (n > bits || n === 32) return null;
   const m = MASK[bits];
@@ -482,12 +512,12 @@ function shiftCode(kind: number, n: number, bits: number, flags = true): string 
     case 7: { // SAR (n <= top here, since n < 32 and for 8/16 bits n == bits is folded below)
       if (n > top) return null;
       const s = bits === 32 ? 'x|0' : bits === 16 ? '(x<<16)>>16' : '(x<<24)>>24';
-      return `const s=${s};const v=((s>>${n})&${m})>>>0;${flags ? `setResult(c,v,${bits},(s>>${n - 1})&1);` : ''}`;
+      return { value: `const s=${s};const v=((s>>${n})&${m})>>>0;`, flags: flags ? `setResult(c,v,${bits},(s>>${n - 1})&1);` : '' };
     }
     default:
       return null;
   }
-  return `const v=${v};${flags ? `setResult(c,v,${bits},${cf}|(${of}<<11));` : ''}`;
+  return { value: `const v=${v};`, flags: flags ? `setResult(c,v,${bits},${cf}|(${of}<<11));` : '' };
 }
 
 /**
@@ -495,7 +525,7 @@ function shiftCode(kind: number, n: number, bits: number, flags = true): string 
  * the count is taken modulo the width; CF and OF change (made eager, as setRot does), the other
  * flags keep their values, also when the rotation itself is a no-op.
  */
-function rotateCode(kind: number, count: number, bits: number, flags: boolean): string {
+function rotateCode(kind: number, count: number, bits: number, flags: boolean): ShiftCode {
   const m = MASK[bits];
   const top = bits - 1;
   const n = count & top;
@@ -511,7 +541,7 @@ function rotateCode(kind: number, count: number, bits: number, flags: boolean): 
     cf = `((v>>>${top})&1)`;
     of = `(((v>>>${top})^(v>>>${top - 1}))&1)`;
   }
-  return `const v=${v};${flags ? `c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);c.fLazy&=~2049;` : ''}`;
+  return { value: `const v=${v};`, flags: flags ? `c.eflags=(c.eflags&~2049)|${cf}|(${of}<<11);c.fLazy&=~2049;` : '' };
 }
 
 /** F6/F7 /2 NOT, /3 NEG (ops/alu.ts notNeg: the store, then NEG's flags). */

@@ -7,7 +7,7 @@ import {
   getReg8, setReg8, getRM8, setRM8, getRM16, setRM16, getRM32, setRM32, getRMv, setRMv, getRegv, setRegv,
 } from '../operands.js';
 import { fetch8, fetch16, fetch32, fetchS8, fetchImmOp } from '../fetch.js';
-import { rd32, wr32, checkWrite } from '../mmu.js';
+import { rd32, wr32, checkWrite, probeWrite } from '../mmu.js';
 import { alignOperand } from '../debug.js';
 import { raise } from '../interrupts.js';
 import { Vec } from '../state.js';
@@ -29,53 +29,57 @@ export function maskOf(bits: number): number {
 
 /** One ALU operation on `bits`-wide operands; sets the flags and returns the masked result. */
 export function alu(c: Cpu, kind: number, a: number, b: number, bits: number): number {
+  const r = aluValue(c, kind, a, b, bits);
+  aluFlags(c, kind, a, b, r, bits);
+  return r;
+}
+
+/** The masked result of an ALU operation (ADC/SBB read CF), flags untouched. */
+export function aluValue(c: Cpu, kind: number, a: number, b: number, bits: number): number {
   const m = maskOf(bits);
-  let r: number;
   switch (kind) {
-    case Alu.ADD:
-      r = ((a + b) & m) >>> 0;
-      setArith(c, LazyOp.ADD, a, b, r, bits);
-      return r;
-    case Alu.OR:
-      r = ((a | b) & m) >>> 0;
-      setResult(c, r, bits, 0);
-      return r;
-    case Alu.ADC:
-      r = ((a + b + getCF(c)) & m) >>> 0;
-      setArith(c, LazyOp.ADD, a, b, r, bits);
-      return r;
-    case Alu.SBB:
-      r = ((a - b - getCF(c)) & m) >>> 0;
-      setArith(c, LazyOp.SUB, a, b, r, bits);
-      return r;
-    case Alu.AND:
-      r = ((a & b) & m) >>> 0;
-      setResult(c, r, bits, 0);
-      return r;
-    case Alu.XOR:
-      r = ((a ^ b) & m) >>> 0;
-      setResult(c, r, bits, 0);
-      return r;
-    default: // SUB, CMP
-      r = ((a - b) & m) >>> 0;
-      setArith(c, LazyOp.SUB, a, b, r, bits);
-      return r;
+    case Alu.ADD: return ((a + b) & m) >>> 0;
+    case Alu.OR: return ((a | b) & m) >>> 0;
+    case Alu.ADC: return ((a + b + getCF(c)) & m) >>> 0;
+    case Alu.SBB: return ((a - b - getCF(c)) & m) >>> 0;
+    case Alu.AND: return ((a & b) & m) >>> 0;
+    case Alu.XOR: return ((a ^ b) & m) >>> 0;
+    default: return ((a - b) & m) >>> 0; // SUB, CMP
   }
 }
+
+/** The flags of ALU operation `kind` that turned a, b into r (ADC/SBB: r includes the carry). */
+export function aluFlags(c: Cpu, kind: number, a: number, b: number, r: number, bits: number): void {
+  switch (kind) {
+    case Alu.ADD: case Alu.ADC: setArith(c, LazyOp.ADD, a, b, r, bits); return;
+    case Alu.SBB: case Alu.SUB: case Alu.CMP: setArith(c, LazyOp.SUB, a, b, r, bits); return;
+    default: setResult(c, r, bits, 0); // OR, AND, XOR
+  }
+}
+
+// A read-modify-write whose store faults must leave the flags as they were (SDM Vol. 3A §6.5:
+// faults are restartable; a restarted ADC/SBB would otherwise take the new carry in): memory
+// destinations store first and set the flags after (tests/asm/pg_rmw.asm).
 
 /** 00-3B: ALU r/m,reg and reg,r/m in 8 and operand-size forms. */
 export function aluModrm(c: Cpu): void {
   const kind = (c.op >> 3) & 7;
   switch (c.op & 7) {
     case 0: {
-      const r = alu(c, kind, getRM8(c), getReg8(c, c.reg), 8);
+      const a = getRM8(c);
+      const b = getReg8(c, c.reg);
+      const r = aluValue(c, kind, a, b, 8);
       if (kind !== Alu.CMP) setRM8(c, r);
+      aluFlags(c, kind, a, b, r, 8);
       return;
     }
     case 1: {
       const bits = c.o32 ? 32 : 16;
-      const r = alu(c, kind, getRMv(c), getRegv(c, c.reg), bits);
+      const a = getRMv(c);
+      const b = getRegv(c, c.reg);
+      const r = aluValue(c, kind, a, b, bits);
       if (kind !== Alu.CMP) setRMv(c, r);
+      aluFlags(c, kind, a, b, r, bits);
       return;
     }
     case 2: {
@@ -102,8 +106,11 @@ export function aluRMRegV(c: Cpu): void {
     const r = alu(c, kind, c.regs[c.rm], c.regs[c.reg], 32);
     if (kind !== Alu.CMP) c.regs[c.rm] = r;
   } else {
-    const r = alu(c, kind, rd32(c, c.eaSeg, c.eaOff), c.regs[c.reg], 32);
+    const a = rd32(c, c.eaSeg, c.eaOff);
+    const b = c.regs[c.reg];
+    const r = aluValue(c, kind, a, b, 32);
     if (kind !== Alu.CMP) wr32(c, c.eaSeg, c.eaOff, r);
+    aluFlags(c, kind, a, b, r, 32);
   }
 }
 
@@ -138,8 +145,10 @@ export function group1(c: Cpu): void {
   const kind = c.reg;
   if (c.op === 0x80 || c.op === 0x82) {
     const a = getRM8(c);
-    const r = alu(c, kind, a, fetch8(c), 8);
+    const b = fetch8(c);
+    const r = aluValue(c, kind, a, b, 8);
     if (kind !== Alu.CMP) setRM8(c, r);
+    aluFlags(c, kind, a, b, r, 8);
     return;
   }
   // Immediate bytes follow the displacement, so fetch before touching memory.
@@ -150,15 +159,19 @@ export function group1(c: Cpu): void {
       const r = alu(c, kind, c.regs[c.rm], imm, 32);
       if (kind !== Alu.CMP) c.regs[c.rm] = r;
     } else {
-      const r = alu(c, kind, rd32(c, c.eaSeg, c.eaOff), imm, 32);
+      const a = rd32(c, c.eaSeg, c.eaOff);
+      const r = aluValue(c, kind, a, imm, 32);
       if (kind !== Alu.CMP) wr32(c, c.eaSeg, c.eaOff, r);
+      aluFlags(c, kind, a, imm, r, 32);
     }
     return;
   }
   const bits = c.o32 ? 32 : 16;
   const imm = c.op === 0x81 ? fetchImmOp(c) : (fetchS8(c) & maskOf(bits)) >>> 0;
-  const r = alu(c, kind, getRMv(c), imm, bits);
+  const a = getRMv(c);
+  const r = aluValue(c, kind, a, imm, bits);
   if (kind !== Alu.CMP) setRMv(c, r);
+  aluFlags(c, kind, a, imm, r, bits);
 }
 
 /** 40-4F: INC/DEC reg16/32. */
@@ -213,10 +226,16 @@ export function notNeg(c: Cpu, bits: number, neg: boolean): void {
   if (neg) setArith(c, LazyOp.SUB, 0, a, v, bits);
 }
 
+/** A memory r/m destination of `size` bytes can be written (see probeWrite); registers always can. */
+export function probeRM(c: Cpu, size: number): void {
+  if (!c.isReg) probeWrite(c, c.eaSeg, c.eaOff, size);
+}
+
 /** 0F B0/B1: CMPXCHG r/m, reg (SDM Vol. 2A CMPXCHG; the destination is always written back). */
 export function cmpxchg(c: Cpu): void {
   if (c.op === 0x1b0) {
     const d = getRM8(c);
+    probeRM(c, 1);
     alu(c, Alu.CMP, c.r8[0], d, 8);
     if (c.r8[0] === d) setRM8(c, getReg8(c, c.reg));
     else {
@@ -225,6 +244,7 @@ export function cmpxchg(c: Cpu): void {
     }
   } else if (c.o32) {
     const d = getRM32(c);
+    probeRM(c, 4);
     alu(c, Alu.CMP, c.regs[0], d, 32);
     if (c.regs[0] === d) setRM32(c, c.regs[c.reg]);
     else {
@@ -233,6 +253,7 @@ export function cmpxchg(c: Cpu): void {
     }
   } else {
     const d = getRM16(c);
+    probeRM(c, 2);
     alu(c, Alu.CMP, c.r16[0], d, 16);
     if (c.r16[0] === d) setRM16(c, c.r16[c.reg << 1]);
     else {
@@ -247,15 +268,17 @@ export function xadd(c: Cpu): void {
   if (c.op === 0x1c0) {
     const d = getRM8(c);
     const s = getReg8(c, c.reg);
-    const r = alu(c, Alu.ADD, d, s, 8);
+    const r = aluValue(c, Alu.ADD, d, s, 8);
     setRM8(c, r);
+    aluFlags(c, Alu.ADD, d, s, r, 8);
     setReg8(c, c.reg, d);
   } else {
     const bits = c.o32 ? 32 : 16;
     const d = getRMv(c);
     const s = getRegv(c, c.reg);
-    const r = alu(c, Alu.ADD, d, s, bits);
+    const r = aluValue(c, Alu.ADD, d, s, bits);
     setRMv(c, r);
+    aluFlags(c, Alu.ADD, d, s, r, bits);
     setRegv(c, c.reg, d);
   }
 }

@@ -8,7 +8,7 @@ import { setResult, getCF, flushFlags } from '../flags.js';
 import { getRM8, setRM8, getRM16, getRM32, getRegv, setRegv, getRMv, setRMv } from '../operands.js';
 import { fetch8 } from '../fetch.js';
 import { rd8, wr8 } from '../mmu.js';
-import { maskOf } from './alu.js';
+import { maskOf, probeRM } from './alu.js';
 
 /** Applies rotate/shift `kind` (ModRM reg: ROL ROR RCL RCR SHL SHR SAL SAR) and sets flags. */
 export function shift(c: Cpu, kind: number, a: number, count: number, bits: number): number {
@@ -106,13 +106,16 @@ export function group2(c: Cpu): void {
   else if (op <= 0xd1) count = 1;
   else count = c.r8[4]; // CL
   count &= 0x1f;
+  // shift() sets the flags: a memory destination is probed first (alu.ts probeRM).
   if (bits === 8) {
     const a = getRM8(c);
     if (count === 0) return;
+    probeRM(c, 1);
     setRM8(c, shift(c, c.reg, a, count, 8));
   } else {
     const a = getRMv(c);
     if (count === 0) return;
+    probeRM(c, bits >> 3);
     setRMv(c, shift(c, c.reg, a, count, bits));
   }
 }

@@ -6,8 +6,7 @@ import type { Cpu, FpuHook } from '../cpu.js';
 import { CpuExit } from '../cpu.js';
 import { ARITH_FLAGS, Cr0, Flag, Seg, Vec } from '../state.js';
 import { flushFlags, getFlags } from '../flags.js';
-import { checkRead, checkWrite, rd8, rd16, rd32, wr8, wr16, wr32 } from '../mmu.js';
-import { translate } from '../paging.js';
+import { checkRead, probeWrite, rd8, rd16, rd32, wr8, wr16, wr32 } from '../mmu.js';
 import { raise } from '../interrupts.js';
 import { X87, X87State, X87Memory, X87_AX, X87_EFLAGS, X87_UD, EF_CF, EF_PF, EF_ZF } from '../fpu/x87.js';
 import { fxrstorX87, fxsaveX87 } from '../fpu/x87-env.js';
@@ -278,20 +277,6 @@ export class X87Bridge implements FpuHook {
     this.ferrAsserted = st.ferr;
     this.ignne = st.ignne;
   }
-}
-
-/**
- * Checks that a store of `size` bytes at seg:off can complete — segment limit and type, then
- * paging for its first and last byte (at most two pages) — before any byte is written.
- */
-function probeWrite(c: Cpu, seg: number, off: number, size: number): void {
-  checkWrite(c, seg, off, size);
-  if (!c.paging) return;
-  const lin = (c.segBase[seg] + off) | 0;
-  translate(c, lin, true, c.user);
-  const last = (lin + size - 1) | 0;
-  // The second page is checked at its first byte: that is the address a fault reports in CR2.
-  if ((last ^ lin) >>> 12 !== 0) translate(c, last & ~0xfff, true, c.user);
 }
 
 /** 0F AE handler: FXSAVE/FXRSTOR need the x87 unit (CPUID.FXSR is reported with it). */
