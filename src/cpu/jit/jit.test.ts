@@ -149,6 +149,18 @@ const PROLOGUE = [
   0x66, 0xea, 0x1a, 0x10, 0x00, 0x00, 0x08, 0x00,
 ];
 
+/** After PROLOGUE: mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h. */
+const FLAT_DATA = [0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00];
+
+/** mov eax,30000h; mov cr3,eax; CR0.PG = 1 (tables from identityPaging). */
+const PAGING_ON = [0xb8, 0x00, 0x00, 0x03, 0x00, 0x0f, 0x22, 0xd8, 0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0];
+
+/** Page directory at 30000h: its first 4 MiB identity-mapped (user, writable) by the table at 31000h. */
+function identityPaging(m: TestMachine): void {
+  m.memory.write32(0x30000, 0x31000 | 7);
+  for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
+}
+
 /** GDT at 500h (8: flat code, 10h: flat data, 18h: data based at 100h), IDT at 600h (#PF → HLT at 2200h). */
 function protectedModeTables(m: TestMachine): void {
   descriptor(m, 0x508, 0x9a);
@@ -166,16 +178,14 @@ function protectedModeTables(m: TestMachine): void {
 test('#PF on the 3rd instruction of a 32-bit block with paging on: CR2, error code and frame as the interpreter (SDM Vol. 3A §4.7)', () => {
   const code = [
     ...PROLOGUE,
-    0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
-    0xb8, 0x00, 0x00, 0x03, 0x00, 0x0f, 0x22, 0xd8, // mov eax,30000h; mov cr3,eax
-    0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0, // cr0.PG = 1
+    ...FLAT_DATA,
+    ...PAGING_ON,
     0x83, 0xc0, 0x05, 0x50, 0x8b, 0x1d, 0x00, 0x10, 0x40, 0x00, 0xf4, // add eax,5; push eax; mov ebx,[401000h] (not present)
   ];
   const s = sameAsInterpreter(code, (m) => {
     protectedModeTables(m);
-    m.memory.write32(0x30000, 0x31000 | 7);
-    m.memory.write32(0x30004, 0x32000 | 7);
-    for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
+    identityPaging(m);
+    m.memory.write32(0x30004, 0x32000 | 7); // 4-8 MiB: an empty table
   });
   assert.equal(s.lastVector, 14);
   assert.equal(s.cr2, 0x401000);
@@ -184,7 +194,7 @@ test('#PF on the 3rd instruction of a 32-bit block with paging on: CR2, error co
 test('flat segments: a block that loads DS (POP DS) mid-block addresses through the new base', () => {
   const code = [
     ...PROLOGUE,
-    0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
+    ...FLAT_DATA,
     0xeb, 0x00, // jmp $+2: the next block starts with DS and SS flat
     0x8b, 0x0d, 0x00, 0x00, 0x00, 0x00, // mov ecx,[0] (flat)
     0x6a, 0x18, 0x1f, // push 18h; pop ds (base 100h)
@@ -250,9 +260,8 @@ test('a block translated again as hot in the middle of a loop keeps the state ex
 test('hot blocks after the memory map or A20 changes between runs read through the new mapping (TLB fast entries dropped)', () => {
   const code = [
     ...PROLOGUE,
-    0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x80, 0x00, 0x00, // mov ax,10h; mov ds,ax; mov ss,ax; mov esp,8000h
-    0xb8, 0x00, 0x00, 0x03, 0x00, 0x0f, 0x22, 0xd8, // mov eax,30000h; mov cr3,eax
-    0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0, // cr0.PG = 1
+    ...FLAT_DATA,
+    ...PAGING_ON,
     // L: mov eax,[105000h]; add ebx,eax; inc ecx; jmp L (EBX sums every read, not just the last)
     0xa1, 0x00, 0x50, 0x10, 0x00, 0x01, 0xc3, 0x41, 0xeb, 0xf6,
   ];
@@ -261,8 +270,7 @@ test('hot blocks after the memory map or A20 changes between runs read through t
     const m = makeMachine(code, 2 << 20);
     if (mode === 'jit') m.cpu.setJit({ threshold: 0 });
     protectedModeTables(m);
-    m.memory.write32(0x30000, 0x31000 | 7);
-    for (let i = 0; i < 1024; i++) m.memory.write32(0x31000 + i * 4, (i << 12) | 7);
+    identityPaging(m);
     m.memory.write32(0x105000, 0xbbbbbbbb);
     m.memory.write32(0x5000, 0xaaaaaaaa);
     const seen: number[] = [];
