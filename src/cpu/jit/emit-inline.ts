@@ -4,7 +4,7 @@
 // instruction; the handler each mirrors is named in its comment.
 // Return: 0 = no emitter (use the fallback), 1 = emitted, block goes on, 2 = emitted, block ends.
 import type { Emitter } from './emit.js';
-import { Flag, Seg } from '../state.js';
+import { ARITH_FLAGS, Flag, Seg } from '../state.js';
 import type { Insn } from './decode.js';
 
 const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
@@ -48,8 +48,6 @@ function aluToRM(e: Emitter, kind: number, bits: number): string {
   return `${aluValueCode(kind, bits)}${rmWrite(e, bits, 'v')}${flags}${afterStore(e)}`;
 }
 
-const ALL_FLAGS = Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
-
 /**
  * Flag effect of an instruction for the block's liveness pass (emit.ts translate): `-1` when it
  * may read any flag, fault or leave the block (memory operands, branches, anything without an
@@ -61,13 +59,13 @@ export function flagEffect(d: Insn): number {
   const op = d.op;
   if (op < 0x40 && (op & 7) < 6) {
     const kind = (op >> 3) & 7;
-    return ((kind === 2 || kind === 3 ? Flag.CF : 0) << 16) | ALL_FLAGS;
+    return ((kind === 2 || kind === 3 ? Flag.CF : 0) << 16) | ARITH_FLAGS;
   }
   switch (op) {
     case 0x80: case 0x81: case 0x83:
-      return ((d.reg === 2 || d.reg === 3 ? Flag.CF : 0) << 16) | ALL_FLAGS;
+      return ((d.reg === 2 || d.reg === 3 ? Flag.CF : 0) << 16) | ARITH_FLAGS;
     case 0x84: case 0x85: case 0xa8: case 0xa9:
-      return ALL_FLAGS;
+      return ARITH_FLAGS;
     case 0x8d:
       return d.isReg ? -1 : 0; // LEA with a register operand: #UD
     case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x90:
@@ -78,12 +76,12 @@ export function flagEffect(d: Insn): number {
       const count = (op <= 0xc1 ? d.imm : 1) & 31;
       if (count === 0) return 0;
       if (d.reg <= 1) return Flag.CF | Flag.OF;
-      return shiftCode(d.reg, count, (op & 1) === 0 ? 8 : d.o32 ? 32 : 16) !== null ? ALL_FLAGS : -1;
+      return shiftCode(d.reg, count, (op & 1) === 0 ? 8 : d.o32 ? 32 : 16) !== null ? ARITH_FLAGS : -1;
     }
     case 0xf6: case 0xf7:
       return d.reg === 2 ? 0 : -1; // NOT
   }
-  if (op >= 0x40 && op <= 0x4f) return ALL_FLAGS & ~Flag.CF; // INC/DEC keep CF
+  if (op >= 0x40 && op <= 0x4f) return ARITH_FLAGS & ~Flag.CF; // INC/DEC keep CF
   if (op >= 0xb0 && op <= 0xbf) return 0;
   return -1;
 }

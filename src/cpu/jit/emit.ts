@@ -7,9 +7,7 @@
 // emitter run through the interpreter's handler (fallback) with the decode fields it expects.
 // A block returns 0 when nothing it did can change interrupt delivery, TF, the shadow or the
 // budget (it ended at a branch, a page end or its size limit), 1 after an instruction that may.
-import { REG8_OFFSET, Seg, Flag } from '../state.js';
-
-const ALL_FLAGS = Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
+import { REG8_OFFSET, Seg, ARITH_FLAGS } from '../state.js';
 import { Tlb } from '../paging.js';
 import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
@@ -40,7 +38,7 @@ export class Emitter {
   producerSet = false;
   /** The block calls jit/mem.ts (which reads c.blockBase). */
   usesMem = false;
-  /** Emit the RAM fast path of reads and writes inline (hot blocks: jit.ts HOT_RUNS). */
+  /** Emit the RAM fast path of reads and writes inline (hot blocks: Jit.hotRuns). */
   inlineMem = false;
   /**
    * Every flag this instruction writes is written again before anything reads a flag, faults
@@ -236,11 +234,11 @@ const MEM_LOCALS =
  */
 function deadFlagWrites(insns: Insn[]): Uint8Array {
   const dead = new Uint8Array(insns.length);
-  let live = ALL_FLAGS; // at the block's end (or wherever decoding stopped)
+  let live = ARITH_FLAGS; // at the block's end (or wherever decoding stopped)
   for (let i = insns.length - 1; i >= 0; i--) {
     const fx = flagEffect(insns[i]);
     if (fx < 0) {
-      live = ALL_FLAGS;
+      live = ARITH_FLAGS;
       continue;
     }
     const writes = fx & 0xffff;

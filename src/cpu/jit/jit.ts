@@ -188,7 +188,7 @@ export class Jit {
           else prev.link1 = b;
         }
       }
-      if (b.runs < this.hotRuns && ++b.runs >= this.hotRuns && b.fn !== null) this.retranslateHot(c, b);
+      if (b.runs < this.hotRuns && ++b.runs >= this.hotRuns && b.fn !== null) this.retranslateHot(b);
       const fn = b.fn;
       if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return ran;
       this.stats.executed++;
@@ -315,7 +315,7 @@ export class Jit {
   }
 
   /** A block that ran hotRuns times, translated again with the memory fast path inline. */
-  private retranslateHot(c: Cpu, b: Block): void {
+  private retranslateHot(b: Block): void {
     const t0 = this.now();
     const size = b.size;
     if (this.compile(b, true) !== null) {
