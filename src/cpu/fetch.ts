@@ -1,10 +1,10 @@
 // Instruction fetch and ModRM/SIB effective-address decoding (SDM Vol. 2A §2.1, Tables 2-1..2-3).
 import type { Cpu } from './cpu.js';
+import { PageKind } from '../memory/physical-memory.js';
 import { Reg, Seg, Vec } from './state.js';
 import { raise } from './interrupts.js';
 import { translateFetch } from './paging.js';
 
-const RAM = 1;
 
 /** Longest legal instruction (SDM Vol. 2A §2.3.11): a 16th byte raises #GP(0). */
 export const MAX_INSTRUCTION_LENGTH = 15;
@@ -41,7 +41,7 @@ function fetchSlow(c: Cpu, eip: number): number {
  */
 export function setFetchWindow(c: Cpu, eip: number, lin: number, a: number, limit: number): boolean {
   const page = a >>> 12;
-  const bytes = c.pageKind[page] === RAM ? c.ram : c.mem.pageBytes(page);
+  const bytes = c.pageKind[page] === PageKind.Ram ? c.ram : c.mem.pageBytes(page);
   if (bytes === null) return false;
   const index = a - (bytes === c.ram ? 0 : c.mem.pageBytesBase(page));
   const pageEnd = eip + (0xfff - (lin & 0xfff));

@@ -3,11 +3,11 @@
 // place. Segment checks: SDM Vol. 3A §5.3 (limit checking); real mode raises #GP(0), or #SS(0)
 // for the stack segment, when any byte of the access lies beyond the limit (SDM Vol. 3A §20.1.2).
 import type { Cpu } from './cpu.js';
+import { PageKind } from '../memory/physical-memory.js';
 import { Reg, Seg } from './state.js';
 import { translate } from './paging.js';
 import { slowRead, slowWrite, slowCheck } from './debug.js';
 
-const RAM = 1; // PageKind.Ram
 
 // ---- linear → physical: paging (paging.ts, through the TLB) when on, then the A20 mask ----
 
@@ -35,21 +35,21 @@ export function physFast(c: Cpu, lin: number, need: number): number {
 
 export function linRead8(c: Cpu, lin: number): number {
   const a = physR(c, lin);
-  if (c.pageKind[a >>> 12] === RAM) return c.ram[a];
+  if (c.pageKind[a >>> 12] === PageKind.Ram) return c.ram[a];
   return c.mem.read8(a);
 }
 
 export function linRead16(c: Cpu, lin: number): number {
   if ((lin & 0xfff) === 0xfff) return linRead8(c, lin) | (linRead8(c, (lin + 1) | 0) << 8);
   const a = physR(c, lin);
-  if (c.pageKind[a >>> 12] === RAM) return c.ram[a] | (c.ram[a + 1] << 8);
+  if (c.pageKind[a >>> 12] === PageKind.Ram) return c.ram[a] | (c.ram[a + 1] << 8);
   return c.mem.read16(a);
 }
 
 export function linRead32(c: Cpu, lin: number): number {
   if ((lin & 0xfff) > 0xffc) return (linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16)) >>> 0;
   const a = physR(c, lin);
-  if (c.pageKind[a >>> 12] === RAM) {
+  if (c.pageKind[a >>> 12] === PageKind.Ram) {
     if ((a & 3) === 0) return c.ram32[a >>> 2] >>> 0;
     const r = c.ram;
     return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
@@ -64,7 +64,7 @@ export function linRead32(c: Cpu, lin: number): number {
 export function linRead32s(c: Cpu, lin: number): number {
   if ((lin & 0xfff) > 0xffc) return linRead16(c, lin) | (linRead16(c, (lin + 2) | 0) << 16);
   const a = physR(c, lin);
-  if (c.pageKind[a >>> 12] === RAM) {
+  if (c.pageKind[a >>> 12] === PageKind.Ram) {
     if ((a & 3) === 0) return c.ram32[a >>> 2];
     const r = c.ram;
     return r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24);
@@ -75,7 +75,7 @@ export function linRead32s(c: Cpu, lin: number): number {
 export function linWrite8(c: Cpu, lin: number, v: number): void {
   const a = physW(c, lin);
   const p = a >>> 12;
-  if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+  if (c.pageKind[p] === PageKind.Ram && c.codePages[p] === 0) {
     c.ram[a] = v;
     c.dirtyPages[p] = 1;
   } else {
@@ -92,7 +92,7 @@ export function linWrite16(c: Cpu, lin: number, v: number): void {
   }
   const a = physW(c, lin);
   const p = a >>> 12;
-  if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+  if (c.pageKind[p] === PageKind.Ram && c.codePages[p] === 0) {
     c.ram[a] = v;
     c.ram[a + 1] = v >>> 8;
     c.dirtyPages[p] = 1;
@@ -110,7 +110,7 @@ export function linWrite32(c: Cpu, lin: number, v: number): void {
   }
   const a = physW(c, lin);
   const p = a >>> 12;
-  if (c.pageKind[p] === RAM && c.codePages[p] === 0) {
+  if (c.pageKind[p] === PageKind.Ram && c.codePages[p] === 0) {
     c.dirtyPages[p] = 1;
     if ((a & 3) === 0) {
       c.ram32[a >>> 2] = v;

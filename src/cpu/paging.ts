@@ -4,6 +4,7 @@
 // accessed/dirty bits, CR0.WP, #PF error codes and CR2 (SDM Vol. 3A §4.3, §4.4, §4.6-4.8).
 // Physical addresses above 4 GiB are not backed by this machine: such entries map nothing.
 import type { Cpu } from './cpu.js';
+import { PageKind } from '../memory/physical-memory.js';
 import { Cr0, Vec } from './state.js';
 import { raise } from './interrupts.js';
 
@@ -21,7 +22,6 @@ export const enum Tlb {
 }
 
 const PAGES = 1 << 20;
-const PAGE_RAM = 1; // PageKind.Ram
 /** Entries remembered for a cheap flush; beyond this a flush clears the whole table. */
 const USED_MAX = 4096;
 
@@ -227,7 +227,7 @@ function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: bool
 
 /** Caches the translation of `lin`'s page (both TLB views: jit/emit.ts reads TlbState.fast). */
 function fillTlb(c: Cpu, lin: number, physBase: number, flags: number): void {
-  c.tlb.fill(lin >>> 12, physBase, flags, c.pageKind[((physBase & c.a20Mask) >>> 12)] === PAGE_RAM, c.a20Mask);
+  c.tlb.fill(lin >>> 12, physBase, flags, c.pageKind[((physBase & c.a20Mask) >>> 12)] === PageKind.Ram, c.a20Mask);
 }
 
 /** Protection check of a present translation; a violation is #PF with P=1. */

@@ -7,11 +7,11 @@
 // Arguments are int32 (offsets `|0`, EIP `|0`) so calls that V8 does not inline pass small
 // integers rather than boxed doubles (kernel addresses lie above 2^31).
 import type { Cpu } from '../cpu.js';
+import { PageKind } from '../../memory/physical-memory.js';
 import { Reg, Seg } from '../state.js';
 import { Tlb } from '../paging.js';
 import { rd8, rd16, rd32s, wr8, wr16, wr32, physFast, setSp } from '../mmu.js';
 
-const RAM = 1; // PageKind.Ram
 
 /** What deliverFault needs, for the instruction at `eip` (index `k` in the block). */
 function faultState(c: Cpu, eip: number, k: number): void {
@@ -27,7 +27,7 @@ function readable(c: Cpu, seg: number, off: number, size: number): number {
   const l = (c.segBase[seg] + off) | 0;
   if ((l & (size - 1)) !== 0) return -1;
   const q = physFast(c, l, c.user ? Tlb.USER_READ : Tlb.SUP_READ);
-  return q >= 0 && c.pageKind[q >>> 12] === RAM ? q : -1;
+  return q >= 0 && c.pageKind[q >>> 12] === PageKind.Ram ? q : -1;
 }
 
 /** Physical RAM address for a write of `size` bytes (aligned) at seg:off, or -1; marks the page dirty. */
@@ -38,7 +38,7 @@ function writable(c: Cpu, seg: number, off: number, size: number): number {
   const q = physFast(c, l, c.user ? Tlb.USER_WRITE : Tlb.SUP_WRITE);
   if (q < 0) return -1;
   const p = q >>> 12;
-  if (c.pageKind[p] !== RAM || c.codePages[p] !== 0) return -1;
+  if (c.pageKind[p] !== PageKind.Ram || c.codePages[p] !== 0) return -1;
   c.dirtyPages[p] = 1;
   return q;
 }
