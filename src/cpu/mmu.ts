@@ -5,7 +5,7 @@
 import type { Cpu } from './cpu.js';
 import { PageKind } from '../memory/physical-memory.js';
 import { Reg, Seg } from './state.js';
-import { translate } from './paging.js';
+import { translate, tlbNeed } from './paging.js';
 import { slowRead, slowWrite, slowCheck } from './debug.js';
 
 
@@ -31,6 +31,21 @@ export function physFast(c: Cpu, lin: number, need: number): number {
   const page = lin >>> 12;
   if ((c.tlb.flags[page] & need) === 0) return -1;
   return (c.tlb.phys[page] | (lin & 0xfff)) & c.a20Mask;
+}
+
+/**
+ * Physical RAM address of `bytes` bytes at seg:off whose linear address is aligned to `align`,
+ * when they need no check beyond this one: inside the segment, in one page the TLB already maps
+ * with the permission (physFast), RAM, and for a write a page holding no translated code.
+ * -1: take the checked path. The caller keeps the bytes within one page.
+ */
+export function ramFast(c: Cpu, seg: number, off: number, bytes: number, align: number, write: boolean): number {
+  if (off < c.segMin[seg] || off + bytes - 1 > (write ? c.segWMax[seg] : c.segRMax[seg])) return -1;
+  const lin = (c.segBase[seg] + off) | 0;
+  if ((lin & (align - 1)) !== 0) return -1;
+  const q = physFast(c, lin, tlbNeed(c.user, write));
+  if (q < 0 || c.pageKind[q >>> 12] !== PageKind.Ram || (write && c.codePages[q >>> 12] !== 0)) return -1;
+  return q;
 }
 
 export function linRead8(c: Cpu, lin: number): number {

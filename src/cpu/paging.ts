@@ -21,6 +21,11 @@ export const enum Tlb {
   RAM = 32,
 }
 
+/** The TLB permission bit an access needs (SUP_/USER_ READ or WRITE). */
+export function tlbNeed(user: boolean, write: boolean): number {
+  return user ? (write ? Tlb.USER_WRITE : Tlb.USER_READ) : write ? Tlb.SUP_WRITE : Tlb.SUP_READ;
+}
+
 const PAGES = 1 << 20;
 /** Entries remembered for a cheap flush; beyond this a flush clears the whole table. */
 const USED_MAX = 4096;
@@ -76,7 +81,7 @@ export class TlbState {
  */
 export function translate(c: Cpu, lin: number, write: boolean, user: boolean): number {
   const page = lin >>> 12;
-  const need = user ? (write ? Tlb.USER_WRITE : Tlb.USER_READ) : write ? Tlb.SUP_WRITE : Tlb.SUP_READ;
+  const need = tlbNeed(user, write);
   if ((c.tlb.flags[page] & need) === 0) walk(c, lin, write, user, false);
   return (c.tlb.phys[page] | (lin & 0xfff)) >>> 0;
 }
@@ -85,7 +90,7 @@ export function translate(c: Cpu, lin: number, write: boolean, user: boolean): n
 export function translateFetch(c: Cpu, lin: number, user: boolean): number {
   const page = lin >>> 12;
   const f = c.tlb.flags[page];
-  if ((f & (user ? Tlb.USER_READ : Tlb.SUP_READ)) === 0 || (f & Tlb.NX) !== 0) walk(c, lin, false, user, true);
+  if ((f & tlbNeed(user, false)) === 0 || (f & Tlb.NX) !== 0) walk(c, lin, false, user, true);
   return (c.tlb.phys[page] | (lin & 0xfff)) >>> 0;
 }
 

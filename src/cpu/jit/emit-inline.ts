@@ -9,6 +9,31 @@ import type { Insn } from './decode.js';
 
 const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
 
+// flags.ts setArith / setIncDec / setResult / getCF written out (the same field stores in the
+// same order): a call V8 does not inline costs more than the stores, and big functions (hot
+// regions) exhaust V8's inlining budget.
+
+/** flags.ts setArith(c, op, dst, src, res, bits). */
+function arithFlags(op: number, dst: string, src: string, res: string, bits: number): string {
+  return `c.fOp=${op};c.fDst=${dst};c.fSrc=${src};c.fRes=${res};c.fBits=${bits};c.fLazy=${ARITH_FLAGS};`;
+}
+
+/** flags.ts setIncDec(c, op, dst, res, bits): CF is made eager first, as INC/DEC keep it. */
+function incDecFlags(op: number, dst: string, res: string, bits: number): string {
+  return `if((c.fLazy&${Flag.CF})!==0)c.eflags=(c.eflags&${~Flag.CF})|getCF(c);` +
+    `c.fOp=${op};c.fDst=${dst};c.fSrc=1;c.fRes=${res};c.fBits=${bits};c.fLazy=${ARITH_FLAGS & ~Flag.CF};`;
+}
+
+/** flags.ts setResult(c, res, bits, cfOfAf); `res` first, as it may read memory (and fault). */
+function resultFlags(res: string, bits: number, cfOfAf: string): string {
+  const keep = ~(Flag.CF | Flag.OF | Flag.AF);
+  const eflags = cfOfAf === '0' ? `c.eflags&=${keep};` : `c.eflags=(c.eflags&${keep})|(${cfOfAf});`;
+  return `c.fRes=${res};${eflags}c.fBits=${bits};c.fLazy=${Flag.PF | Flag.ZF | Flag.SF};`;
+}
+
+/** flags.ts getCF(c) as an expression: the eager bit unless CF is lazy. */
+const CARRY = `((c.fLazy&${Flag.CF})===0?c.eflags&${Flag.CF}:getCF(c))`;
+
 /**
  * ALU kind (ADD OR ADC SBB AND SUB XOR CMP) on locals x, y into local v (ops/alu.ts alu()).
  * `flags` false: the flags are dead (Emitter.flagsDead) and are not stored.
@@ -23,8 +48,8 @@ function aluValueCode(kind: number, bits: number): string {
   switch (kind) {
     case 0: return `const v=((x+y)&${m})>>>0;`;
     case 1: return `const v=((x|y)&${m})>>>0;`;
-    case 2: return `const v=((x+y+getCF(c))&${m})>>>0;`;
-    case 3: return `const v=((x-y-getCF(c))&${m})>>>0;`;
+    case 2: return `const v=((x+y+${CARRY})&${m})>>>0;`;
+    case 3: return `const v=((x-y-${CARRY})&${m})>>>0;`;
     case 4: return `const v=((x&y)&${m})>>>0;`;
     case 6: return `const v=((x^y)&${m})>>>0;`;
     default: return `const v=((x-y)&${m})>>>0;`;
@@ -33,9 +58,9 @@ function aluValueCode(kind: number, bits: number): string {
 
 /** The flags of ALU kind from x, y, v (ops/alu.ts aluFlags). */
 function aluFlagsCode(kind: number, bits: number): string {
-  if (kind === 0 || kind === 2) return `setArith(c,0,x,y,v,${bits});`;
-  if (kind === 1 || kind === 4 || kind === 6) return `setResult(c,v,${bits},0);`;
-  return `setArith(c,1,x,y,v,${bits});`;
+  if (kind === 0 || kind === 2) return arithFlags(0, 'x', 'y', 'v', bits);
+  if (kind === 1 || kind === 4 || kind === 6) return resultFlags('v', bits, '0');
+  return arithFlags(1, 'x', 'y', 'v', bits);
 }
 
 /**
@@ -167,11 +192,6 @@ function relTarget(e: Emitter, disp: number): number {
   return e.d.o32 ? t >>> 0 : t & 0xffff;
 }
 
-/** Leaves the block at `target` (constant), with the CS limit check of jumpNear (#GP(0)). */
-function jumpTo(e: Emitter, target: number): string {
-  return `${e.limitCheck(String(target))}c.eip=${target};`;
-}
-
 /** Inline ops that leave the arithmetic flags alone (the known producer stays valid). */
 const KEEPS_FLAGS = new Uint8Array(512);
 (() => {
@@ -207,7 +227,7 @@ function emitInlineOp(e: Emitter): number {
       const dec = (op & 8) !== 0;
       const bits = vbits(e);
       const m = MASK[bits];
-      block(e, `const x=${e.reg(bits, i)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${e.setReg(bits, i, 'v')}${e.flagsDead ? '' : `setIncDec(c,${dec ? 1 : 0},x,v,${bits});`}`);
+      block(e, `const x=${e.reg(bits, i)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${e.setReg(bits, i, 'v')}${e.flagsDead ? '' : incDecFlags(dec ? 1 : 0, 'x', 'v', bits)}`);
       setProducer(e, Producer.ZS, bits);
       return 1;
     }
@@ -245,7 +265,7 @@ function emitInlineOp(e: Emitter): number {
       // ops/alu.ts testModrm
       const bits = op === 0x84 ? 8 : vbits(e);
       const res = bits === 32 ? `(${rmRead(e, 32)}&r[${d.reg}])>>>0` : `${rmRead(e, bits)}&${e.reg(bits, d.reg)}`;
-      if (!e.flagsDead) block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      if (!e.flagsDead) block(e, `${memPrologue(e)}${resultFlags(res, bits, '0')}`);
       setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
@@ -297,7 +317,7 @@ function emitInlineOp(e: Emitter): number {
       // ops/alu.ts testAccImm
       const bits = op === 0xa8 ? 8 : vbits(e);
       const res = bits === 32 ? `(r[0]&${d.imm >>> 0})>>>0` : `${e.reg(bits, 0)}&${d.imm}`;
-      if (!e.flagsDead) block(e, `setResult(c,${res},${bits},0);`);
+      if (!e.flagsDead) block(e, `${resultFlags(res, bits, '0')}`);
       setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
@@ -330,15 +350,14 @@ function emitInlineOp(e: Emitter): number {
       // ops/control.ts callRel: target check, push the return address, jump
       const disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
-      block(e, `${e.limitCheck(String(t))}${e.push(d.o32, String(e.next | 0))}` +
-        `c.eip=${t};c.instructions=n+${e.k + 1};return 0;`);
+      block(e, `${e.limitCheck(String(t))}${e.push(d.o32, String(e.next | 0))}${e.goto(t, e.k + 1)}`);
       return 2;
     }
     case 0xe9: case 0xeb: {
       // ops/control.ts jmpRel
       const disp = op === 0xeb ? (d.imm << 24) >> 24 : d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
-      block(e, `${jumpTo(e, t)}c.instructions=n+${e.k + 1};return 0;`);
+      block(e, `${e.limitCheck(String(t))}${e.goto(t, e.k + 1)}`);
       return 2;
     }
     case 0xf6: case 0xf7: {
@@ -347,7 +366,7 @@ function emitInlineOp(e: Emitter): number {
       if (d.reg > 1) return 0;
       const bits = op === 0xf6 ? 8 : vbits(e);
       const res = bits === 8 ? `${rmRead(e, 8)}&${d.imm}` : `(${rmRead(e, bits)}&${d.imm >>> 0})>>>0`;
-      block(e, `${memPrologue(e)}setResult(c,${res},${bits},0);`);
+      block(e, `${memPrologue(e)}${resultFlags(res, bits, '0')}`);
       setProducer(e, Producer.LOGIC, bits);
       return 1;
     }
@@ -364,7 +383,7 @@ function emitInlineOp(e: Emitter): number {
       const dec = d.reg === 1;
       const m = MASK[bits];
       block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};const v=((x${dec ? '-' : '+'}1)&${m})>>>0;${rmWrite(e, bits, 'v')}` +
-        `setIncDec(c,${dec ? 1 : 0},x,v,${bits});${afterStore(e)}`);
+        `${incDecFlags(dec ? 1 : 0, 'x', 'v', bits)}${afterStore(e)}`);
       setProducer(e, Producer.ZS, bits);
       return 1;
     }
@@ -442,7 +461,7 @@ function group2(e: Emitter): number {
 function jcc(e: Emitter, cc: number, disp: number): number {
   const t = relTarget(e, disp);
   const k = e.k + 1;
-  e.emit(`if(${cond(e, cc)}){${jumpTo(e, t)}}else c.eip=${e.next};c.instructions=n+${k};return 0;\n`);
+  e.emit(`if(${cond(e, cc)}){${e.limitCheck(String(t))}${e.goto(t, k)}}${e.goto(e.next, k)}\n`);
   return 2;
 }
 
@@ -510,12 +529,12 @@ function shiftCode(kind: number, n: number, bits: number, flags = true): ShiftCo
     case 7: { // SAR (n <= top here, since n < 32 and for 8/16 bits n == bits is folded below)
       if (n > top) return null;
       const s = bits === 32 ? 'x|0' : bits === 16 ? '(x<<16)>>16' : '(x<<24)>>24';
-      return { value: `const s=${s};const v=((s>>${n})&${m})>>>0;`, flags: flags ? `setResult(c,v,${bits},(s>>${n - 1})&1);` : '' };
+      return { value: `const s=${s};const v=((s>>${n})&${m})>>>0;`, flags: flags ? resultFlags('v', bits, `(s>>${n - 1})&1`) : '' };
     }
     default:
       return null;
   }
-  return { value: `const v=${v};`, flags: flags ? `setResult(c,v,${bits},${cf}|(${of}<<11));` : '' };
+  return { value: `const v=${v};`, flags: flags ? resultFlags('v', bits, `${cf}|(${of}<<11)`) : '' };
 }
 
 /**
@@ -549,7 +568,7 @@ function notNeg(e: Emitter): number {
   const m = MASK[bits];
   const neg = d.reg === 3;
   block(e, `${memPrologue(e)}const x=${rmRead(e, bits)};const v=((${neg ? '-x' : '~x'})&${m})>>>0;${rmWrite(e, bits, 'v')}` +
-    `${neg ? `setArith(c,1,0,x,v,${bits});` : ''}${afterStore(e)}`);
+    `${neg ? arithFlags(1, '0', 'x', 'v', bits) : ''}${afterStore(e)}`);
   if (neg) setProducer(e, Producer.SUB, bits);
   return 1;
 }
@@ -566,10 +585,10 @@ function imul(e: Emitter): number {
   const other = d.op === 0x1af ? e.reg(o32 ? 32 : 16, d.reg) : d.op === 0x6b ? String((d.imm << 24) >> 24) : String(d.imm | 0);
   if (o32) {
     block(e, `${memPrologue(e)}const x=${rmRead(e, 32)}|0,y=(${other})|0;const lo=Math.imul(x,y);` +
-      `${e.setReg(32, d.reg, 'lo')}setResult(c,lo>>>0,32,x*y!==lo?2049:0);`);
+      `${e.setReg(32, d.reg, 'lo')}${resultFlags('lo>>>0', 32, `x*y!==lo?${Flag.CF | Flag.OF}:0`)}`);
   } else {
     block(e, `${memPrologue(e)}const x=${rmRead(e, 16)},y=${other};const p=((x<<16)>>16)*((y<<16)>>16);` +
-      `${e.setReg(16, d.reg, 'p&65535')}setResult(c,p&65535,16,p!==((p<<16)>>16)?2049:0);`);
+      `${e.setReg(16, d.reg, 'p&65535')}${resultFlags('p&65535', 16, `p!==((p<<16)>>16)?${Flag.CF | Flag.OF}:0`)}`);
   }
   return 1;
 }

@@ -8,7 +8,7 @@
 // A block returns 0 when nothing it did can change interrupt delivery, TF, the shadow or the
 // budget (it ended at a branch, a page end or its size limit), 1 after an instruction that may.
 import { REG8_OFFSET, Seg, ARITH_FLAGS } from '../state.js';
-import { Tlb } from '../paging.js';
+import { Tlb, tlbNeed } from '../paging.js';
 import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
 import { emitInline, flagEffect } from './emit-inline.js';
@@ -38,8 +38,12 @@ export class Emitter {
   producerSet = false;
   /** The block calls jit/mem.ts (which reads c.blockBase). */
   usesMem = false;
-  /** Emit the RAM fast path of reads and writes inline (hot blocks: Jit.hotRuns). */
+  /**
+   * Emit the RAM fast path of reads and writes inline (hot regions: Jit.hotRuns), for the
+   * paging state and privilege in `spec` (the function checks them at entry).
+   */
   inlineMem = false;
+  spec: HotSpec = { paging: false, user: false, flat: 0 };
   /**
    * Every flag this instruction writes is written again before anything reads a flag, faults
    * or leaves the block (translate's liveness pass): its emitter may skip storing them.
@@ -54,8 +58,16 @@ export class Emitter {
   flatSegs = 0;
   /** Segments whose accesses rely on `fl` (the entry check tests exactly these). */
   flatUsed = 0;
-  /** Decode records of the fallback instructions (the block function's D[i]). */
-  readonly records: FallbackRecord[] = [];
+  /**
+   * Part of a region (translateRegion): constant jump targets become tokens that the assembly
+   * turns into a jump inside the function or an exit.
+   */
+  region = false;
+  /** Constant EIPs this block may jump to (in region mode). */
+  readonly targets: number[] = [];
+
+  /** `records`: the block function's D[i], the decode records of its fallback instructions. */
+  constructor(readonly records: FallbackRecord[] = []) {}
 
   emit(s: string): void {
     this.out.push(s);
@@ -83,6 +95,13 @@ export class Emitter {
   /** Leaves the block with EIP = the next instruction (after this one retired). */
   exitNext(): string {
     return `c.eip=${this.next};c.instructions=n+${this.k + 1};return 0;`;
+  }
+
+  /** Leaves the block for constant EIP `t` once `count` of its instructions have retired. */
+  goto(t: number, count: number): string {
+    if (!this.region) return `c.eip=${t};c.instructions=n+${count};return 0;`;
+    this.targets.push(t);
+    return `${GOTO}${t}:${count}${GOTO}`;
   }
 
   /** After a store to memory: a write into this block's own page invalidated it. */
@@ -134,21 +153,26 @@ export class Emitter {
   }
 
   /**
-   * The physical RAM address of an aligned access at seg:$o (linear $l) when the block's locals
-   * show it needs no check beyond jit/mem.ts readable()/writable(), else -1 (the helper then
-   * repeats every check). `need` is NR or NW: the permission bit and Tlb.RAM, all present in
-   * one TlbState.fast entry; without paging the linear address is physical, looked up in pk.
+   * The physical RAM address of an aligned access at seg:$o (linear $l) when it needs no check
+   * beyond jit/mem.ts readable()/writable(), else -1 (the helper then repeats every check).
+   * With paging, one TlbState.fast entry holds the permission bit and Tlb.RAM; without, the
+   * linear address is physical, looked up in pk. A flat segment (checked at entry) needs no
+   * limit test.
    */
-  private fastAddress(bits: number, seg: number, off: string, max: string, need: string): string {
+  private fastAddress(bits: number, seg: number, off: string, write: boolean): string {
     const size = bits >> 3;
     this.usesInlineMem = true;
-    const aligned = (x: string) => (size > 1 ? `&&(${x}&${size - 1})===0` : '');
-    const ram = (l: string) => `(pg?((($e=tx[${l}>>>12])&${need})===${need}?($e&-4096)|(${l}&4095):-1):pk[(${l}&a20)>>>12]===1?${l}&a20:-1)`;
-    const general = `($l=(sB[${seg}]+$o)|0,$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}${aligned('$l')}?${ram('$l')}:-1)`;
-    if (this.flatSegs === 0 || ((FLAT_CANDIDATES >> seg) & 1) === 0) return `$o=(${off})>>>0;$q=${general};`;
-    // A flat segment (base 0, limits 4 GiB, checked at block entry): an aligned access is within them.
+    const aligned = (x: string) => (size > 1 ? `(${x}&${size - 1})===0` : 'true');
+    const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
+    const ram = (l: string) => this.spec.paging
+      ? `((($e=tx[${l}>>>12])&${need})===${need}?($e&-4096)|(${l}&4095):-1)`
+      : `(pk[(${l}&a20)>>>12]===1?${l}&a20:-1)`;
+    if (((this.flatSegs >> seg) & 1) === 0) {
+      const max = write ? 'sW' : 'sR';
+      return `$o=(${off})>>>0;$l=(sB[${seg}]+$o)|0;$q=$o>=sM[${seg}]&&$o<=${max}[${seg}]-${size - 1}&&${aligned('$l')}?${ram('$l')}:-1;`;
+    }
     this.flatUsed |= 1 << seg;
-    return `$o=(${off})>>>0;$q=fl?(true${aligned('$o')}?${ram('$o')}:-1):${general};`;
+    return `$o=(${off})>>>0;$q=${aligned('$o')}?${ram('$o')}:-1;`;
   }
 
   /** Expression: a `bits` read at seg:off (`off` an int32 expression); dwords signed unless `unsigned`. */
@@ -157,7 +181,7 @@ export class Emitter {
     if (this.inlineMem) {
       const fast = bits === 32 ? 'm32[$q>>>2]' : bits === 16 ? '(m8[$q]|(m8[$q+1]<<8))' : 'm8[$q]';
       // A sequence expression: the address statements, then the load or the helper.
-      v = `(${this.fastAddress(bits, seg, off, 'sR', 'NR').replace(/;/g, ',')}$q>=0?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
+      v = `(${this.fastAddress(bits, seg, off, false).replace(/;/g, ',')}$q>=0?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
     }
     return bits === 32 && unsigned ? `(${v}>>>0)` : v;
   }
@@ -166,7 +190,7 @@ export class Emitter {
   write(bits: number, seg: number, off: string, v: string): string {
     if (!this.inlineMem) return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
     const store = bits === 32 ? 'm32[$q>>>2]=$w;' : bits === 16 ? 'm8[$q]=$w;m8[$q+1]=$w>>>8;' : 'm8[$q]=$w;';
-    return `{const $w=(${v})|0;${this.fastAddress(bits, seg, off, 'sW', 'NW')}` +
+    return `{const $w=(${v})|0;${this.fastAddress(bits, seg, off, true)}` +
       `if($q>=0&&cp[$q>>>12]===0){${store}dp[$q>>>12]=1;}else jw${bits}(c,${seg},$o|0,$w,${this.at()});}`;
   }
 
@@ -207,24 +231,50 @@ export class Emitter {
   }
 }
 
-/** Result of translating one block. */
+/** Result of translating one block or region. */
 export interface BlockCode {
   source: string;
+  /** Instructions of the first block (the run loop's budget check before entry). */
   count: number;
-  /** EIP of the block's last byte (the CS limit must cover it). */
+  /** Highest EIP of the code's last bytes (the CS limit and fetch window must cover it). */
   lastEip: number;
+  /** Length of the first block in bytes. */
+  bytes: number;
   records: FallbackRecord[];
+  /** Region: index and length in bytes of each block after the first (invalidation). */
+  extra: number[];
 }
 
+/** Delimits a region jump token in a block body: GOTO target:count GOTO (Emitter.goto). */
+const GOTO = '\u0001';
+const GOTO_TOKEN = /\u0001(\d+):(\d+)\u0001/g;
+
 /**
- * What the inline fast path reads, loaded once per block entry: only instructions that end the
- * block change paging, CPL or A20; segment registers (POP DS, LES...) and the TLB (a walk in a
- * slow path) may change inside a block, so those stay array reads at each access.
+ * What the inline fast path reads, loaded once per entry: only instructions that end the block
+ * change paging, CPL or A20; segment registers (POP DS, LES...) and the TLB (a walk in a slow
+ * path) may change inside a block, so those stay array reads at each access.
  */
 const MEM_LOCALS =
   'const sB=c.segBase,sM=c.segMin,sR=c.segRMax,sW=c.segWMax,tx=c.tlb.fast,pk=c.pageKind,cp=c.codePages,dp=c.dirtyPages,' +
-  `m8=c.ram,m32=c.ram32,a20=c.a20Mask,pg=c.paging,NR=(c.user?${Tlb.USER_READ}:${Tlb.SUP_READ})|${Tlb.RAM},` +
-  `NW=(c.user?${Tlb.USER_WRITE}:${Tlb.SUP_WRITE})|${Tlb.RAM};let $o=0,$l=0,$q=0,$s=0,$v=0,$e=0;`;
+  'm8=c.ram,m32=c.ram32,a20=c.a20Mask;let $o=0,$l=0,$q=0,$s=0,$v=0,$e=0;';
+
+/** The CPU state a hot region's inline memory accesses are specialised to. */
+export interface HotSpec {
+  paging: boolean;
+  /** CPL 3 (Cpu.user). */
+  user: boolean;
+  /** Segments flat when the region was translated (bit per Seg): their accesses skip the limit test. */
+  flat: number;
+}
+
+/** The segments among ES, SS, DS that are flat: base 0, min 0, read and write max 4 GiB - 1. */
+export function flatSegments(c: { segBase: ArrayLike<number>; segMin: ArrayLike<number>; segRMax: ArrayLike<number>; segWMax: ArrayLike<number> }): number {
+  let flat = 0;
+  for (let s = 0; s < 6; s++) {
+    if (c.segBase[s] === 0 && c.segMin[s] === 0 && c.segRMax[s] === 0xffffffff && c.segWMax[s] === 0xffffffff) flat |= 1 << s;
+  }
+  return flat & FLAT_CANDIDATES;
+}
 
 /**
  * 1 for each instruction whose flag writes are all dead: overwritten by later instructions of
@@ -258,26 +308,66 @@ function loadsSegment(d: Insn): boolean {
     op === 0x1a1 || op === 0x1a9 || op === 0x1b2 || op === 0x1b4 || op === 0x1b5;
 }
 
-/** Block-entry test that each segment in `segs` is flat: base 0, min 0, read and write max 4 GiB - 1. */
-function flatCheck(segs: number): string {
-  const parts: string[] = [];
+/**
+ * Entry test of a hot region's specialisation: the paging state and privilege of `spec`, and
+ * each segment in `flat` flat (base 0, min 0, read and write max 4 GiB - 1). Otherwise the
+ * block's general translation C runs instead.
+ */
+function specCheck(spec: HotSpec, flat: number): string {
+  const parts = [`c.paging===${spec.paging}`, `c.user===${spec.user}`];
   for (let s = 0; s < 6; s++) {
-    if (((segs >> s) & 1) !== 0) parts.push(`sB[${s}]===0&&sM[${s}]===0&&sR[${s}]===4294967295&&sW[${s}]===4294967295`);
+    if (((flat >> s) & 1) !== 0) parts.push(`sB[${s}]===0&&sM[${s}]===0&&sR[${s}]===4294967295&&sW[${s}]===4294967295`);
   }
-  return `const fl=${parts.join('&&')};`;
+  return `if(!(${parts.join('&&')}))return C(c);`;
 }
 
 /** Longest block, in instructions (bounds function size and compile time). */
 const MAX_INSNS = 64;
-
+/** Largest region, in blocks and in instructions (V8's compile time grows with the function). */
+const MAX_REGION_BLOCKS = 16;
+const MAX_REGION_INSNS = 256;
 /**
- * Translates the instructions at code[at...] (EIP `eip`, all in one 4 KiB page: `end` is the
- * page end) into a function body. Returns null when not even the first instruction fits.
+ * And in generated source (characters). V8 optimizes no function over 60 KiB of bytecode
+ * (--max-optimized-bytecode-size; such a region ran 8× slower than its blocks), and its
+ * compile time grows with the size: on the boot, regions up to 8000 characters ran the XZ
+ * decompressor ~10 % faster than single blocks, larger ones cost more compile time than
+ * they saved (src/cpu/README.md).
  */
-export function translate(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean, inlineMem = false): BlockCode | null {
-  const e = new Emitter();
+const MAX_REGION_SOURCE = 8000;
+
+/** One block's body as translated, before assembly into a function. */
+interface BlockBody {
+  eip: number;
+  /** Index of the first byte in the code array. */
+  at: number;
+  body: string;
+  count: number;
+  lastEip: number;
+  usesMem: boolean;
+  usesInlineMem: boolean;
+  flatUsed: number;
+  loadsSegment: boolean;
+  targets: number[];
+}
+
+/** How emitBlock translates. */
+interface EmitOptions {
+  inline: boolean;
+  /** Inline memory fast path for this state (hot regions), or null. */
+  spec: HotSpec | null;
+  /** ES/SS/DS may take the flat fast path if the block loads no segment register. */
+  flatAllowed: boolean;
+  region: boolean;
+}
+
+/** Translates one block at code[at...] (see translate); `records` collects its fallback records. */
+function emitBlock(code: Uint8Array, at: number, end: number, eip: number, big: boolean, o: EmitOptions, records: FallbackRecord[]): BlockBody | null {
+  const e = new Emitter(records);
+  const inline = o.inline;
   e.inline = inline;
-  e.inlineMem = inlineMem;
+  e.inlineMem = o.spec !== null;
+  if (o.spec !== null) e.spec = o.spec;
+  e.region = o.region;
   // Decode first (as far as a block could go), then mark dead flag writes from the end backwards.
   const insns: Insn[] = [];
   for (let pos = at, ip = eip; insns.length < MAX_INSNS; ) {
@@ -288,7 +378,8 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
     ip += d.len;
   }
   const dead = inline ? deadFlagWrites(insns) : null;
-  if (inlineMem && !insns.some(loadsSegment)) e.flatSegs = FLAT_CANDIDATES;
+  const segLoad = insns.some(loadsSegment);
+  if (o.spec !== null && o.flatAllowed && !segLoad) e.flatSegs = o.spec.flat;
   let ip = eip;
   let ended = false;
   while (e.k < insns.length) {
@@ -308,12 +399,100 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
     }
   }
   if (e.k === 0) return null;
-  if (!ended) e.emit(`c.eip=${ip};c.instructions=n+${e.k};return 0;`);
+  if (!ended) e.emit(e.goto(ip, e.k));
   return {
-    source: `const r=c.regs,r16=c.r16,r8=c.r8,n=c.instructions;${e.usesMem ? 'c.blockBase=n;' : ''}${e.usesInlineMem ? MEM_LOCALS : ''}${e.flatUsed !== 0 ? flatCheck(e.flatUsed) : ''}\n${e.out.join('')}`,
-    count: e.k,
-    lastEip: ip - 1,
-    records: e.records,
+    eip, at, body: e.out.join(''), count: e.k, lastEip: ip - 1, usesMem: e.usesMem, usesInlineMem: e.usesInlineMem,
+    flatUsed: e.flatUsed, loadsSegment: segLoad, targets: e.targets,
   };
 }
 
+/** The function body's opening: register views, `n` (or N), the fast path's locals and entry test. */
+function prologue(blocks: BlockBody[], count: string, spec: HotSpec | null): string {
+  let flat = 0;
+  for (const b of blocks) flat |= b.flatUsed;
+  const mem = spec !== null && blocks.some((b) => b.usesInlineMem) ? MEM_LOCALS + specCheck(spec, flat) : '';
+  return `const r=c.regs,r16=c.r16,r8=c.r8,${count}=c.instructions;${mem}\n`;
+}
+
+/**
+ * Translates the instructions at code[at...] (EIP `eip`, all in one 4 KiB page: `end` is the
+ * page end) into a function body. Returns null when not even the first instruction fits.
+ */
+export function translate(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean): BlockCode | null {
+  const records: FallbackRecord[] = [];
+  const b = emitBlock(code, at, end, eip, big, { inline, spec: null, flatAllowed: false, region: false }, records);
+  if (b === null) return null;
+  return {
+    source: prologue([b], 'n', null) + (b.usesMem ? 'c.blockBase=n;' : '') + b.body,
+    count: b.count, lastEip: b.lastEip, bytes: b.lastEip - eip + 1, records, extra: [],
+  };
+}
+
+/**
+ * A hot region: the block at `eip` and the blocks of the same page it reaches through constant
+ * jumps (Jcc, JMP, CALL, falling off a block's end) for which `include(eip)` holds, as one
+ * function looping over a switch on the block's offset from `eip`. A jump between them stays
+ * in the function; any other exit leaves as the block would. Each block keeps its own
+ * boundary (the run loop's budget check before it, its instruction count), so the guest sees
+ * the same instruction counts as with one function per block. Memory accesses take the RAM
+ * fast path inline, specialised to `spec`; the function calls C (the block's general
+ * translation) when the CPU is not in that state.
+ */
+export function translateRegion(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean,
+  spec: HotSpec, include: (eip: number, at: number) => boolean): BlockCode | null {
+  const start = at - (at & 0xfff);
+  const collect = (flatAllowed: boolean, records: FallbackRecord[], only: number[] | null): BlockBody[] | null => {
+    const blocks: BlockBody[] = [];
+    const queue = only ?? [eip];
+    const seen = new Set<number>(queue);
+    let insns = 0;
+    let size = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const t = queue[i];
+      const b = emitBlock(code, at + (t - eip), end, t, big, { inline, spec, flatAllowed, region: true }, records);
+      if (b === null || (i > 0 && only === null && size + b.body.length > MAX_REGION_SOURCE)) {
+        if (i === 0) return null;
+        continue;
+      }
+      blocks.push(b);
+      insns += b.count;
+      size += b.body.length;
+      if (only !== null) continue;
+      for (const u of b.targets) {
+        const ua = at + (u - eip);
+        if (seen.has(u) || ua < start || ua >= end || seen.size >= MAX_REGION_BLOCKS || insns >= MAX_REGION_INSNS || !include(u, ua)) continue;
+        seen.add(u);
+        queue.push(u);
+      }
+    }
+    return blocks;
+  };
+  let records: FallbackRecord[] = [];
+  let blocks = collect(false, records, null);
+  if (blocks === null) return null;
+  // The flat-segment test at entry holds throughout only if no block loads a segment register.
+  if (!blocks.some((b) => b.loadsSegment)) {
+    records = [];
+    blocks = collect(true, records, blocks.map((b) => b.eip))!;
+  }
+  const members = new Set(blocks.map((b) => b.eip));
+  const resolve = (_: string, target: string, count: string) => {
+    const t = Number(target);
+    return members.has(t) ? `j+=${count};p=${t - eip};continue L;` : `c.eip=${t};c.instructions=n+${count};return 0;`;
+  };
+  // N: the count at entry; j: instructions retired since (an int32); each case's `n` is the
+  // count at its block's start, as a block function's is.
+  const cases = blocks.map((b) =>
+    `case ${b.eip - eip}:{const n=N+j;if(n+${b.count}>c.stopAt){c.eip=${b.eip};c.instructions=n;return 0;}` +
+    `${b.usesMem ? 'c.blockBase=n;' : ''}${b.body.replace(GOTO_TOKEN, resolve)}}\n`);
+  const extra: number[] = [];
+  for (const b of blocks.slice(1)) extra.push(b.at, b.lastEip - b.eip + 1);
+  return {
+    source: `${prologue(blocks, 'N', spec)}let p=0,j=0;L:for(;;){switch(p){\n${cases.join('')}default:c.eip=${eip}+p;c.instructions=N+j;return 0;}}`,
+    count: blocks[0].count,
+    lastEip: Math.max(...blocks.map((b) => b.lastEip)),
+    bytes: blocks[0].lastEip - eip + 1,
+    records,
+    extra,
+  };
+}

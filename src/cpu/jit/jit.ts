@@ -6,14 +6,14 @@
 // blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
-import { Tlb } from '../paging.js';
+import { Tlb, tlbNeed } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { setSp } from '../mmu.js';
 import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
 import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
-import { translate, ENV_NAMES, type BlockCode } from './emit.js';
+import { translate, translateRegion, flatSegments, ENV_NAMES, type BlockCode } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
 
@@ -69,6 +69,8 @@ export class Block {
   size = 0;
   /** Bytes translated from (a write to any of them kills the block). */
   bytes = 0;
+  /** A region (emit.ts translateRegion): index and length of each further block's bytes. */
+  extra: number[] = [];
   /** Blocks that followed this one (jit.ts runBlock chaining; see linkable()). */
   link0: Block | null = null;
   link1: Block | null = null;
@@ -97,7 +99,7 @@ function openWindow(c: Cpu, eip: number): boolean {
   if (c.paging) {
     const page = lin >>> 12;
     const f = c.tlb.flags[page];
-    if ((f & (c.user ? Tlb.USER_READ : Tlb.SUP_READ)) === 0 || (f & Tlb.NX) !== 0) return false;
+    if ((f & tlbNeed(c.user, false)) === 0 || (f & Tlb.NX) !== 0) return false;
     a = c.tlb.phys[page] | (lin & 0xfff);
   }
   if (!setFetchWindow(c, eip, lin, (a & c.a20Mask) >>> 0, limit)) return false;
@@ -279,15 +281,27 @@ export class Jit {
   private readonly granules = new Map<number, Uint16Array>();
 
   private cover(b: Block, delta: number): void {
-    if (b.bytes === 0) return;
-    const page = b.pa >>> 12;
+    this.coverBytes(b.pa, b.bytes, delta);
+    for (let i = 0; i < b.extra.length; i += 2) this.coverBytes(b.extra[i], b.extra[i + 1], delta);
+  }
+
+  private coverBytes(pa: number, bytes: number, delta: number): void {
+    if (bytes === 0) return;
+    const page = pa >>> 12;
     let g = this.granules.get(page);
     if (g === undefined) {
       g = new Uint16Array(PAGE_SIZE >> 4);
       this.granules.set(page, g);
     }
-    const first = b.pa & (PAGE_SIZE - 1);
-    for (let i = first >> 4, last = (first + b.bytes - 1) >> 4; i <= last; i++) g[i] += delta;
+    const first = pa & (PAGE_SIZE - 1);
+    for (let i = first >> 4, last = (first + bytes - 1) >> 4; i <= last; i++) g[i] += delta;
+  }
+
+  /** Byte `address` of b's page is one the block was translated from. */
+  private static covers(b: Block, address: number): boolean {
+    if (address >= b.pa && address < b.pa + b.bytes) return true;
+    for (let i = 0; i < b.extra.length; i += 2) if (address >= b.extra[i] && address < b.extra[i] + b.extra[i + 1]) return true;
+    return false;
   }
 
   private lookup(c: Cpu, pa: number, eip: number, mode: number): Block {
@@ -307,47 +321,82 @@ export class Jit {
     if (code !== null) {
       b.count = code.count;
       b.lastEip = code.lastEip;
-      b.bytes = code.lastEip - eip + 1;
+      b.bytes = code.bytes;
       this.stats.translated++;
+      const hot = this.hotRuns === 0 ? this.compile(b, true) : null;
+      if (hot !== null) {
+        b.lastEip = hot.lastEip;
+        b.extra = hot.extra;
+        this.stats.hot++;
+      }
     }
     this.stats.translateMs += this.now() - t0;
     return b;
   }
 
-  /** A block that ran hotRuns times, translated again with the memory fast path inline. */
+  /**
+   * A block that ran hotRuns times, translated again as a region (with the translated blocks
+   * its jumps reach in its page) and the memory fast path inline.
+   */
   private retranslateHot(b: Block): void {
     const t0 = this.now();
     const size = b.size;
-    if (this.compile(b, true) !== null) {
+    const code = b.fn === null ? null : this.compile(b, true);
+    if (code !== null) {
       this.stats.cacheBytes += b.size - size;
       this.stats.hot++;
+      b.lastEip = code.lastEip;
+      if (b.buf === this.cpu.ram && !b.dead) {
+        this.cover(b, -1);
+        b.extra = code.extra;
+        this.cover(b, 1);
+      } else {
+        b.extra = code.extra;
+      }
     }
     this.stats.translateMs += this.now() - t0;
   }
 
   /**
+   * Whether the block at code index `at` (EIP `eip`) belongs in a region: translated already
+   * (so it ran often), or everything when the threshold is 0.
+   */
+  private warm(buf: Uint8Array, at: number, eip: number, mode: number): boolean {
+    if (this.threshold === 0) return true;
+    const b = buf === this.cpu.ram ? this.pages.get(at >>> 12)?.get(((at & (PAGE_SIZE - 1)) << 1) | mode) : this.romBlocks.get(buf)?.get(at * 2 + mode);
+    return b !== undefined && !b.dead && b.eip === eip && b.fn !== null;
+  }
+
+  /**
    * Translates b's bytes into b.fn (null when nothing translatable starts there, or eval is
    * forbidden) and b.size; the same bytes give the same instructions, count and lastEip.
+   * `hot`: b.fn, translated already, becomes the fallback of a hot region specialised to the
+   * CPU's present paging state and privilege (emit.ts translateRegion).
    */
   private compile(b: Block, hot: boolean): BlockCode | null {
     const end = Math.min((b.pa | (PAGE_SIZE - 1)) + 1, b.buf.length);
-    const code = translate(b.buf, b.pa, end, b.eip, (b.mode & 1) !== 0, this.inline, hot || this.hotRuns === 0);
+    const big = (b.mode & 1) !== 0;
+    const c = this.cpu;
+    const code = hot
+      ? translateRegion(b.buf, b.pa, end, b.eip, big, this.inline, { paging: c.paging, user: c.user, flat: flatSegments(c) }, (eip, at) => this.warm(b.buf, at, eip, b.mode))
+      : translate(b.buf, b.pa, end, b.eip, big, this.inline);
     if (code === null || this.noEval) return null;
     const names = ENV_NAMES.join(',');
     try {
-      const factory = new Function('E', 'B', 'D', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
+      const factory = new Function('E', 'B', 'D', 'C', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
         e: Record<string, unknown>,
         blk: Block,
         records: unknown[],
+        general: BlockFn | null,
       ) => BlockFn;
-      b.fn = factory(this.env, b, code.records);
+      b.fn = factory(this.env, b, code.records, hot ? b.fn : null);
     } catch {
       // A page whose Content-Security-Policy forbids eval: interpret everything.
       this.noEval = true;
       b.fn = null;
       return null;
     }
-    b.size = code.source.length;
+    b.size = (hot ? b.size : 0) + code.source.length;
     return code;
   }
 
@@ -361,7 +410,7 @@ export class Jit {
     if (m === undefined || g === undefined) return;
     if (g[(address & (PAGE_SIZE - 1)) >> 4] !== 0) {
       for (const [key, b] of m) {
-        if (address < b.pa || address >= b.pa + b.bytes) continue;
+        if (!Jit.covers(b, address)) continue;
         this.drop(b);
         m.delete(key);
         this.stats.invalidated++;

@@ -7,10 +7,8 @@
 // Arguments are int32 (offsets `|0`, EIP `|0`) so calls that V8 does not inline pass small
 // integers rather than boxed doubles (kernel addresses lie above 2^31).
 import type { Cpu } from '../cpu.js';
-import { PageKind } from '../../memory/physical-memory.js';
 import { Reg, Seg } from '../state.js';
-import { Tlb } from '../paging.js';
-import { rd8, rd16, rd32s, wr8, wr16, wr32, physFast, setSp } from '../mmu.js';
+import { rd8, rd16, rd32s, wr8, wr16, wr32, ramFast, setSp } from '../mmu.js';
 
 
 /** What deliverFault needs, for the instruction at `eip` (index `k` in the block). */
@@ -23,23 +21,13 @@ function faultState(c: Cpu, eip: number, k: number): void {
 
 /** Physical RAM address for a read of `size` bytes (aligned) at seg:off, or -1. */
 function readable(c: Cpu, seg: number, off: number, size: number): number {
-  if (off < c.segMin[seg] || off + size - 1 > c.segRMax[seg]) return -1;
-  const l = (c.segBase[seg] + off) | 0;
-  if ((l & (size - 1)) !== 0) return -1;
-  const q = physFast(c, l, c.user ? Tlb.USER_READ : Tlb.SUP_READ);
-  return q >= 0 && c.pageKind[q >>> 12] === PageKind.Ram ? q : -1;
+  return ramFast(c, seg, off, size, size, false);
 }
 
 /** Physical RAM address for a write of `size` bytes (aligned) at seg:off, or -1; marks the page dirty. */
 function writable(c: Cpu, seg: number, off: number, size: number): number {
-  if (off < c.segMin[seg] || off + size - 1 > c.segWMax[seg]) return -1;
-  const l = (c.segBase[seg] + off) | 0;
-  if ((l & (size - 1)) !== 0) return -1;
-  const q = physFast(c, l, c.user ? Tlb.USER_WRITE : Tlb.SUP_WRITE);
-  if (q < 0) return -1;
-  const p = q >>> 12;
-  if (c.pageKind[p] !== PageKind.Ram || c.codePages[p] !== 0) return -1;
-  c.dirtyPages[p] = 1;
+  const q = ramFast(c, seg, off, size, size, true);
+  if (q >= 0) c.dirtyPages[q >>> 12] = 1;
   return q;
 }
 

@@ -4,10 +4,8 @@
 // per execution and then restarts itself, so budgets and pending interrupts are honoured
 // between iterations, as on hardware (SDM Vol. 1 §7.3.9.1 "interrupted and resumed").
 import type { Cpu } from '../cpu.js';
-import { PageKind } from '../../memory/physical-memory.js';
 import { Flag, Reg, Seg } from '../state.js';
-import { rd8, rd16, rd32, wr8, wr16, wr32, checkWrite, physFast } from '../mmu.js';
-import { Tlb } from '../paging.js';
+import { rd8, rd16, rd32, wr8, wr16, wr32, checkWrite, ramFast } from '../mmu.js';
 import { getZF } from '../flags.js';
 import { alu, Alu } from './alu.js';
 import { checkIoPermission } from './system.js';
@@ -159,10 +157,8 @@ function ramRun(c: Cpu, seg: number, off: number, size: number, max: number, wri
   const lin = (c.segBase[seg] + off) | 0;
   if ((lin & (size - 1)) !== 0) return -1;
   const k = Math.min(max, (0x1000 - (lin & 0xfff)) / size);
-  if (off < c.segMin[seg] || off + k * size - 1 > (write ? c.segWMax[seg] : c.segRMax[seg])) return -1;
-  const need = c.user ? (write ? Tlb.USER_WRITE : Tlb.USER_READ) : write ? Tlb.SUP_WRITE : Tlb.SUP_READ;
-  const q = physFast(c, lin, need);
-  if (q < 0 || c.pageKind[q >>> 12] !== PageKind.Ram || (write && c.codePages[q >>> 12] !== 0)) return -1;
+  const q = ramFast(c, seg, off, k * size, size, write);
+  if (q < 0) return -1;
   runElements = k;
   return q;
 }
