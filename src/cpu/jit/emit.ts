@@ -17,7 +17,7 @@ import { fallbackRecord, type FallbackRecord } from './fallback.js';
 /** Names the generated code sees (bound once per block by the factory; see jit.ts ENV_NAMES). */
 export const ENV_NAMES = [
   'fb', 'jr8', 'jr16', 'jr32', 'jw8', 'jw16', 'jw32', 'jpush', 'jpop', 'jstack', 'setSp',
-  'setArith', 'setResult', 'setIncDec', 'getCF', 'testCC', 'shift', 'raise',
+  'getCF', 'testCC', 'shift', 'raise',
 ] as const;
 
 /** Translation-time state of the block being emitted. */

@@ -10,7 +10,7 @@ import { Tlb, tlbNeed } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { setSp } from '../mmu.js';
 import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
-import { setArith, setResult, setIncDec, getCF, testCC } from '../flags.js';
+import { getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
 import { translate, translateRegion, flatSegments, ENV_NAMES, type BlockCode } from './emit.js';
@@ -148,7 +148,7 @@ export class Jit {
     this.hotRuns = options.hotRuns ?? (this.threshold === 0 ? 0 : 20000);
     this.now = options.now ?? Date.now;
     const env: Record<string, unknown> = {
-      fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, setArith, setResult, setIncDec, getCF, testCC, shift, raise,
+      fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, getCF, testCC, shift, raise,
     };
     for (const n of ENV_NAMES) if (env[n] === undefined) throw new Error(`jit: missing helper ${n}`);
     this.env = env;
