@@ -198,6 +198,29 @@ function protectedModeTables(m: TestMachine): void {
   m.memory.write8(0x2200, 0xf4);
 }
 
+test('a hot region specialised to paging off and flat DS runs its general translation once paging is on or DS is not flat', () => {
+  // S (1800h): mov eax,[5000h]; add ebx,eax; ret — translated hot at its first call (paging off,
+  // DS flat), then called with DS based at 100h, then with paging on (linear 5000h → physical 6000h).
+  // mov eax,1800h; call eax: S's own block is entered each time (a direct call would put S in
+  // the caller's region, translated afresh in the state of each call site).
+  const code = [...PROLOGUE, ...FLAT_DATA];
+  const callS = () => code.push(0xb8, 0x00, 0x18, 0x00, 0x00, 0xff, 0xd0);
+  callS();
+  code.push(0x6a, 0x18, 0x1f); // push 18h; pop ds (base 100h)
+  callS();
+  code.push(0x6a, 0x10, 0x1f, ...PAGING_ON); // push 10h; pop ds (flat)
+  callS();
+  code.push(0xf4);
+  const s = sameAsInterpreter(code, (m) => {
+    protectedModeTables(m);
+    identityPaging(m);
+    m.memory.write32(0x31000 + 5 * 4, 0x6000 | 7);
+    m.memory.writeBytes(0x1800, Uint8Array.from([0xa1, 0x00, 0x50, 0x00, 0x00, 0x01, 0xc3, 0xc3]));
+    for (const [at, v] of [[0x5000, 0x1], [0x6000, 0x20], [0x5100, 0x300], [0x6100, 0x4000]]) m.memory.write32(at, v);
+  });
+  assert.equal(s.regs[Reg.EBX], 0x321); // [5000h] + [5100h] + physical [6000h]
+});
+
 test('#PF on the 3rd instruction of a 32-bit block with paging on: CR2, error code and frame as the interpreter (SDM Vol. 3A §4.7)', () => {
   const code = [
     ...PROLOGUE,
