@@ -1,7 +1,7 @@
 // Operand access for the decoded ModRM: register fields and r/m operands of 8, 16 and 32 bits.
 import type { Cpu } from './cpu.js';
 import { REG8_OFFSET } from './state.js';
-import { rd8, rd16, rd32, wr8, wr16, wr32 } from './mmu.js';
+import { rd8, rd16, rd32, wr8, wr16, wr32, probeWrite } from './mmu.js';
 
 export function getReg8(c: Cpu, r: number): number {
   return c.r8[REG8_OFFSET[r]];
@@ -61,4 +61,9 @@ export function setRegv(c: Cpu, r: number, v: number): void {
  */
 export function eaPlus(c: Cpu, n: number): number {
   return c.a32 ? (c.eaOff + n) >>> 0 : c.eaOff + n;
+}
+
+/** A memory r/m destination of `size` bytes can be written (see probeWrite); registers always can. */
+export function probeRM(c: Cpu, size: number): void {
+  if (!c.isReg) probeWrite(c, c.eaSeg, c.eaOff, size);
 }

@@ -115,6 +115,11 @@ function linkable(from: Block, to: Block): boolean {
   return to.buf === from.buf && ((to.pa ^ from.pa) >>> 12) === 0 && to.pa - from.pa === to.eip - from.eip && to.mode === from.mode;
 }
 
+/** Index in b.buf just past the bytes b may be translated from: the end of its page. */
+function codeEnd(b: Block): number {
+  return Math.min((b.pa | (PAGE_SIZE - 1)) + 1, b.buf.length);
+}
+
 const CACHE_SIZE = 1 << 14;
 const HIT_SIZE = 1 << 18;
 const PAGE_SIZE = 4096;
@@ -316,7 +321,7 @@ export class Jit {
   private build(c: Cpu, buf: Uint8Array, pa: number, eip: number, mode: number): Block {
     const t0 = this.now();
     const b = new Block(buf, pa, eip, mode);
-    b.bytes = Math.min(15, PAGE_SIZE - (pa & (PAGE_SIZE - 1)), buf.length - pa); // untranslatable: a write to the first instruction's bytes retries
+    b.bytes = Math.min(15, codeEnd(b) - pa); // untranslatable: a write to the first instruction's bytes retries
     const code = this.compile(b, false);
     if (code !== null) {
       b.count = code.count;
@@ -374,7 +379,7 @@ export class Jit {
    * CPU's present paging state and privilege (emit.ts translateRegion).
    */
   private compile(b: Block, hot: boolean): BlockCode | null {
-    const end = Math.min((b.pa | (PAGE_SIZE - 1)) + 1, b.buf.length);
+    const end = codeEnd(b);
     const big = (b.mode & 1) !== 0;
     const c = this.cpu;
     const code = hot

@@ -4,10 +4,10 @@ import type { Cpu } from '../cpu.js';
 import { Flag, Reg } from '../state.js';
 import { LazyOp, setArith, setIncDec, setResult, getCF } from '../flags.js';
 import {
-  getReg8, setReg8, getRM8, setRM8, getRM16, setRM16, getRM32, setRM32, getRMv, setRMv, getRegv, setRegv,
+  getReg8, setReg8, getRM8, setRM8, getRM16, setRM16, getRM32, setRM32, getRMv, setRMv, getRegv, setRegv, probeRM,
 } from '../operands.js';
 import { fetch8, fetch16, fetch32, fetchS8, fetchImmOp } from '../fetch.js';
-import { rd32, wr32, checkWrite, probeWrite } from '../mmu.js';
+import { rd32, wr32, checkWrite } from '../mmu.js';
 import { alignOperand } from '../debug.js';
 import { raise } from '../interrupts.js';
 import { Vec } from '../state.js';
@@ -224,11 +224,6 @@ export function notNeg(c: Cpu, bits: number, neg: boolean): void {
   else if (bits === 16) setRM16(c, v);
   else setRM32(c, v);
   if (neg) setArith(c, LazyOp.SUB, 0, a, v, bits);
-}
-
-/** A memory r/m destination of `size` bytes can be written (see probeWrite); registers always can. */
-export function probeRM(c: Cpu, size: number): void {
-  if (!c.isReg) probeWrite(c, c.eaSeg, c.eaOff, size);
 }
 
 /** 0F B0/B1: CMPXCHG r/m, reg (SDM Vol. 2A CMPXCHG; the destination is always written back). */

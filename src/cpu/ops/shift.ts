@@ -5,10 +5,10 @@ import type { Cpu } from '../cpu.js';
 import { Flag, Vec } from '../state.js';
 import { raise } from '../interrupts.js';
 import { setResult, getCF, flushFlags } from '../flags.js';
-import { getRM8, setRM8, getRM16, getRM32, getRegv, setRegv, getRMv, setRMv } from '../operands.js';
+import { getRM8, setRM8, getRM16, getRM32, getRegv, setRegv, getRMv, setRMv, probeRM } from '../operands.js';
 import { fetch8 } from '../fetch.js';
 import { rd8, wr8 } from '../mmu.js';
-import { maskOf, probeRM } from './alu.js';
+import { maskOf } from './alu.js';
 
 /** Applies rotate/shift `kind` (ModRM reg: ROL ROR RCL RCR SHL SHR SAL SAR) and sets flags. */
 export function shift(c: Cpu, kind: number, a: number, count: number, bits: number): number {
@@ -106,7 +106,7 @@ export function group2(c: Cpu): void {
   else if (op <= 0xd1) count = 1;
   else count = c.r8[4]; // CL
   count &= 0x1f;
-  // shift() sets the flags: a memory destination is probed first (alu.ts probeRM).
+  // shift() sets the flags: a memory destination is probed first (operands.ts probeRM).
   if (bits === 8) {
     const a = getRM8(c);
     if (count === 0) return;
