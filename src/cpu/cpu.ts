@@ -87,7 +87,7 @@ const STATE_VERSION = 1;
 
 /** Fields that reach 2^31 or more (addresses above 2 GiB, unsigned operands, counters): wide-fields.ts. */
 const WIDE_FIELDS = [
-  'eip', 'instStart', 'fDst', 'fSrc', 'fRes', 'eaOff', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit', 'stackMask',
+  'eip', 'instStart', 'eaOff', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit', 'stackMask',
   'fetchMin', 'fetchEnd', 'fetchSpan', 'fetchDelta', 'instructions', 'stopAt', 'descAddr', 'mulHi', 'divQ', 'divR', 'tscOffset', 'blockBase',
 ] as const;
 
@@ -111,6 +111,7 @@ export class Cpu {
   eflags = Flag.FIXED1;
   fLazy = 0;
   fOp = 0;
+  /** Operands and result of the last lazy-flag producer, as int32 bit patterns (readers use bit operations or >>> 0). */
   fDst = 0;
   fSrc = 0;
   fRes = 0;

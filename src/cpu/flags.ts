@@ -24,9 +24,9 @@ export const PARITY: Uint8Array = (() => {
 /** All six status flags become lazy: an ADD/ADC/SUB/SBB/CMP/NEG result. `res` is masked to `bits`. */
 export function setArith(c: Cpu, op: LazyOp, dst: number, src: number, res: number, bits: number): void {
   c.fOp = op;
-  c.fDst = dst;
-  c.fSrc = src;
-  c.fRes = res;
+  c.fDst = dst | 0;
+  c.fSrc = src | 0;
+  c.fRes = res | 0;
   c.fBits = bits;
   c.fLazy = Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
 }
@@ -35,9 +35,9 @@ export function setArith(c: Cpu, op: LazyOp, dst: number, src: number, res: numb
 export function setIncDec(c: Cpu, op: LazyOp, dst: number, res: number, bits: number): void {
   if ((c.fLazy & Flag.CF) !== 0) c.eflags = (c.eflags & ~Flag.CF) | getCF(c);
   c.fOp = op;
-  c.fDst = dst;
+  c.fDst = dst | 0;
   c.fSrc = 1;
-  c.fRes = res;
+  c.fRes = res | 0;
   c.fBits = bits;
   c.fLazy = Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF;
 }
@@ -48,7 +48,7 @@ export function setIncDec(c: Cpu, op: LazyOp, dst: number, res: number, bits: nu
  */
 export function setResult(c: Cpu, res: number, bits: number, cfOfAf: number): void {
   c.eflags = (c.eflags & ~(Flag.CF | Flag.OF | Flag.AF)) | cfOfAf;
-  c.fRes = res;
+  c.fRes = res | 0;
   c.fBits = bits;
   c.fLazy = Flag.PF | Flag.ZF | Flag.SF;
 }

@@ -15,20 +15,20 @@ const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
 
 /** flags.ts setArith(c, op, dst, src, res, bits). */
 function arithFlags(op: number, dst: string, src: string, res: string, bits: number): string {
-  return `c.fOp=${op};c.fDst=${dst};c.fSrc=${src};c.fRes=${res};c.fBits=${bits};c.fLazy=${ARITH_FLAGS};`;
+  return `c.fOp=${op};c.fDst=${dst}|0;c.fSrc=${src}|0;c.fRes=${res}|0;c.fBits=${bits};c.fLazy=${ARITH_FLAGS};`;
 }
 
 /** flags.ts setIncDec(c, op, dst, res, bits): CF is made eager first, as INC/DEC keep it. */
 function incDecFlags(op: number, dst: string, res: string, bits: number): string {
   return `if((c.fLazy&${Flag.CF})!==0)c.eflags=(c.eflags&${~Flag.CF})|getCF(c);` +
-    `c.fOp=${op};c.fDst=${dst};c.fSrc=1;c.fRes=${res};c.fBits=${bits};c.fLazy=${ARITH_FLAGS & ~Flag.CF};`;
+    `c.fOp=${op};c.fDst=${dst}|0;c.fSrc=1;c.fRes=${res}|0;c.fBits=${bits};c.fLazy=${ARITH_FLAGS & ~Flag.CF};`;
 }
 
 /** flags.ts setResult(c, res, bits, cfOfAf); `res` first, as it may read memory (and fault). */
 function resultFlags(res: string, bits: number, cfOfAf: string): string {
   const keep = ~(Flag.CF | Flag.OF | Flag.AF);
   const eflags = cfOfAf === '0' ? `c.eflags&=${keep};` : `c.eflags=(c.eflags&${keep})|(${cfOfAf});`;
-  return `c.fRes=${res};${eflags}c.fBits=${bits};c.fLazy=${Flag.PF | Flag.ZF | Flag.SF};`;
+  return `c.fRes=(${res})|0;${eflags}c.fBits=${bits};c.fLazy=${Flag.PF | Flag.ZF | Flag.SF};`;
 }
 
 /** flags.ts getCF(c) as an expression: the eager bit unless CF is lazy. */
@@ -142,9 +142,9 @@ export function cond(e: Emitter, cc: number): string {
   const sf = `((c.fRes>>>${b - 1})&1)!==0`;
   let x: string | null = null;
   switch (cc >> 1) {
-    case 1: x = p === Producer.SUB ? 'c.fDst<c.fSrc' : p === Producer.LOGIC ? 'false' : null; break;
+    case 1: x = p === Producer.SUB ? '(c.fDst>>>0)<(c.fSrc>>>0)' : p === Producer.LOGIC ? 'false' : null; break;
     case 2: x = p !== Producer.NONE ? zf : null; break;
-    case 3: x = p === Producer.SUB ? 'c.fDst<=c.fSrc' : p === Producer.LOGIC ? zf : null; break;
+    case 3: x = p === Producer.SUB ? '(c.fDst>>>0)<=(c.fSrc>>>0)' : p === Producer.LOGIC ? zf : null; break;
     case 4: x = p !== Producer.NONE ? sf : null; break;
     case 6: x = p === Producer.SUB ? `${sx('c.fDst')}<${sx('c.fSrc')}` : p === Producer.LOGIC ? sf : null; break;
     case 7: x = p === Producer.SUB ? `${sx('c.fDst')}<=${sx('c.fSrc')}` : p === Producer.LOGIC ? `(${zf}||${sf})` : null; break;
