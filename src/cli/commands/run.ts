@@ -190,7 +190,7 @@ function printStats(pc: Pc, wallMs: number): void {
   } else {
     const s = j.stats;
     lines.push(
-      `translator: threshold ${j.threshold}, hot at ${j.hotRuns} entries; blocks translated ${s.translated} (${s.hot} again as hot), executed ${s.executed} (${s.chained} through chain links), invalidated ${s.invalidated}, ` +
+      `translator: threshold ${j.threshold}, hot at ${j.hotRuns} entries; blocks translated ${s.translated} (${s.hot} again as hot regions), entered ${s.executed} times from the run loop (${s.chained} through chain links), invalidated ${s.invalidated}, ` +
         `cache flushes ${s.flushes}; code cache ${s.cacheBlocks} blocks, ${(s.cacheBytes / 1024).toFixed(0)} KiB of source; ` +
         `translation time ${(s.translateMs / 1000).toFixed(2)} s`,
     );

@@ -27,10 +27,11 @@ export interface JitOptions {
   /** Code-cache bound in bytes of generated source (V8's code grows with it); the same policy. */
   maxBytes?: number;
   /**
-   * Entries of a translated block before it is translated again with the memory fast path
-   * inline (0: at once; Infinity: never). Inline accesses make bigger functions that V8 takes
-   * longer to compile, which only pays off for code that runs very often. Default 20000, or 0
-   * with threshold 0 (everything translated, as the differential tests want it).
+   * Entries of a translated block before it is translated again as a hot region (emit.ts
+   * translateRegion: the translated blocks its jumps reach in its page, memory fast path
+   * inline; 0: at once; Infinity: never). Bigger functions take V8 longer to compile, which
+   * only pays off for code that runs very often. Default 20000, or 0 with threshold 0
+   * (everything translated, as the differential tests want it).
    */
   hotRuns?: number;
   /** Clock for the translation-time statistic (ms); defaults to Date.now. */
@@ -39,9 +40,9 @@ export interface JitOptions {
 
 export interface JitStats {
   translated: number;
-  /** Of those, translated again as hot (memory fast path inline). */
+  /** Of those, translated again as hot regions. */
   hot: number;
-  /** Block entries. */
+  /** Block entries from the run loop (jumps between the blocks of a region are not counted). */
   executed: number;
   /** Of those, entries through a chain link (no lookup). */
   chained: number;
