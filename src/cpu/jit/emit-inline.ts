@@ -335,8 +335,8 @@ function emitInlineOp(e: Emitter): number {
       const imm = op === 0xc2 ? d.imm : 0;
       const read = e.stackRead(d.o32, 0);
       const mask = d.o32 ? '>>>0' : '&65535';
-      block(e, `const t=(${read})${mask};${e.limitCheck('t')}c.eip=t;` +
-        `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);c.instructions=n+${e.k + 1};return 0;`);
+      block(e, `const t=(${read})${mask};${e.limitCheck('t')}` +
+        `setSp(c,((r[4]+${size + imm})&c.stackMask)>>>0);${e.gotoDynamic('t', e.k + 1)}`);
       return 2;
     }
     case 0xc6: case 0xc7: {
@@ -351,6 +351,7 @@ function emitInlineOp(e: Emitter): number {
       const disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
       const t = relTarget(e, disp);
       block(e, `${e.limitCheck(String(t))}${e.push(d.o32, String(e.next | 0))}${e.goto(t, e.k + 1)}`);
+      e.targets.push(e.next); // where its RET comes back to: a region may take it in
       return 2;
     }
     case 0xe9: case 0xeb: {

@@ -104,6 +104,15 @@ export class Emitter {
     return `${GOTO}${t}:${count}${GOTO}`;
   }
 
+  /**
+   * Leaves the block for the EIP in local `v` (a RET's target) once `count` of its instructions
+   * have retired; in a region, a target that is a member continues there.
+   */
+  gotoDynamic(v: string, count: number): string {
+    if (!this.region) return `c.eip=${v};c.instructions=n+${count};return 0;`;
+    return `${GOTO_DYNAMIC}${v}:${count}${GOTO_DYNAMIC}`;
+  }
+
   /** After a store to memory: a write into this block's own page invalidated it. */
   smcCheck(): string {
     return `if(B.dead){${this.exitNext()}}`;
@@ -248,6 +257,9 @@ export interface BlockCode {
 /** Delimits a region jump token in a block body: GOTO target:count GOTO (Emitter.goto). */
 const GOTO = '\u0001';
 const GOTO_TOKEN = /\u0001(\d+):(\d+)\u0001/g;
+/** Delimits a dynamic jump token: GOTO_DYNAMIC local:count GOTO_DYNAMIC (Emitter.gotoDynamic). */
+const GOTO_DYNAMIC = '\u0002';
+const GOTO_DYNAMIC_TOKEN = /\u0002(\w+):(\d+)\u0002/g;
 
 /**
  * What the inline fast path reads, loaded once per entry: only instructions that end the block
@@ -430,9 +442,10 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
 
 /**
  * A hot region: the block at `eip` and the blocks of the same page it reaches through constant
- * jumps (Jcc, JMP, CALL, falling off a block's end) for which `include(eip)` holds, as one
- * function looping over a switch on the block's offset from `eip`. A jump between them stays
- * in the function; any other exit leaves as the block would. Each block keeps its own
+ * jumps (Jcc, JMP, CALL and the address after it, falling off a block's end) for which
+ * `include(eip)` holds, as one function looping over a switch on the block's offset from `eip`.
+ * A jump between them (a RET too, when its target is one) stays in the function; any other
+ * exit leaves as the block would. Each block keeps its own
  * boundary (the run loop's budget check before it, its instruction count), so the guest sees
  * the same instruction counts as with one function per block. Memory accesses take the RAM
  * fast path inline, specialised to `spec`; the function calls C (the block's general
@@ -480,11 +493,18 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
     const t = Number(target);
     return members.has(t) ? `j+=${count};p=${t - eip};continue L;` : `c.eip=${t};c.instructions=n+${count};return 0;`;
   };
+  // A dynamic target within the members' offsets continues at its case (the default case
+  // leaves when no member starts there); p stays a small integer.
+  const offsets = blocks.map((b) => b.eip - eip);
+  const lo = Math.min(...offsets);
+  const hi = Math.max(...offsets);
+  const resolveDynamic = (_: string, v: string, count: string) =>
+    `{const q=${v}-${eip};if(q>=${lo}&&q<=${hi}){j+=${count};p=q;continue L;}}c.eip=${v};c.instructions=n+${count};return 0;`;
   // N: the count at entry; j: instructions retired since (an int32); each case's `n` is the
   // count at its block's start, as a block function's is.
   const cases = blocks.map((b) =>
     `case ${b.eip - eip}:{const n=N+j;if(n+${b.count}>c.stopAt){c.eip=${b.eip};c.instructions=n;return 0;}` +
-    `${b.usesMem ? 'c.blockBase=n;' : ''}${b.body.replace(GOTO_TOKEN, resolve)}}\n`);
+    `${b.usesMem ? 'c.blockBase=n;' : ''}${b.body.replace(GOTO_TOKEN, resolve).replace(GOTO_DYNAMIC_TOKEN, resolveDynamic)}}\n`);
   const extra: number[] = [];
   for (const b of blocks.slice(1)) extra.push(b.at, b.lastEip - b.eip + 1);
   return {

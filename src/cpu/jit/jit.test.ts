@@ -122,6 +122,22 @@ test('a region keeps a loop of blocks in one function; a write into any of its b
   assert.deepEqual([ms[1].cpu.regs[Reg.EBX], ms[1].cpu.regs[Reg.ECX], ms[1].cpu.regs[Reg.EDI], ms[1].cpu.halted], [2001, 2000, 1, true]);
 });
 
+test('RET inside a region: back to the block after the CALL in the function, elsewhere out of it', () => {
+  // L: call S; inc cx; cmp cx,100; jb L; hlt — S (1010h): inc bx; ret. The loop stays in L's region.
+  const sub = (code: number[], s: number[]) => [...code, ...new Array<number>(0x10 - code.length).fill(0x90), ...s];
+  const loop = sub([0xe8, 0x0d, 0x00, 0x41, 0x83, 0xf9, 0x64, 0x72, 0xf7, 0xf4], [0x43, 0xc3]);
+  let s = sameAsInterpreter(loop);
+  assert.deepEqual([s.regs[Reg.EBX], s.regs[Reg.ECX]], [100, 100]);
+  const m = machine(loop, 'jit');
+  m.run(100000);
+  assert.ok(m.cpu.jit!.stats.executed <= 3, `${m.cpu.jit!.stats.executed} entries`);
+  // S returns one byte further (mov bp,sp; inc word [bp]; inc bx; ret): to 1004h, inside the
+  // region's range but no block of it (1003h: inc di is skipped), so the function leaves there.
+  const skip = sub([0xe8, 0x0d, 0x00, 0x47, 0x41, 0x83, 0xf9, 0x64, 0x72, 0xf6, 0xf4], [0x89, 0xe5, 0xff, 0x46, 0x00, 0x43, 0xc3]);
+  s = sameAsInterpreter(skip);
+  assert.deepEqual([s.regs[Reg.EBX], s.regs[Reg.ECX], s.regs[Reg.EDI]], [100, 100, 0]);
+});
+
 test('the code cache stays within its bounds (blocks, bytes): it is dropped whole and the results stay exact', () => {
   // Four blocks in a loop: L: inc bx; jmp A; A: inc cx; jmp B; B: inc dx; jmp C; C: inc si; jmp L
   const code = [0x43, 0xeb, 0x00, 0x41, 0xeb, 0x00, 0x42, 0xeb, 0x00, 0x46, 0xeb, 0xf4];
