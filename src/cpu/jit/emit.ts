@@ -445,11 +445,11 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
  * jumps (Jcc, JMP, CALL and the address after it, falling off a block's end) for which
  * `include(eip)` holds, as one function looping over a switch on the block's offset from `eip`.
  * A jump between them (a RET too, when its target is one) stays in the function; any other
- * exit leaves as the block would. Each block keeps its own
- * boundary (the run loop's budget check before it, its instruction count), so the guest sees
- * the same instruction counts as with one function per block. Memory accesses take the RAM
- * fast path inline, specialised to `spec`; the function calls C (the block's general
- * translation) when the CPU is not in that state.
+ * exit leaves as the block would. Each block keeps its own boundary (the run loop's budget
+ * check before it, its instruction count), so the guest sees the same instruction counts as
+ * with one function per block. Memory accesses take the RAM fast path inline, specialised to
+ * `spec`; the function calls C (the block's general translation) when the CPU is not in that
+ * state.
  */
 export function translateRegion(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean,
   spec: HotSpec, include: (eip: number, at: number) => boolean): BlockCode | null {
