@@ -26,6 +26,11 @@ export function tlbNeed(user: boolean, write: boolean): number {
   return user ? (write ? Tlb.USER_WRITE : Tlb.USER_READ) : write ? Tlb.SUP_WRITE : Tlb.SUP_READ;
 }
 
+/** TLB flags `f` allow an instruction fetch without a walk: readable at this privilege, not NX. */
+export function tlbFetchable(f: number, user: boolean): boolean {
+  return (f & tlbNeed(user, false)) !== 0 && (f & Tlb.NX) === 0;
+}
+
 const PAGES = 1 << 20;
 /** Entries remembered for a cheap flush; beyond this a flush clears the whole table. */
 const USED_MAX = 4096;
@@ -89,8 +94,7 @@ export function translate(c: Cpu, lin: number, write: boolean, user: boolean): n
 /** Translation for an instruction fetch: like a read, and execute-disable pages fault (I/D = 1). */
 export function translateFetch(c: Cpu, lin: number, user: boolean): number {
   const page = lin >>> 12;
-  const f = c.tlb.flags[page];
-  if ((f & tlbNeed(user, false)) === 0 || (f & Tlb.NX) !== 0) walk(c, lin, false, user, true);
+  if (!tlbFetchable(c.tlb.flags[page], user)) walk(c, lin, false, user, true);
   return (c.tlb.phys[page] | (lin & 0xfff)) >>> 0;
 }
 

@@ -247,11 +247,9 @@ export interface BlockCode {
   count: number;
   /** Highest EIP of the code's last bytes (the CS limit and fetch window must cover it). */
   lastEip: number;
-  /** Length of the first block in bytes. */
-  bytes: number;
   records: FallbackRecord[];
-  /** Region: index and length in bytes of each block after the first (invalidation). */
-  extra: number[];
+  /** Index and length in bytes of each block translated (the first, then a region's others). */
+  ranges: number[];
 }
 
 /** Delimits a region jump token in a block body: GOTO target:count GOTO (Emitter.goto). */
@@ -436,7 +434,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
   if (b === null) return null;
   return {
     source: prologue([b], 'n', null) + (b.usesMem ? 'c.blockBase=n;' : '') + b.body,
-    count: b.count, lastEip: b.lastEip, bytes: b.lastEip - eip + 1, records, extra: [],
+    count: b.count, lastEip: b.lastEip, records, ranges: [at, b.lastEip - eip + 1],
   };
 }
 
@@ -505,14 +503,13 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
   const cases = blocks.map((b) =>
     `case ${b.eip - eip}:{const n=N+j;if(n+${b.count}>c.stopAt){c.eip=${b.eip};c.instructions=n;return 0;}` +
     `${b.usesMem ? 'c.blockBase=n;' : ''}${b.body.replace(GOTO_TOKEN, resolve).replace(GOTO_DYNAMIC_TOKEN, resolveDynamic)}}\n`);
-  const extra: number[] = [];
-  for (const b of blocks.slice(1)) extra.push(b.at, b.lastEip - b.eip + 1);
+  const ranges: number[] = [];
+  for (const b of blocks) ranges.push(b.at, b.lastEip - b.eip + 1);
   return {
     source: `${prologue(blocks, 'N', spec)}let p=0,j=0;L:for(;;){switch(p){\n${cases.join('')}default:c.eip=${eip}+p;c.instructions=N+j;return 0;}}`,
     count: blocks[0].count,
     lastEip: Math.max(...blocks.map((b) => b.lastEip)),
-    bytes: blocks[0].lastEip - eip + 1,
     records,
-    extra,
+    ranges,
   };
 }

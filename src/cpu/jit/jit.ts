@@ -6,7 +6,7 @@
 // blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
-import { Tlb, tlbNeed } from '../paging.js';
+import { tlbFetchable } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { setSp } from '../mmu.js';
 import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
@@ -68,10 +68,11 @@ export class Block {
   runs = 0;
   lastEip = 0;
   size = 0;
-  /** Bytes translated from (a write to any of them kills the block). */
-  bytes = 0;
-  /** A region (emit.ts translateRegion): index and length of each further block's bytes. */
-  extra: number[] = [];
+  /**
+   * The bytes translated from, as index and length pairs in buf (one pair; a region has one
+   * per block): a write to any of them kills the block.
+   */
+  ranges: number[] = [];
   /** Blocks that followed this one (jit.ts runBlock chaining; see linkable()). */
   link0: Block | null = null;
   link1: Block | null = null;
@@ -99,8 +100,7 @@ function openWindow(c: Cpu, eip: number): boolean {
   let a = lin;
   if (c.paging) {
     const page = lin >>> 12;
-    const f = c.tlb.flags[page];
-    if ((f & tlbNeed(c.user, false)) === 0 || (f & Tlb.NX) !== 0) return false;
+    if (!tlbFetchable(c.tlb.flags[page], c.user)) return false;
     a = c.tlb.phys[page] | (lin & 0xfff);
   }
   if (!setFetchWindow(c, eip, lin, (a & c.a20Mask) >>> 0, limit)) return false;
@@ -261,6 +261,7 @@ export class Jit {
     if (b !== undefined) this.drop(b);
     m.set(key, nb);
     this.add(nb);
+    if (this.hotRuns === 0) this.retranslateHot(nb);
     return nb;
   }
 
@@ -287,26 +288,24 @@ export class Jit {
   private readonly granules = new Map<number, Uint16Array>();
 
   private cover(b: Block, delta: number): void {
-    this.coverBytes(b.pa, b.bytes, delta);
-    for (let i = 0; i < b.extra.length; i += 2) this.coverBytes(b.extra[i], b.extra[i + 1], delta);
-  }
-
-  private coverBytes(pa: number, bytes: number, delta: number): void {
-    if (bytes === 0) return;
-    const page = pa >>> 12;
+    const r = b.ranges;
+    if (r.length === 0) return;
+    const page = b.pa >>> 12; // every range lies in b's page
     let g = this.granules.get(page);
     if (g === undefined) {
       g = new Uint16Array(PAGE_SIZE >> 4);
       this.granules.set(page, g);
     }
-    const first = pa & (PAGE_SIZE - 1);
-    for (let i = first >> 4, last = (first + bytes - 1) >> 4; i <= last; i++) g[i] += delta;
+    for (let k = 0; k < r.length; k += 2) {
+      const first = r[k] & (PAGE_SIZE - 1);
+      for (let i = first >> 4, last = (first + r[k + 1] - 1) >> 4; i <= last; i++) g[i] += delta;
+    }
   }
 
   /** Byte `address` of b's page is one the block was translated from. */
   private static covers(b: Block, address: number): boolean {
-    if (address >= b.pa && address < b.pa + b.bytes) return true;
-    for (let i = 0; i < b.extra.length; i += 2) if (address >= b.extra[i] && address < b.extra[i] + b.extra[i + 1]) return true;
+    const r = b.ranges;
+    for (let k = 0; k < r.length; k += 2) if (address >= r[k] && address < r[k] + r[k + 1]) return true;
     return false;
   }
 
@@ -322,19 +321,13 @@ export class Jit {
   private build(c: Cpu, buf: Uint8Array, pa: number, eip: number, mode: number): Block {
     const t0 = this.now();
     const b = new Block(buf, pa, eip, mode);
-    b.bytes = Math.min(15, codeEnd(b) - pa); // untranslatable: a write to the first instruction's bytes retries
+    b.ranges = [pa, Math.min(15, codeEnd(b) - pa)]; // untranslatable: a write to the first instruction's bytes retries
     const code = this.compile(b, false);
     if (code !== null) {
       b.count = code.count;
       b.lastEip = code.lastEip;
-      b.bytes = code.bytes;
+      b.ranges = code.ranges;
       this.stats.translated++;
-      const hot = this.hotRuns === 0 ? this.compile(b, true) : null;
-      if (hot !== null) {
-        b.lastEip = hot.lastEip;
-        b.extra = hot.extra;
-        this.stats.hot++;
-      }
     }
     this.stats.translateMs += this.now() - t0;
     return b;
@@ -352,13 +345,10 @@ export class Jit {
       this.stats.cacheBytes += b.size - size;
       this.stats.hot++;
       b.lastEip = code.lastEip;
-      if (b.buf === this.cpu.ram && !b.dead) {
-        this.cover(b, -1);
-        b.extra = code.extra;
-        this.cover(b, 1);
-      } else {
-        b.extra = code.extra;
-      }
+      const covered = b.buf === this.cpu.ram && !b.dead;
+      if (covered) this.cover(b, -1);
+      b.ranges = code.ranges;
+      if (covered) this.cover(b, 1);
     }
     this.stats.translateMs += this.now() - t0;
   }
