@@ -39,11 +39,10 @@ export class Emitter {
   /** The block calls jit/mem.ts (which reads c.blockBase). */
   usesMem = false;
   /**
-   * Emit the RAM fast path of reads and writes inline (hot regions: Jit.hotRuns), for the
-   * paging state and privilege in `spec` (the function checks them at entry).
+   * Hot regions (Jit.hotRuns): the RAM fast path of reads and writes is emitted inline for the
+   * CPU state in `spec` (the function checks it at entry); null: every access calls jit/mem.ts.
    */
-  inlineMem = false;
-  spec: HotSpec = { paging: false, user: false, flat: 0 };
+  spec: HotSpec | null = null;
   /**
    * Every flag this instruction writes is written again before anything reads a flag, faults
    * or leaves the block (translate's liveness pass): its emitter may skip storing them.
@@ -52,11 +51,11 @@ export class Emitter {
   /** The block uses the locals of MEM_LOCALS. */
   usesInlineMem = false;
   /**
-   * Bit s: segment s may take the flat fast path (no instruction of the block loads a segment
-   * register, so the block-entry check `fl` holds throughout); 0 = never.
+   * Bit s: segment s may take the flat fast path (flat in `spec`, and no instruction of the
+   * region loads a segment register, so the entry check holds throughout); 0 = never.
    */
   flatSegs = 0;
-  /** Segments whose accesses rely on `fl` (the entry check tests exactly these). */
+  /** Segments whose accesses rely on being flat (the entry check tests exactly these). */
   flatUsed = 0;
   /**
    * Part of a region (translateRegion): constant jump targets become tokens that the assembly
@@ -168,12 +167,12 @@ export class Emitter {
    * linear address is physical, looked up in pk. A flat segment (checked at entry) needs no
    * limit test.
    */
-  private fastAddress(bits: number, seg: number, off: string, write: boolean): string {
+  private fastAddress(spec: HotSpec, bits: number, seg: number, off: string, write: boolean): string {
     const size = bits >> 3;
     this.usesInlineMem = true;
     const aligned = (x: string) => (size > 1 ? `(${x}&${size - 1})===0` : 'true');
-    const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
-    const ram = (l: string) => this.spec.paging
+    const need = tlbNeed(spec.user, write) | Tlb.RAM;
+    const ram = (l: string) => spec.paging
       ? `((($e=tx[${l}>>>12])&${need})===${need}?($e&-4096)|(${l}&4095):-1)`
       : `(pk[(${l}&a20)>>>12]===1?${l}&a20:-1)`;
     if (((this.flatSegs >> seg) & 1) === 0) {
@@ -187,37 +186,37 @@ export class Emitter {
   /** Expression: a `bits` read at seg:off (`off` an int32 expression); dwords signed unless `unsigned`. */
   read(bits: number, seg: number, off: string, unsigned = false): string {
     let v = `jr${bits}(c,${seg},${off},${this.at()})`;
-    if (this.inlineMem) {
+    if (this.spec !== null) {
       const fast = bits === 32 ? 'm32[$q>>>2]' : bits === 16 ? '(m8[$q]|(m8[$q+1]<<8))' : 'm8[$q]';
       // A sequence expression: the address statements, then the load or the helper.
-      v = `(${this.fastAddress(bits, seg, off, false).replace(/;/g, ',')}$q>=0?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
+      v = `(${this.fastAddress(this.spec, bits, seg, off, false).replace(/;/g, ',')}$q>=0?${fast}:jr${bits}(c,${seg},$o|0,${this.at()}))`;
     }
     return bits === 32 && unsigned ? `(${v}>>>0)` : v;
   }
 
   /** Statement: a `bits` store of `v` at seg:off. */
   write(bits: number, seg: number, off: string, v: string): string {
-    if (!this.inlineMem) return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
+    if (this.spec === null) return `jw${bits}(c,${seg},${off},(${v})|0,${this.at()});`;
     const store = bits === 32 ? 'm32[$q>>>2]=$w;' : bits === 16 ? 'm8[$q]=$w;m8[$q+1]=$w>>>8;' : 'm8[$q]=$w;';
-    return `{const $w=(${v})|0;${this.fastAddress(bits, seg, off, true)}` +
+    return `{const $w=(${v})|0;${this.fastAddress(this.spec, bits, seg, off, true)}` +
       `if($q>=0&&cp[$q>>>12]===0){${store}dp[$q>>>12]=1;}else jw${bits}(c,${seg},$o|0,$w,${this.at()});}`;
   }
 
   /** Statement: PUSH `v` (16 or 32 bits by `o32`): the store, then SP (mmu.ts push16/push32). */
   push(o32: boolean, v: string): string {
-    if (!this.inlineMem) return `jpush(c,${o32 ? 4 : 2},(${v})|0,${this.at()});`;
+    if (this.spec === null) return `jpush(c,${o32 ? 4 : 2},(${v})|0,${this.at()});`;
     return `{const $s=((r[4]-${o32 ? 4 : 2})&c.stackMask)>>>0;${this.write(o32 ? 32 : 16, Seg.SS, '$s|0', v)}setSp(c,$s);}`;
   }
 
   /** Expression: POP (dwords signed): the read, then SP (mmu.ts pop16/pop32s). */
   pop(o32: boolean): string {
-    if (!this.inlineMem) return `jpop(c,${o32 ? 4 : 2},${this.at()})`;
+    if (this.spec === null) return `jpop(c,${o32 ? 4 : 2},${this.at()})`;
     return `($s=(r[4]&c.stackMask)>>>0,$v=${this.read(o32 ? 32 : 16, Seg.SS, '$s|0')},setSp(c,$s+${o32 ? 4 : 2}),$v)`;
   }
 
   /** Expression: the stack at SP + delta, unsigned. */
   stackRead(o32: boolean, delta: number): string {
-    if (!this.inlineMem) return `jstack(c,${o32 ? 4 : 2},${delta},${this.at()})`;
+    if (this.spec === null) return `jstack(c,${o32 ? 4 : 2},${delta},${this.at()})`;
     return `($s=((r[4]+${delta})&c.stackMask)>>>0,${this.read(o32 ? 32 : 16, Seg.SS, '$s|0', true)})`;
   }
 
@@ -375,8 +374,7 @@ function emitBlock(code: Uint8Array, at: number, end: number, eip: number, big: 
   const e = new Emitter(records);
   const inline = o.inline;
   e.inline = inline;
-  e.inlineMem = o.spec !== null;
-  if (o.spec !== null) e.spec = o.spec;
+  e.spec = o.spec;
   e.region = o.region;
   // Decode first (as far as a block could go), then mark dead flag writes from the end backwards.
   const insns: Insn[] = [];
