@@ -18,7 +18,7 @@ import { TlbState } from './paging.js';
 import { X87Bridge } from './ops/x87-bridge.js';
 import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
 import { widenNumberFields } from './wide-fields.js';
-import { Jit, type JitOptions } from './jit/jit.js';
+import { Jit, BlockRun, type JitOptions } from './jit/jit.js';
 import { DebugState, debugAfterInstruction, debugBeforeInstruction, debugFlagsChanged, updateSlowChecks } from './debug.js';
 
 export interface CpuHost {
@@ -323,8 +323,9 @@ export class Cpu {
             takeExternalInterrupt(this);
             tryJit = jit !== null;
           } else if (tryJit && (this.eflags & Flag.TF) === 0 && !this.slowChecks) {
-            if (jit!.runBlock(this)) continue; // a translated block ran (jit/jit.ts; it ends before anything that changes these checks)
-            tryJit = false;
+            const ran = jit!.runBlock(this);
+            if (ran === BlockRun.RAN) continue; // a translated block ran (jit/jit.ts; it ends before anything that changes these checks)
+            tryJit = ran === BlockRun.RETRY;
           }
           const slow = this.slowChecks; // debug.ts: breakpoints, #AC, RF (false: nothing to do)
           if (slow) debugBeforeInstruction(this);

@@ -343,6 +343,12 @@ const MAX_REGION_INSNS = 256;
  * they saved (src/cpu/README.md).
  */
 const MAX_REGION_SOURCE = 8000;
+/**
+ * A block that jumps back to the region's first block may take the region up to this size: a
+ * loop split between two functions bounces through the dispatcher on every iteration (the
+ * guest's sha256 round, 54 + 9 instructions, twice per round: 16 M entries for 8 MiB hashed).
+ */
+const MAX_LOOP_REGION_SOURCE = 12000;
 
 /** One block's body as translated, before assembly into a function. */
 interface BlockBody {
@@ -459,7 +465,8 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
     for (let i = 0; i < queue.length; i++) {
       const t = queue[i];
       const b = emitBlock(code, at + (t - eip), end, t, big, { inline, spec, flatAllowed, region: true }, records);
-      if (b === null || (i > 0 && only === null && size + b.body.length > MAX_REGION_SOURCE)) {
+      const limit = b !== null && b.targets.includes(eip) ? MAX_LOOP_REGION_SOURCE : MAX_REGION_SOURCE;
+      if (b === null || (i > 0 && only === null && size + b.body.length > limit)) {
         if (i === 0) return null;
         continue;
       }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeMachine, type TestMachine } from '../test-machine.js';
 import { Reg, Seg } from '../state.js';
+import { translateRegion } from './emit.js';
 
 /** jit: every block translated hot (memory fast path inline); cold: through jit/mem.ts only. */
 type Mode = 'interp' | 'jit' | 'cold' | 'fallback';
@@ -352,4 +353,67 @@ test('hot blocks after the memory map or A20 changes between runs read through t
   const [interp, jit] = eaxEbxAfterEachStage;
   assert.deepEqual(interp.filter((_, i) => i % 2 === 0), [0xbbbbbbbb, 0xaaaaaaaa, 0xbbbbbbbb, 0x44556677, 0xbbbbbbbb]);
   assert.deepEqual(jit, interp);
+});
+
+test('an instruction straddling a page end is interpreted alone: the code after it still runs translated', () => {
+  // mov cx,100; jmp 1FFEh — 1FFEh: L: mov ax,1234h (bytes 1FFE-2000h, across the page end);
+  // inc bx; inc dx; loop L; hlt
+  const code = [0xb9, 0x64, 0x00, 0xe9, 0xf8, 0x0f];
+  const far = (m: TestMachine) => m.memory.writeBytes(0x1ffe, Uint8Array.from([0xb8, 0x34, 0x12, 0x43, 0x42, 0xe2, 0xf9, 0xf4]));
+  const s = sameAsInterpreter(code, far);
+  assert.equal(s.regs[Reg.EBX] & 0xffff, 100);
+  assert.equal(s.eip, 0x2006);
+  const m = machine(code, 'cold');
+  far(m);
+  m.run(100000);
+  // Every pass enters the block at 2001h (inc bx; inc dx; loop), not only the first jump.
+  assert.ok(m.cpu.jit!.stats.executed >= 100, `blocks entered: ${m.cpu.jit!.stats.executed}`);
+});
+
+test('tiering counts work: long straight-line code entered fewer times than the threshold is translated', () => {
+  // mov cx,20; L: call 1100h; loop L; hlt — 1100h: 600 × inc bx; ret
+  const code = [0xb9, 0x14, 0x00, 0xe8, 0xfa, 0x00, 0xe2, 0xfb, 0xf4];
+  const body = new Uint8Array(601).fill(0x43);
+  body[600] = 0xc3;
+  const runs = (['interp', 'cold'] as const).map((mode) => {
+    const m = makeMachine(code);
+    if (mode === 'cold') m.cpu.setJit({ threshold: 100, hotRuns: Infinity });
+    m.memory.writeBytes(0x1100, body);
+    m.run(100000);
+    return m;
+  });
+  assert.deepEqual(state(runs[1]), state(runs[0]));
+  assert.equal(runs[0].cpu.regs[Reg.EBX] & 0xffff, 12000);
+  // 20 entries of 1100h, each followed by 600 interpreted instructions, outweigh a threshold of 100.
+  assert.ok(runs[1].cpu.jit!.stats.translated >= 5, `blocks translated: ${runs[1].cpu.jit!.stats.translated}`);
+});
+
+test('a hot region keeps a loop whole: a block that jumps back to its first block may take it past the usual size bound', () => {
+  // A (at 0): k × mov eax,[ebx+4i]; dec ecx; jz X — B: add edx,eax; jmp A (loop) or jmp X — X: hlt
+  const program = (k: number, loop: boolean): Uint8Array => {
+    const bytes: number[] = [];
+    for (let i = 0; i < k; i++) bytes.push(0x8b, 0x83, (4 * i) & 0xff, (4 * i) >> 8, 0, 0);
+    const jz = bytes.length + 1;
+    bytes.push(0x49, 0x0f, 0x84, 0, 0, 0, 0, 0x01, 0xc2, 0xe9, 0, 0, 0, 0);
+    const x = bytes.length;
+    bytes.push(0xf4);
+    const rel = (at: number, to: number) => { const d = to - (at + 6); bytes.splice(at + 2, 4, d & 0xff, (d >> 8) & 0xff, (d >> 16) & 0xff, (d >>> 24) & 0xff); };
+    rel(jz, x);
+    const jmp = x - 5;
+    const d = (loop ? 0 : x) - (jmp + 5);
+    bytes.splice(jmp + 1, 4, d & 0xff, (d >> 8) & 0xff, (d >> 16) & 0xff, (d >>> 24) & 0xff);
+    const code = new Uint8Array(4096);
+    code.set(bytes);
+    return code;
+  };
+  /** Whether the region from A holds B (which starts after the k loads, DEC and JZ). */
+  const holdsB = (k: number, loop: boolean) => {
+    const r = translateRegion(program(k, loop), 0, 4096, 0x1000, true, true, { paging: false, user: false, flat: 0 }, () => true)!.ranges;
+    return r.some((at, i) => i % 2 === 0 && at === 6 * k + 7);
+  };
+  assert.ok(holdsB(2, false) && holdsB(2, true), 'small: one region');
+  let k = 2;
+  while (k < 60 && holdsB(k, false)) k++;
+  assert.ok(k < 60, 'some size leaves B out of a region that is not a loop');
+  assert.ok(holdsB(k, true), `at ${k} loads the loop (A, B) stays whole`);
 });

@@ -56,6 +56,15 @@ export interface JitStats {
   translateMs: number;
 }
 
+/** What Jit.runBlock did: ran blocks, or left the next instruction to the interpreter. */
+export const enum BlockRun {
+  /** Interpret up to the next branch. */
+  NONE = 0,
+  RAN = 1,
+  /** Interpret one instruction, then ask again. */
+  RETRY = 2,
+}
+
 /** Returns 0 when the next block may follow at once, 1 when the run loop must look first. */
 type BlockFn = (c: Cpu) => number;
 
@@ -124,6 +133,8 @@ function codeEnd(b: Block): number {
 const CACHE_SIZE = 1 << 14;
 const HIT_SIZE = 1 << 18;
 const PAGE_SIZE = 4096;
+/** Interpreted instructions that count as one more entry of the address they started at (Jit.creditRun). */
+const RUN_CREDIT = 16;
 
 export class Jit {
   readonly threshold: number;
@@ -138,6 +149,9 @@ export class Jit {
   private readonly cache: (Block | undefined)[] = new Array<Block | undefined>(CACHE_SIZE).fill(undefined);
   /** Entry counts of untranslated addresses (hashed; a collision only translates earlier). */
   private readonly hits = new Uint32Array(HIT_SIZE);
+  /** The counter find() bumped last for an untranslated address (-1: none pending) and the count then. */
+  private lastHit = -1;
+  private lastHitAt = 0;
   private readonly env: Record<string, unknown>;
   private liveBlocks = 0;
   /** new Function is not allowed here (browser CSP without 'unsafe-eval'). */
@@ -166,10 +180,12 @@ export class Jit {
 
   /**
    * Runs the block at the current EIP if one is (or can now be) translated and fits in the
-   * budget. Returns false when the caller must interpret one instruction instead. The caller
-   * has checked interrupts, TF, the interrupt shadow and slowChecks.
+   * budget. Otherwise the caller interprets: up to its next branch (BlockRun.NONE), or one
+   * instruction and then asks again (BlockRun.RETRY: nothing is translatable at this EIP, e.g.
+   * an instruction that straddles a page end, but the code after it may be). The caller has
+   * checked interrupts, TF, the interrupt shadow and slowChecks.
    */
-  runBlock(c: Cpu): boolean {
+  runBlock(c: Cpu): BlockRun {
     const mode = c.codeBig ? 1 : 0;
     let ran = false;
     let prev: Block | null = null;
@@ -190,7 +206,7 @@ export class Jit {
       }
       if (b === null) {
         b = this.find(c, eip, mode);
-        if (b === null) return ran;
+        if (b === null) return ran ? BlockRun.RAN : BlockRun.NONE;
         if (prev !== null && linkable(prev, b)) {
           if (prev.link0 === null || prev.link0.dead) prev.link0 = b;
           else prev.link1 = b;
@@ -198,10 +214,16 @@ export class Jit {
       }
       if (b.runs < this.hotRuns && ++b.runs >= this.hotRuns && b.fn !== null) this.retranslateHot(b);
       const fn = b.fn;
-      if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return ran;
+      if (ran) {
+        if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return BlockRun.RAN;
+      } else if (fn === null) {
+        return this.noEval ? BlockRun.NONE : BlockRun.RETRY;
+      } else if (c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) {
+        return BlockRun.NONE;
+      }
       this.stats.executed++;
       ran = true;
-      if (fn(c) !== 0) return true;
+      if (fn(c) !== 0) return BlockRun.RAN;
       prev = b;
     }
   }
@@ -211,6 +233,7 @@ export class Jit {
    * tiering threshold), or outside a window that can be opened without side effects.
    */
   private find(c: Cpu, eip: number, mode: number): Block | null {
+    if (this.lastHit >= 0) this.creditRun(c);
     const min = c.fetchMin;
     // Only code inside the fetch window (which also bounds the CS limit); after a branch to
     // another page the window is moved here when the TLB already maps the target.
@@ -228,12 +251,27 @@ export class Jit {
       const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
       if (this.hits[h] < this.threshold) {
         this.hits[h]++;
+        this.lastHit = h;
+        this.lastHitAt = c.instructions;
         return null;
       }
       b = buf === c.ram ? this.lookup(c, pa, eip, mode) : this.lookupRom(c, buf, pa, eip, mode);
       this.cache[slot] = b;
     }
     return b;
+  }
+
+  /**
+   * Tiering by work, not only by entries: the interpreter ran from the untranslated address
+   * counted last up to this lookup (its next branch), and a long straight-line run earns its
+   * start one more entry per RUN_CREDIT instructions. Unrolled code (the kernel's blake2s
+   * runs ~2500 instructions per call) was interpreted for 4000 calls, and then each following
+   * 64-instruction piece waited for 4000 more.
+   */
+  private creditRun(c: Cpu): void {
+    const run = c.instructions - this.lastHitAt;
+    if (run >= RUN_CREDIT) this.hits[this.lastHit] += Math.min(run / RUN_CREDIT, this.threshold) | 0;
+    this.lastHit = -1;
   }
 
   /** Blocks in ROM, per ROM byte array (no invalidation: the bytes are constant). */
