@@ -45,38 +45,69 @@ export class TlbState {
    * when the memory map or A20 changes: the CPU flushes the TLB then (Cpu.flushFetch).
    */
   readonly fast = new Int32Array(PAGES);
+  /** 1: the translation came from a global entry (G set, CR4.PGE on) and survives CR3 writes. */
+  private readonly global = new Uint8Array(PAGES);
   private readonly used = new Int32Array(USED_MAX);
   private usedCount = 0;
   private overflow = false;
 
-  fill(page: number, physBase: number, flags: number, ram: boolean, a20Mask: number): void {
+  fill(page: number, physBase: number, flags: number, ram: boolean, a20Mask: number, global: boolean): void {
     if (this.flags[page] === 0) {
       if (this.usedCount < USED_MAX) this.used[this.usedCount++] = page;
       else this.overflow = true;
     }
     this.phys[page] = physBase;
     this.flags[page] = flags;
+    this.global[page] = global ? 1 : 0;
     this.fast[page] = ram ? (physBase & a20Mask & ~0xfff) | flags | Tlb.RAM : 0;
   }
 
   invalidate(page: number): void {
     this.flags[page] = 0;
     this.fast[page] = 0;
+    this.global[page] = 0;
   }
 
-  /** Forgets every translation (CR3 writes, CR0/CR4 paging bit changes). */
+  /** Forgets every translation, global ones too (CR4 writes, CR0 paging bit changes, INVD-like events). */
   flush(): void {
     if (this.overflow) {
       this.flags.fill(0);
       this.fast.fill(0);
+      this.global.fill(0);
       this.overflow = false;
     } else {
       for (let i = 0; i < this.usedCount; i++) {
-        this.flags[this.used[i]] = 0;
-        this.fast[this.used[i]] = 0;
+        const p = this.used[i];
+        this.flags[p] = 0;
+        this.fast[p] = 0;
+        this.global[p] = 0;
       }
     }
     this.usedCount = 0;
+  }
+
+  /**
+   * A CR3 load (MOV or task switch): forgets every translation except global ones (SDM Vol. 3A
+   * §4.10.4.1). Linux marks its kernel mappings global, so they stay cached across context
+   * switches. When more pages were filled than the list holds, everything goes (allowed).
+   */
+  flushNonGlobal(): void {
+    if (this.overflow) {
+      this.flush();
+      return;
+    }
+    let kept = 0;
+    for (let i = 0; i < this.usedCount; i++) {
+      const p = this.used[i];
+      if (this.global[p] !== 0 && this.flags[p] !== 0) {
+        this.used[kept++] = p;
+      } else {
+        this.flags[p] = 0;
+        this.fast[p] = 0;
+        this.global[p] = 0;
+      }
+    }
+    this.usedCount = kept;
   }
 }
 
@@ -104,6 +135,7 @@ const US = 4;
 const A = 0x20;
 const D = 0x40;
 const PS = 0x80;
+const G = 0x100;
 
 /** Page walk (SDM Vol. 3A §4.3, Figure 4-2 and Tables 4-5/4-6): fills the TLB or raises #PF. */
 function walk(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean): void {
@@ -114,6 +146,7 @@ function walk(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean
   const mem = c.mem;
   const pdeAddr = ((c.cr[3] & 0xfffff000) + ((lin >>> 22) << 2)) >>> 0;
   let pde = mem.read32(pdeAddr);
+  let leaf: number; // the entry that maps the page (its G bit counts)
   if ((pde & P) === 0) pageFault(c, lin, 0, write, user, false);
   let physBase: number;
   let rw: boolean;
@@ -131,6 +164,7 @@ function walk(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean
     }
     dirty = (pde & D) !== 0;
     physBase = (pde & 0xffc00000) + (lin & 0x3ff000);
+    leaf = pde;
   } else {
     const pteAddr = ((pde & 0xfffff000) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
     let pte = mem.read32(pteAddr);
@@ -146,16 +180,18 @@ function walk(c: Cpu, lin: number, write: boolean, user: boolean, fetch: boolean
     }
     dirty = (pte & D) !== 0;
     physBase = pte & 0xfffff000;
+    leaf = pte;
   }
   const wp = (c.cr[0] & Cr0.WP) !== 0;
   let flags = Tlb.SUP_READ;
   if (dirty && (rw || !wp)) flags |= Tlb.SUP_WRITE;
   if (us) flags |= Tlb.USER_READ;
   if (us && rw && dirty) flags |= Tlb.USER_WRITE;
-  fillTlb(c, lin, physBase | 0, flags);
+  fillTlb(c, lin, physBase | 0, flags, leaf);
 }
 
 export const CR4_PAE = 1 << 5;
+export const CR4_PGE = 1 << 7;
 /** EFER.NXE (MSR C0000080h bit 11): bit 63 of PAE entries is execute-disable, not reserved. */
 export const EFER_NXE = 1 << 11;
 
@@ -187,6 +223,7 @@ function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: bool
   const reservedHi = nxe ? 0x7ffffff0 : 0xfffffff0;
   if ((pdeHi & reservedHi) !== 0) pageFault(c, lin, 1 | 8, write, user, fetch && nxe);
   let nx = nxe && (pdeHi & 0x80000000) !== 0;
+  let leaf: number;
   let rw: boolean;
   let us: boolean;
   let dirty: boolean;
@@ -204,6 +241,7 @@ function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: bool
     }
     dirty = (pde & D) !== 0;
     physBase = pdeHi !== 0 && (pdeHi & 0xf) !== 0 ? -1 : (pde & 0xffe00000) + (lin & 0x1ff000);
+    leaf = pde;
   } else {
     const pteAddr = ((pde & 0xfffff000) + (((lin >>> 12) & 0x1ff) << 3)) >>> 0;
     let pte = mem.read32(pteAddr);
@@ -223,6 +261,7 @@ function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: bool
     }
     dirty = (pte & D) !== 0;
     physBase = (pteHi & 0xf) !== 0 ? -1 : pte & 0xfffff000;
+    leaf = pte;
   }
   const wp = (c.cr[0] & Cr0.WP) !== 0;
   let flags = Tlb.SUP_READ;
@@ -231,12 +270,16 @@ function walkPae(c: Cpu, lin: number, write: boolean, user: boolean, fetch: bool
   if (us && rw && dirty) flags |= Tlb.USER_WRITE;
   if (nx) flags |= Tlb.NX;
   // Above 4 GiB: point at the top page, which is never RAM (reads as open bus).
-  fillTlb(c, lin, physBase < 0 ? 0xfffff000 | 0 : physBase | 0, flags);
+  fillTlb(c, lin, physBase < 0 ? 0xfffff000 | 0 : physBase | 0, flags, leaf);
 }
 
-/** Caches the translation of `lin`'s page (both TLB views: jit/emit.ts reads TlbState.fast). */
-function fillTlb(c: Cpu, lin: number, physBase: number, flags: number): void {
-  c.tlb.fill(lin >>> 12, physBase, flags, c.pageKind[((physBase & c.a20Mask) >>> 12)] === PageKind.Ram, c.a20Mask);
+/**
+ * Caches the translation of `lin`'s page (both TLB views: jit/emit.ts reads TlbState.fast);
+ * global when the mapping entry `leaf` has G (bit 8) and CR4.PGE is on (SDM Vol. 3A §4.10.2.4).
+ */
+function fillTlb(c: Cpu, lin: number, physBase: number, flags: number, leaf: number): void {
+  const global = (leaf & G) !== 0 && (c.cr[4] & CR4_PGE) !== 0;
+  c.tlb.fill(lin >>> 12, physBase, flags, c.pageKind[((physBase & c.a20Mask) >>> 12)] === PageKind.Ram, c.a20Mask, global);
 }
 
 /** Protection check of a present translation; a violation is #PF with P=1. */

@@ -99,7 +99,7 @@ export function inOut(c: Cpu): void {
 export const CPUID_EDX_TSC = 1 << 4;
 export const CPUID_EDX_CX8 = 1 << 8;
 export const CPUID_EDX_CMOV = 1 << 15;
-/** 4 MiB pages (CR4.PSE) and global pages (CR4.PGE: accepted; flushing global entries too is allowed). */
+/** 4 MiB pages (CR4.PSE) and global pages (CR4.PGE: their translations survive CR3 loads). */
 export const CPUID_EDX_PSE = 1 << 3;
 export const CPUID_EDX_PGE = 1 << 13;
 /** Set only while an x87 unit is installed (c.fpu); the FPU is issue 8. */
@@ -209,7 +209,7 @@ export function movCr(c: Cpu): void {
           throw e;
         }
       }
-      c.tlb.flush(); // TODO(issue 8): keep global (PGE) entries
+      c.tlb.flushNonGlobal();
     }
     c.flushFetch();
   }

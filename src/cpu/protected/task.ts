@@ -114,7 +114,7 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSource, nextEip: num
   c.cr[0] |= Cr0.TS;
   if (cr3 >= 0 && c.paging) {
     c.cr[3] = cr3;
-    c.tlb.flush();
+    c.tlb.flushNonGlobal();
   }
   c.eflags = ((nflags & 0x3f7fd5) | Flag.FIXED1) >>> 0;
   c.fLazy = 0;

@@ -1,0 +1,73 @@
+// The TLB across CR3 loads: translations from global entries (G set while CR4.PGE is on) survive
+// a MOV to CR3 or a task switch's CR3 load, the others do not; INVLPG and CR4 writes drop global
+// ones too (SDM Vol. 3A §4.10.2.4, §4.10.4.1).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeMachine, type TestMachine } from './test-machine.js';
+import { translate, CR4_PGE } from './paging.js';
+import { Cr0 } from './state.js';
+
+const DIR = 0x30000;
+const TABLE = 0x31000;
+
+/** Paging on (32-bit tables at DIR/TABLE, first 4 MiB identity-mapped), PGE as given. */
+function pagedMachine(pge: boolean): TestMachine {
+  const m = makeMachine([0xf4]);
+  m.memory.write32(DIR, TABLE | 7);
+  for (let i = 0; i < 1024; i++) m.memory.write32(TABLE + i * 4, (i << 12) | 7);
+  const c = m.cpu;
+  c.cr[3] = DIR;
+  c.cr[4] = pge ? CR4_PGE : 0;
+  c.cr[0] = (c.cr[0] | Cr0.PE | Cr0.PG) >>> 0;
+  return m;
+}
+
+/** Maps linear page 5 (5000h) to physical `phys`, global or not, in the tables only. */
+function mapPage5(m: TestMachine, phys: number, global: boolean): void {
+  m.memory.write32(TABLE + 5 * 4, phys | (global ? 0x100 : 0) | 7);
+}
+
+test('a global translation survives a CR3 load; a non-global one is walked again', () => {
+  for (const global of [true, false]) {
+    const m = pagedMachine(true);
+    mapPage5(m, 0x8000, global);
+    assert.equal(translate(m.cpu, 0x5123, false, false), 0x8123);
+    mapPage5(m, 0x9000, global); // no INVLPG: the TLB may keep the old translation
+    m.cpu.tlb.flushNonGlobal(); // what MOV CR3 does (ops/system.ts, protected/task.ts)
+    assert.equal(translate(m.cpu, 0x5123, false, false), global ? 0x8123 : 0x9123, global ? 'global kept' : 'non-global dropped');
+  }
+});
+
+test('G counts only with CR4.PGE on; INVLPG and a full flush (CR4 write) drop global translations', () => {
+  const off = pagedMachine(false);
+  mapPage5(off, 0x8000, true);
+  translate(off.cpu, 0x5000, false, false);
+  mapPage5(off, 0x9000, true);
+  off.cpu.tlb.flushNonGlobal();
+  assert.equal(translate(off.cpu, 0x5000, false, false), 0x9000, 'PGE off: G ignored');
+
+  const m = pagedMachine(true);
+  mapPage5(m, 0x8000, true);
+  translate(m.cpu, 0x5000, false, false);
+  mapPage5(m, 0x9000, true);
+  m.cpu.tlb.invalidate(5);
+  m.cpu.tlb.flushNonGlobal();
+  assert.equal(translate(m.cpu, 0x5000, false, false), 0x9000, 'INVLPG');
+  mapPage5(m, 0xa000, true);
+  m.cpu.tlb.flush();
+  assert.equal(translate(m.cpu, 0x5000, false, false), 0xa000, 'CR4 write');
+});
+
+test('MOV CR3 keeps global translations: the instruction path', () => {
+  // mov eax,cr3; mov cr3,eax; mov ebx,[5000h]; hlt — in 32-bit code after paging is set up by hand
+  const m = pagedMachine(true);
+  mapPage5(m, 0x8000, true);
+  m.memory.write32(0x8000, 0x11111111);
+  m.memory.write32(0x9000, 0x22222222);
+  translate(m.cpu, 0x5000, false, false);
+  mapPage5(m, 0x9000, true);
+  m.memory.writeBytes(0x1000, Uint8Array.from([0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8, 0x66, 0x8b, 0x1e, 0x00, 0x50, 0xf4]));
+  m.cpu.modeChanged();
+  m.run(10);
+  assert.equal(m.cpu.regs[3], 0x11111111, 'the stale global translation is still used (allowed, as on silicon)');
+});
