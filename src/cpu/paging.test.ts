@@ -71,3 +71,19 @@ test('MOV CR3 keeps global translations: the instruction path', () => {
   m.run(10);
   assert.equal(m.cpu.regs[3], 0x11111111, 'the stale global translation is still used (allowed, as on silicon)');
 });
+
+test('a global page invalidated and filled again is listed once across CR3 loads (the fill list does not overflow)', () => {
+  const m = pagedMachine(true);
+  mapPage5(m, 0x8000, true);
+  m.memory.write32(TABLE + 6 * 4, 0xa000 | 0x100 | 7); // page 6: global, filled once
+  assert.equal(translate(m.cpu, 0x6000, false, false), 0xa000);
+  for (let i = 0; i < 5000; i++) {
+    translate(m.cpu, 0x5000, false, false);
+    m.cpu.tlb.invalidate(5); // INVLPG, then the next access fills page 5 again
+    translate(m.cpu, 0x5000, false, false);
+    m.cpu.tlb.flushNonGlobal();
+  }
+  // An overflowing list would have made a CR3 load drop everything, page 6 included.
+  m.memory.write32(TABLE + 6 * 4, 0xb000 | 0x100 | 7);
+  assert.equal(translate(m.cpu, 0x6000, false, false), 0xa000);
+});

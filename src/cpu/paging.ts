@@ -96,17 +96,20 @@ export class TlbState {
       this.flush();
       return;
     }
+    // A page invalidated and filled again is listed twice: keep it once (2 marks "kept").
     let kept = 0;
     for (let i = 0; i < this.usedCount; i++) {
       const p = this.used[i];
-      if (this.global[p] !== 0 && this.flags[p] !== 0) {
+      if (this.global[p] === 1 && this.flags[p] !== 0) {
         this.used[kept++] = p;
-      } else {
+        this.global[p] = 2;
+      } else if (this.global[p] !== 2) {
         this.flags[p] = 0;
         this.fast[p] = 0;
         this.global[p] = 0;
       }
     }
+    for (let i = 0; i < kept; i++) this.global[this.used[i]] = 1;
     this.usedCount = kept;
   }
 }
