@@ -68,7 +68,7 @@ export class TlbState {
     this.global[page] = 0;
   }
 
-  /** Forgets every translation, global ones too (CR4 writes, CR0 paging bit changes, INVD-like events). */
+  /** Forgets every translation, global ones too (CR4, CR0 paging bits and EFER writes, A20 or memory-map changes, reset). */
   flush(): void {
     if (this.overflow) {
       this.flags.fill(0);
