@@ -59,7 +59,7 @@ test('G counts only with CR4.PGE on; INVLPG and a full flush (CR4 write) drop gl
 });
 
 test('MOV CR3 keeps global translations: the instruction path', () => {
-  // mov eax,cr3; mov cr3,eax; mov ebx,[5000h]; hlt — in 32-bit code after paging is set up by hand
+  // mov eax,cr3; mov cr3,eax; mov ebx,[5000h]; hlt — 16-bit code, with PE and PG set by hand
   const m = pagedMachine(true);
   mapPage5(m, 0x8000, true);
   m.memory.write32(0x8000, 0x11111111);

@@ -76,12 +76,7 @@ export class TlbState {
       this.global.fill(0);
       this.overflow = false;
     } else {
-      for (let i = 0; i < this.usedCount; i++) {
-        const p = this.used[i];
-        this.flags[p] = 0;
-        this.fast[p] = 0;
-        this.global[p] = 0;
-      }
+      for (let i = 0; i < this.usedCount; i++) this.invalidate(this.used[i]);
     }
     this.usedCount = 0;
   }
@@ -104,9 +99,7 @@ export class TlbState {
         this.used[kept++] = p;
         this.global[p] = 2;
       } else if (this.global[p] !== 2) {
-        this.flags[p] = 0;
-        this.fast[p] = 0;
-        this.global[p] = 0;
+        this.invalidate(p);
       }
     }
     for (let i = 0; i < kept; i++) this.global[this.used[i]] = 1;

@@ -393,15 +393,17 @@ test('a hot region keeps a loop whole: a block that jumps back to its first bloc
   const program = (k: number, loop: boolean): Uint8Array => {
     const bytes: number[] = [];
     for (let i = 0; i < k; i++) bytes.push(0x8b, 0x83, (4 * i) & 0xff, (4 * i) >> 8, 0, 0);
-    const jz = bytes.length + 1;
+    const jzRel = bytes.length + 3;
     bytes.push(0x49, 0x0f, 0x84, 0, 0, 0, 0, 0x01, 0xc2, 0xe9, 0, 0, 0, 0);
     const x = bytes.length;
     bytes.push(0xf4);
-    const rel = (at: number, to: number) => { const d = to - (at + 6); bytes.splice(at + 2, 4, d & 0xff, (d >> 8) & 0xff, (d >> 16) & 0xff, (d >>> 24) & 0xff); };
-    rel(jz, x);
-    const jmp = x - 5;
-    const d = (loop ? 0 : x) - (jmp + 5);
-    bytes.splice(jmp + 1, 4, d & 0xff, (d >> 8) & 0xff, (d >> 16) & 0xff, (d >>> 24) & 0xff);
+    /** Writes the rel32 field at `field` (the instruction ends right after it) to reach `to`. */
+    const rel32 = (field: number, to: number) => {
+      const d = to - (field + 4);
+      bytes.splice(field, 4, d & 0xff, (d >> 8) & 0xff, (d >> 16) & 0xff, (d >>> 24) & 0xff);
+    };
+    rel32(jzRel, x);
+    rel32(x - 4, loop ? 0 : x);
     const code = new Uint8Array(4096);
     code.set(bytes);
     return code;

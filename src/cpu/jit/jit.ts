@@ -214,12 +214,9 @@ export class Jit {
       }
       if (b.runs < this.hotRuns && ++b.runs >= this.hotRuns && b.fn !== null) this.retranslateHot(b);
       const fn = b.fn;
-      if (ran) {
-        if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) return BlockRun.RAN;
-      } else if (fn === null) {
-        return this.noEval ? BlockRun.NONE : BlockRun.RETRY;
-      } else if (c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) {
-        return BlockRun.NONE;
+      if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) {
+        if (ran) return BlockRun.RAN;
+        return fn === null && !this.noEval ? BlockRun.RETRY : BlockRun.NONE;
       }
       this.stats.executed++;
       ran = true;

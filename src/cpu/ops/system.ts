@@ -10,7 +10,7 @@ import { fetch8 } from '../fetch.js';
 import { rd16, rd32, wr16, wr32, checkRead, sysRead16 } from '../mmu.js';
 import { readTsc } from '../tsc.js';
 import { raise } from '../interrupts.js';
-import { CR4_PAE, loadPdptes } from '../paging.js';
+import { CR4_PAE, CR4_PGE, loadPdptes } from '../paging.js';
 import { group6Protected, larLslProtected, arpl } from '../protected/descriptors.js';
 import { alignOperand, generalDetect, ioBreakpoints, updateSlowChecks, writeDr } from '../debug.js';
 
@@ -216,7 +216,7 @@ export function movCr(c: Cpu): void {
 }
 
 /** CR4 bits accepted: TSD, DE, PSE, PAE, PGE, PCE, OSFXSR (no VME/PVI/MCE yet). */
-export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | CR4_PAE | (1 << 7) | (1 << 8) | (1 << 9);
+export const CR4_SUPPORTED = (1 << 2) | (1 << 3) | (1 << 4) | CR4_PAE | CR4_PGE | (1 << 8) | (1 << 9);
 
 /**
  * 0F 21/23: MOV r32, DRn / MOV DRn, r32. DR4/DR5 alias DR6/DR7 while CR4.DE is clear (#UD with
