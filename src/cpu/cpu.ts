@@ -14,7 +14,7 @@ import { decodeModRM, fetch8 } from './fetch.js';
 import { checkLock } from './ops/lock.js';
 import { deliverFault, takeExternalInterrupt, singleStepTrap, FaultSignal } from './interrupts.js';
 import { setSegmentRealMode, refreshSegAccess } from './segments.js';
-import { TlbState } from './paging.js';
+import { TlbState, TLB_PAGES } from './paging.js';
 import { X87Bridge } from './ops/x87-bridge.js';
 import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
 import { widenNumberFields } from './wide-fields.js';
@@ -85,6 +85,10 @@ export interface CpuState {
 
 const STATE_VERSION = 1;
 
+/** Offsets in the CPU area (PhysicalMemory.claimCpuArea): TlbState.fast at 0, then the registers, then jit/wasm's exchange words. */
+export const CPU_AREA_REGS = 4 << 20;
+export const CPU_AREA_EXCHANGE = CPU_AREA_REGS + 64;
+
 /** Fields that reach 2^31 or more (addresses above 2 GiB, unsigned operands, counters): wide-fields.ts. */
 const WIDE_FIELDS = [
   'eip', 'instStart', 'eaOff', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit', 'stackMask',
@@ -102,9 +106,9 @@ export class Cpu {
   readonly dirtyPages: Uint8Array;
 
   // ---- general registers: one buffer seen as 32/16/8-bit (little-endian host) ----
-  readonly regs = new Uint32Array(8);
-  readonly r16 = new Uint16Array(this.regs.buffer);
-  readonly r8 = new Uint8Array(this.regs.buffer);
+  readonly regs: Uint32Array;
+  readonly r16: Uint16Array;
+  readonly r8: Uint8Array;
   eip = 0;
 
   // ---- EFLAGS: eflags holds every bit not in fLazy; see flags.ts ----
@@ -139,7 +143,13 @@ export class Cpu {
   protectedMode = false;
   /** CR0.PG (with PE): linear addresses go through the TLB (paging.ts). */
   paging = false;
-  readonly tlb = new TlbState();
+  readonly tlb: TlbState;
+  /**
+   * Where translated WebAssembly code finds the CPU (jit/wasm): the memory's CPU area, which
+   * holds tlb.fast at 0 and the registers at CPU_AREA_REGS; null when this CPU keeps them in
+   * arrays of its own (no WebAssembly, or a second CPU on the same memory).
+   */
+  readonly cpuArea: Uint8Array | null;
   /** PAE: the four PDPTEs loaded from CR3 (low dwords; bits above 4 GiB are rejected on load). */
   readonly pdpte = new Uint32Array(4);
   /** IA32_EFER (MSR C0000080h): only NXE is implemented. */
@@ -245,6 +255,14 @@ export class Cpu {
     this.pageKind = host.memory.pageKind;
     this.codePages = host.memory.codePages;
     this.dirtyPages = host.memory.dirtyPages;
+    const area = host.memory.claimCpuArea();
+    this.cpuArea = area;
+    const regBuf = area === null ? new ArrayBuffer(32) : area.buffer;
+    const regAt = area === null ? 0 : area.byteOffset + CPU_AREA_REGS;
+    this.regs = new Uint32Array(regBuf, regAt, 8);
+    this.r16 = new Uint16Array(regBuf, regAt, 16);
+    this.r8 = new Uint8Array(regBuf, regAt, 32);
+    this.tlb = new TlbState(area === null ? undefined : new Int32Array(area.buffer, area.byteOffset, TLB_PAGES));
     this.fetchBuf = this.ram;
     widenNumberFields(this, WIDE_FIELDS);
     this.reset();

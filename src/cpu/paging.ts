@@ -31,7 +31,9 @@ export function tlbFetchable(f: number, user: boolean): boolean {
   return (f & tlbNeed(user, false)) !== 0 && (f & Tlb.NX) === 0;
 }
 
-const PAGES = 1 << 20;
+/** Linear 4 KiB pages: the TLB has one entry per page. */
+export const TLB_PAGES = 1 << 20;
+const PAGES = TLB_PAGES;
 /** Entries remembered for a cheap flush; beyond this a flush clears the whole table. */
 const USED_MAX = 4096;
 
@@ -44,12 +46,17 @@ export class TlbState {
    * applied, the permission bits and Tlb.RAM when that page is RAM; 0 when not cached. Stale
    * when the memory map or A20 changes: the CPU flushes the TLB then (Cpu.flushFetch).
    */
-  readonly fast = new Int32Array(PAGES);
+  readonly fast: Int32Array;
   /** 1: the translation came from a global entry (G set, CR4.PGE on) and survives CR3 writes. */
   private readonly global = new Uint8Array(PAGES);
   private readonly used = new Int32Array(USED_MAX);
   private usedCount = 0;
   private overflow = false;
+
+  /** `fast`: where to keep TlbState.fast (the CPU area of a WebAssembly memory); a new array otherwise. */
+  constructor(fast?: Int32Array) {
+    this.fast = fast ?? new Int32Array(PAGES);
+  }
 
   fill(page: number, physBase: number, flags: number, ram: boolean, a20Mask: number, global: boolean): void {
     if (this.flags[page] === 0) {

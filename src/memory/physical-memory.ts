@@ -1,11 +1,17 @@
 // Guest physical address space of a PC: RAM in one ArrayBuffer, ROM regions, MMIO regions,
 // the A20 gate, and tracking of written pages. Addresses are 32-bit physical addresses.
+// Where WebAssembly exists the buffer is a WebAssembly.Memory holding RAM, the page tables
+// below and an area for the CPU's state, so translated WebAssembly code (cpu/jit/wasm) can
+// address all of them; views of it behave as plain typed arrays (the memory never grows).
 // Nothing here throws on a guest access: unmapped reads return open-bus ones (0xFF...),
 // unmapped writes are dropped and counted.
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_COUNT = 1 << (32 - PAGE_SHIFT); // pages in a 4 GiB physical space
+/** Bytes set aside for the CPU (PhysicalMemory.claimCpuArea): its TLB fast table and registers. */
+export const CPU_AREA_BYTES = (4 << 20) + (64 << 10);
+const WASM_PAGE = 65536;
 
 /** What backs one 4 KiB physical page. */
 export const enum PageKind {
@@ -72,6 +78,9 @@ export class PhysicalMemory {
   readonly dirtyPages: Uint8Array;
   /** Per RAM page: 1 when the CPU holds translated/decoded code from it. */
   readonly codePages: Uint8Array;
+  /** The memory all of the above live in, or null where WebAssembly is absent. */
+  readonly wasmMemory: WebAssembly.Memory | null = null;
+  private cpuArea: Uint8Array | null = null;
   /**
    * Called when a write hits a page marked in codePages, which is cleared first: the engine
    * drops what it cached from the written byte (`address`; undefined: the whole page) and may
@@ -92,12 +101,35 @@ export class PhysicalMemory {
       throw new MemoryMapError(`RAM size ${ramSize} is above the 3.5 GiB a 32-bit PC can map`);
     }
     this.ramSize = ramSize;
-    this.ram = new Uint8Array(ramSize);
-    this.pageKind = new Uint8Array(PAGE_COUNT);
+    const pages = ramSize >>> PAGE_SHIFT;
+    // RAM, pageKind, codePages, dirtyPages, then the CPU area (4 KiB aligned).
+    const cpuAt = (ramSize + PAGE_COUNT + 2 * pages + PAGE_SIZE - 1) & -PAGE_SIZE;
+    const total = cpuAt + CPU_AREA_BYTES;
+    let buffer: ArrayBuffer;
+    if (typeof WebAssembly === 'object') {
+      const size = Math.ceil(total / WASM_PAGE);
+      this.wasmMemory = new WebAssembly.Memory({ initial: size, maximum: size });
+      buffer = this.wasmMemory.buffer;
+      this.cpuArea = new Uint8Array(buffer, cpuAt, CPU_AREA_BYTES);
+    } else {
+      buffer = new ArrayBuffer(cpuAt);
+    }
+    this.ram = new Uint8Array(buffer, 0, ramSize);
+    this.pageKind = new Uint8Array(buffer, ramSize, PAGE_COUNT);
+    this.codePages = new Uint8Array(buffer, ramSize + PAGE_COUNT, pages);
+    this.dirtyPages = new Uint8Array(buffer, ramSize + PAGE_COUNT + pages, pages);
     this.pageRegion = new Uint16Array(PAGE_COUNT);
-    this.pageKind.fill(PageKind.Ram, 0, ramSize >>> PAGE_SHIFT);
-    this.dirtyPages = new Uint8Array(ramSize >>> PAGE_SHIFT);
-    this.codePages = new Uint8Array(ramSize >>> PAGE_SHIFT);
+    this.pageKind.fill(PageKind.Ram, 0, pages);
+  }
+
+  /**
+   * The CPU_AREA_BYTES inside wasmMemory for the one CPU of this memory, or null (no
+   * WebAssembly, or claimed already: a second CPU keeps its state in its own arrays).
+   */
+  claimCpuArea(): Uint8Array | null {
+    const area = this.cpuArea;
+    this.cpuArea = null;
+    return area;
   }
 
   get a20Enabled(): boolean {
