@@ -14,7 +14,7 @@ declare namespace WebAssembly {
     constructor(bytes: BufferSource);
   }
   class Instance {
-    constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
+    constructor(module: Module, imports?: Record<string, Record<string, Memory | ((...args: never[]) => unknown)>>);
     readonly exports: Record<string, unknown>;
   }
   class CompileError extends Error {}

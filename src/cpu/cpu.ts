@@ -15,6 +15,7 @@ import { checkLock } from './ops/lock.js';
 import { deliverFault, takeExternalInterrupt, singleStepTrap, FaultSignal } from './interrupts.js';
 import { setSegmentRealMode, refreshSegAccess } from './segments.js';
 import { TlbState, TLB_PAGES } from './paging.js';
+import { CPU_AREA_REGS } from './cpu-area.js';
 import { X87Bridge } from './ops/x87-bridge.js';
 import { MSR_SLOTS, resetMsrs } from './ops/msr.js';
 import { widenNumberFields } from './wide-fields.js';
@@ -84,10 +85,6 @@ export interface CpuState {
 }
 
 const STATE_VERSION = 1;
-
-/** Offsets in the CPU area (PhysicalMemory.claimCpuArea): TlbState.fast at 0, then the registers, then jit/wasm's exchange words. */
-export const CPU_AREA_REGS = 4 << 20;
-export const CPU_AREA_EXCHANGE = CPU_AREA_REGS + 64;
 
 /** Fields that reach 2^31 or more (addresses above 2 GiB, unsigned operands, counters): wide-fields.ts. */
 const WIDE_FIELDS = [

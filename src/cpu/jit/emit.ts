@@ -13,6 +13,7 @@ import { Insn, decodeInsn } from './decode.js';
 import { isPlain } from './classify.js';
 import { emitInline, flagEffect } from './emit-inline.js';
 import { fallbackRecord, type FallbackRecord } from './fallback.js';
+import type { WasmBlock } from './emit-wasm.js';
 
 /** Names the generated code sees (bound once per block by the factory; see jit.ts ENV_NAMES). */
 export const ENV_NAMES = [
@@ -249,6 +250,8 @@ export interface BlockCode {
   records: FallbackRecord[];
   /** Index and length in bytes of each block translated (the first, then a region's others). */
   ranges: number[];
+  /** A region's blocks as decoded, for jit/emit-wasm.ts (absent for single blocks). */
+  blocks?: WasmBlock[];
 }
 
 /** Delimits a region jump token in a block body: GOTO target:count GOTO (Emitter.goto). */
@@ -363,6 +366,10 @@ interface BlockBody {
   flatUsed: number;
   loadsSegment: boolean;
   targets: number[];
+  /** The instructions translated and their dead-flag marks (emit-wasm.ts translates the same). */
+  insns: Insn[];
+  dead: Uint8Array;
+  ended: boolean;
 }
 
 /** How emitBlock translates. */
@@ -417,6 +424,7 @@ function emitBlock(code: Uint8Array, at: number, end: number, eip: number, big: 
   return {
     eip, at, body: e.out.join(''), count: e.k, lastEip: ip - 1, usesMem: e.usesMem, usesInlineMem: e.usesInlineMem,
     flatUsed: e.flatUsed, loadsSegment: segLoad, targets: e.targets,
+    insns: insns.slice(0, e.k), dead: dead ?? new Uint8Array(e.k), ended,
   };
 }
 
@@ -516,5 +524,6 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
     lastEip: Math.max(...blocks.map((b) => b.lastEip)),
     records,
     ranges,
+    blocks: blocks.map((b) => ({ eip: b.eip, insns: b.insns, dead: b.dead, ended: b.ended, end: b.lastEip + 1 })),
   };
 }

@@ -16,6 +16,7 @@ import { raise } from '../interrupts.js';
 import { translate, translateRegion, flatSegments, ENV_NAMES, type BlockCode } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
+import { WasmTier } from './wasm-tier.js';
 
 export interface JitOptions {
   /** Executions of a block address before it is translated (0: translate on first sight). */
@@ -34,6 +35,8 @@ export interface JitOptions {
    * (everything translated, as the differential tests want it).
    */
   hotRuns?: number;
+  /** Hot regions as WebAssembly where possible (default true; jit/wasm-tier.ts). */
+  wasm?: boolean;
   /** Clock for the translation-time statistic (ms); defaults to Date.now. */
   now?: () => number;
 }
@@ -42,6 +45,10 @@ export interface JitStats {
   translated: number;
   /** Of those, translated again as hot regions. */
   hot: number;
+  /** Of the hot regions, those running as WebAssembly (jit/wasm-tier.ts). */
+  wasm: number;
+  /** WebAssembly regions leaving before an instruction for the interpreter to run. */
+  wasmBails: number;
   /** Block entries from the run loop (jumps between the blocks of a region are not counted). */
   executed: number;
   /** Of those, entries through a chain link (no lookup). */
@@ -65,8 +72,12 @@ export const enum BlockRun {
   RETRY = 2,
 }
 
-/** Returns 0 when the next block may follow at once, 1 when the run loop must look first. */
-type BlockFn = (c: Cpu) => number;
+/**
+ * Returns 0 when the next block may follow at once, 1 when the run loop must look first, 2 when
+ * the instruction at EIP must be interpreted (a WebAssembly region bailed out: jit/wasm-tier.ts).
+ */
+export type BlockFn = (c: Cpu) => number;
+const BAIL = 2;
 
 /** One translated block. `fn` null: nothing translatable starts here (interpret). */
 export class Block {
@@ -156,8 +167,10 @@ export class Jit {
   private liveBlocks = 0;
   /** new Function is not allowed here (browser CSP without 'unsafe-eval'). */
   private noEval = false;
+  /** Hot regions as WebAssembly where the memory allows it (null: JavaScript only). */
+  private readonly wasm: WasmTier | null;
   readonly stats: JitStats = {
-    translated: 0, hot: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
+    translated: 0, hot: 0, wasm: 0, wasmBails: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
@@ -167,6 +180,7 @@ export class Jit {
     this.maxBytes = options.maxBytes ?? 64 << 20;
     this.hotRuns = options.hotRuns ?? (this.threshold === 0 ? 0 : 20000);
     this.now = options.now ?? Date.now;
+    this.wasm = options.wasm === false ? null : WasmTier.create(cpu, this.stats);
     const env: Record<string, unknown> = {
       fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, getCF, testCC, shift, raise,
     };
@@ -220,7 +234,8 @@ export class Jit {
       }
       this.stats.executed++;
       ran = true;
-      if (fn(c) !== 0) return BlockRun.RAN;
+      const r = fn(c);
+      if (r !== 0) return r === BAIL ? BlockRun.RETRY : BlockRun.RAN;
       prev = b;
     }
   }
@@ -421,6 +436,7 @@ export class Jit {
         general: BlockFn | null,
       ) => BlockFn;
       b.fn = factory(this.env, b, code.records, hot ? b.fn : null);
+      if (hot && code.blocks !== undefined && this.wasm !== null) this.wasm.install(b, code.blocks);
     } catch {
       // A page whose Content-Security-Policy forbids eval: interpret everything.
       this.noEval = true;

@@ -1,0 +1,182 @@
+// Random programs in 32-bit flat protected mode, with and without paging: the state hot
+// regions run as WebAssembly in (jit/emit-wasm.ts). Each runs on the interpreter and translated
+// (threshold 0: every block a hot region at once) with the WebAssembly tier and without it;
+// registers, flags, count, the data area and the stack must be identical. With paging, the
+// page tables start with accessed/dirty bits clear, so first accesses miss the TLB and the
+// WebAssembly code bails out to the interpreter; stores into the code page do too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeMachine, CODE_BASE } from '../test-machine.js';
+import { Attr, Cr0, Reg, Seg } from '../state.js';
+import { xorshift32 as rng } from '../../bus/xorshift.js';
+
+const DATA = 0x2000;
+const RAM = 4 << 20;
+const PAGE_DIR = 0x200000;
+
+function program(seed: number): number[] {
+  const r = rng(seed);
+  const pick = <T>(a: T[]): T => a[r() % a.length];
+  const wreg = () => pick([0, 1, 2, 3, 5, 7]); // not ESP or ESI (ESI points at the data area)
+  const breg = () => r() % 8;
+  const imm32 = () => [r() & 0xff, r() & 0xff, r() & 0xff, r() & 0xff];
+  const out: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const p66 = r() % 3 === 0 ? [0x66] : [];
+    const wide = p66.length === 0;
+    const mem = r() % 3 === 0;
+    // r/m operand: register form, or [ESI+disp8] inside the data area
+    const rm = (reg: number, rmReg: number) => (mem ? [0x46 | (reg << 3), r() % 0x78] : [0xc0 | (reg << 3) | rmReg]);
+    const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
+    switch (r() % 22) {
+      case 0: case 1: { // ALU r/m,reg / reg,r/m
+        const kind = r() % 8;
+        const form = r() % 4;
+        const byte = (form & 1) === 0;
+        out.push(...(byte ? [] : p66), kind * 8 + form, ...rm(byte ? breg() : wreg(), byte ? breg() : wreg()));
+        break;
+      }
+      case 2: { // group 1 with imm
+        const op = pick([0x80, 0x81, 0x83]);
+        const byte = op === 0x80;
+        out.push(...(byte ? [] : p66), op, ...rm(r() % 8, byte ? breg() : wreg()), ...(op === 0x81 ? immV() : [r() & 0xff]));
+        break;
+      }
+      case 3: // INC/DEC reg or r/m
+        if (r() % 2 === 0) out.push(...p66, 0x40 + wreg() + (r() % 2) * 8);
+        else out.push(...(r() % 2 ? [0xfe] : [...p66, 0xff]), ...rm(r() % 2, wreg()));
+        break;
+      case 4: // TEST
+        if (r() % 2) out.push(...(r() % 2 ? [0x84] : [...p66, 0x85]), ...rm(wreg(), wreg()));
+        else out.push(...p66, 0xa9, ...immV());
+        break;
+      case 5: { // shifts/rotates by imm or 1 (CL forms: the handler)
+        const op = pick([0xc0, 0xc1, 0xd0, 0xd1, 0xd3]);
+        out.push(...((op & 1) === 1 ? p66 : []), op, ...rm(r() % 8, wreg()));
+        if (op <= 0xc1) out.push(r() % 40);
+        break;
+      }
+      case 6: // SETcc r/m8
+        out.push(0x0f, 0x90 + (r() % 16), ...rm(0, breg()));
+        break;
+      case 7: // CMOVcc reg, r/m
+        out.push(...p66, 0x0f, 0x40 + (r() % 16), ...rm(wreg(), wreg()));
+        break;
+      case 8: // Jcc over a one-byte INC
+        out.push(0x70 + (r() % 16), 1, 0x40 + wreg());
+        break;
+      case 9: // MOVZX/MOVSX
+        out.push(...p66, 0x0f, pick([0xb6, 0xb7, 0xbe, 0xbf]), ...rm(wreg(), wreg()));
+        break;
+      case 10: // XCHG
+        out.push(...p66, pick([0x86, 0x87]), ...rm(wreg(), wreg()));
+        break;
+      case 11: // LEA reg, [ESI+disp8] / [EBX+EDI*4+disp8]
+        out.push(...p66, 0x8d, ...(r() % 2 ? [0x46 | (wreg() << 3)] : [0x44 | (wreg() << 3), 0xbb]), r() & 0xff);
+        break;
+      case 12: // PUSH reg, r/m or imm; POP reg
+        if (r() % 3 === 0) out.push(...p66, 0x50 + wreg(), ...p66, 0x58 + wreg());
+        else if (r() % 2) out.push(...p66, 0xff, ...rm(6, wreg()), ...p66, 0x58 + wreg());
+        else out.push(...p66, 0x6a, r() & 0xff, ...p66, 0x58 + wreg());
+        break;
+      case 13: // PUSHF; POP reg (a fallback: every flag becomes visible)
+        out.push(0x9c, 0x58 + wreg());
+        break;
+      case 14: // MOV forms, MOV r/m, imm
+        if (r() % 4 === 0) out.push(...p66, 0xc7, ...rm(0, wreg()), ...immV());
+        else out.push(...p66, pick([0x88, 0x89, 0x8a, 0x8b]), ...rm(wreg(), wreg()));
+        break;
+      case 15: { // IMUL
+        const op = pick([0x1af, 0x69, 0x6b]);
+        const imm = op === 0x69 ? immV() : op === 0x6b ? [r() & 0xff] : [];
+        out.push(...p66, ...(op === 0x1af ? [0x0f, 0xaf] : [op]), ...rm(wreg(), wreg()), ...imm);
+        break;
+      }
+      case 16: // NOT/NEG, TEST r/m, imm
+        if (r() % 3) out.push(...(r() % 2 ? [0xf6] : [...p66, 0xf7]), ...rm(2 + (r() % 2), wreg()));
+        else out.push(0xf6, ...rm(0, breg()), r() & 0xff);
+        break;
+      case 17: { // CLD/STD; EDI and ESI into the data area; one string instruction (no REP)
+        const at = (v: number) => { const a = DATA + v; return [a & 0xff, a >> 8, 0, 0]; };
+        out.push(r() % 2 ? 0xfc : 0xfd, 0xbf, ...at(4 + (r() % 0x70)), 0xbe, ...at(4 + (r() % 0x70)));
+        out.push(...(r() % 2 ? p66 : []), pick([0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf]));
+        out.push(0xbe, ...at(0), 0xfc);
+        break;
+      }
+      case 18: // a loop: ECX = 3; ADD EAX, EBX; DEC ECX; JNZ back
+        out.push(0xb9, 3, 0, 0, 0, 0x01, 0xd8, 0x49, 0x75, 0xfb);
+        break;
+      case 19: // CALL to a RET, jumping over it on return
+        out.push(0xe8, 2, 0, 0, 0, 0xeb, 1, 0xc3);
+        break;
+      case 20: // MOV moffs (the data area), or a store into the code page (after the program's end)
+        if (r() % 3 === 0) out.push(0x89, 0x05, 0x00, 0x1f, 0, 0);
+        else out.push(...p66, pick([0xa1, 0xa3]), (DATA + (r() % 0x7c)) & 0xff, DATA >> 8, 0, 0);
+        break;
+      default: // ALU acc, imm
+        out.push(...p66, (r() % 8) * 8 + 5, ...immV());
+    }
+  }
+  out.push(0x9c, 0xf4); // PUSHF; HLT
+  return out;
+}
+
+/** 32-bit flat segments (base 0, 4 GiB limits); with `paging`, identity-mapped 4 KiB pages, A and D clear. */
+function enterFlat(m: ReturnType<typeof makeMachine>, paging: boolean): void {
+  const c = m.cpu;
+  for (let s = 0; s < 6; s++) {
+    c.segSel[s] = s === Seg.CS ? 8 : 16;
+    c.segBase[s] = 0;
+    c.segLimit[s] = 0xffffffff;
+    c.segAttr[s] = Attr.P | Attr.S | Attr.RW | Attr.ACCESSED | Attr.DB | Attr.G | (s === Seg.CS ? Attr.CODE : 0);
+  }
+  c.cr[0] |= Cr0.PE;
+  if (paging) {
+    for (let t = 0; t < RAM >>> 22; t++) m.memory.write32(PAGE_DIR + 4 * t, (PAGE_DIR + 0x1000 * (t + 1)) | 7);
+    for (let p = 0; p < RAM >>> 12; p++) m.memory.write32(PAGE_DIR + 0x1000 + 4 * p, (p << 12) | 7);
+    c.cr[3] = PAGE_DIR;
+    c.cr[0] |= Cr0.PG;
+  }
+  c.modeChanged();
+}
+
+function runOnce(code: number[], seed: number, paging: boolean, jit: { wasm: boolean } | undefined) {
+  const m = makeMachine(code, RAM);
+  enterFlat(m, paging);
+  if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0, wasm: jit.wasm });
+  const r = rng(seed ^ 0x5a5a5a5a);
+  for (const i of [0, 1, 2, 3, 5, 7]) m.cpu.regs[i] = r();
+  m.cpu.regs[Reg.ESI] = DATA;
+  m.cpu.setEflags(r() & 0x8d5);
+  for (let a = DATA; a < DATA + 0x80; a++) m.memory.write8(a, r());
+  m.run(10000);
+  return {
+    regs: Array.from(m.cpu.regs), eip: m.cpu.eip, flags: m.cpu.getEflags(), n: m.cpu.instructions,
+    data: Array.from(m.memory.ram.subarray(DATA, DATA + 0x80)), stack: Array.from(m.memory.ram.subarray(0x7f00, 0x8000)),
+    code: Array.from(m.memory.ram.subarray(CODE_BASE, CODE_BASE + 0x1000)),
+    stats: m.cpu.jit?.stats,
+  };
+}
+
+test('random 32-bit programs: WebAssembly regions == JavaScript regions == interpreter (300 programs, half with paging)', () => {
+  let wasmRegions = 0;
+  let bails = 0;
+  for (let seed = 1; seed <= 300; seed++) {
+    const code = program(seed);
+    const paging = seed % 2 === 0;
+    const { stats: _, ...a } = runOnce(code, seed, paging, undefined);
+    for (const wasm of [true, false]) {
+      const { stats, ...b } = runOnce(code, seed, paging, { wasm });
+      if (wasm) {
+        wasmRegions += stats!.wasm;
+        bails += stats!.wasmBails;
+      } else {
+        assert.equal(stats!.wasm, 0);
+      }
+      assert.deepEqual(b, a, `seed ${seed}, paging ${paging}, wasm ${wasm}: ${code.map((x) => x.toString(16).padStart(2, '0')).join(' ')}`);
+    }
+  }
+  if (process.env.WDEBUG) console.log(wasmRegions, bails);
+  assert.ok(wasmRegions > 1000, `${wasmRegions} regions ran as WebAssembly`);
+  assert.ok(bails > 100, `${bails} bail-outs`);
+});

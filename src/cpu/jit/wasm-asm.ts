@@ -1,0 +1,91 @@
+// A minimal WebAssembly binary writer for jit/emit-wasm.ts: one module importing the guest's
+// memory and exporting one function. Encodings from the WebAssembly Core Specification 2.0,
+// §5 (binary format): LEB128 integers (§5.2.2), instructions (§5.4), sections (§5.5).
+
+/** Opcodes used by the translator (Core spec §5.4). */
+export const enum W {
+  UNREACHABLE = 0x00, BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c,
+  BR_IF = 0x0d, BR_TABLE = 0x0e, RETURN = 0x0f, DROP = 0x1a, SELECT = 0x1b,
+  LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22,
+  I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I32_STORE8 = 0x3a, I32_STORE16 = 0x3b,
+  I32_CONST = 0x41,
+  I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_S = 0x48, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_GT_U = 0x4b,
+  I32_LE_S = 0x4c, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I32_GE_U = 0x4f,
+  I64_NE = 0x52,
+  I32_POPCNT = 0x69, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73,
+  I32_SHL = 0x74, I32_SHR_S = 0x75, I32_SHR_U = 0x76, I32_ROTL = 0x77, I32_ROTR = 0x78,
+  I64_MUL = 0x7e, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac,
+}
+
+/** Block type "no result" (§5.4.1). */
+export const VOID = 0x40;
+const I32 = 0x7f;
+const I64 = 0x7e;
+
+/** Appends the unsigned LEB128 encoding of v (0 <= v < 2^32). */
+export function uleb(out: number[], v: number): void {
+  v >>>= 0;
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+/** Appends the signed LEB128 encoding of the int32 v. */
+export function sleb(out: number[], v: number): void {
+  v |= 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function section(out: number[], id: number, body: number[]): void {
+  out.push(id);
+  uleb(out, body.length);
+  for (const b of body) out.push(b);
+}
+
+function name(out: number[], s: string): void {
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/**
+ * A module that imports memory "e"."m" and exports function "f" of type (i32) -> i32, with
+ * `i32Locals` i32 locals and `i64Locals` i64 locals after the parameter, and body `code`
+ * (without the final END, which this adds).
+ */
+export function moduleBytes(code: number[], i32Locals: number, i64Locals: number): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(out, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
+  const imports: number[] = [1];
+  name(imports, 'e');
+  name(imports, 'm');
+  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  section(out, 2, imports);
+  section(out, 3, [1, 0]); // function 0 has type 0
+  const exports: number[] = [1];
+  name(exports, 'f');
+  exports.push(0x00, 0x00); // func 0
+  section(out, 7, exports);
+  const body: number[] = [2];
+  uleb(body, i32Locals);
+  body.push(I32);
+  uleb(body, i64Locals);
+  body.push(I64);
+  for (const b of code) body.push(b);
+  body.push(W.END);
+  const fn: number[] = [];
+  uleb(fn, body.length);
+  for (const b of body) fn.push(b);
+  section(out, 10, [1, ...fn]);
+  return new Uint8Array(out);
+}

@@ -1,0 +1,110 @@
+// Runs hot regions as WebAssembly (emit-wasm.ts): compiles a region's module against the
+// guest's WebAssembly.Memory and puts a JavaScript entry in front of it that checks the state
+// the code was specialised to, moves the lazy-flag fields in and out through the exchange
+// words of the CPU area, and reports a bail-out to the run loop. The region's JavaScript
+// function stays behind it for every other state.
+import type { Cpu } from '../cpu.js';
+import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
+import { Seg } from '../state.js';
+import { flatSegments } from './emit.js';
+import { translateWasm, ExchangeWord, type WasmBlock, type WasmLayout } from './emit-wasm.js';
+import type { Block, BlockFn, JitStats } from './jit.js';
+
+/** Bail-outs after which a region that bails on more than 1 entry in BAIL_RATIO goes back to JavaScript. */
+const BAIL_MIN = 256;
+const BAIL_RATIO = 8;
+const FLAT_MAX = 0xffffffff;
+
+export class WasmTier {
+  private readonly imports: { e: { m: WebAssembly.Memory } };
+  private readonly layout: WasmLayout;
+  private readonly exchange: Int32Array;
+
+  private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats) {
+    this.imports = { e: { m: memory } };
+    this.layout = {
+      regs: area.byteOffset + CPU_AREA_REGS,
+      exchange: area.byteOffset + CPU_AREA_EXCHANGE,
+      tlbFast: cpu.tlb.fast.byteOffset,
+      pageKind: cpu.pageKind.byteOffset,
+      codePages: cpu.codePages.byteOffset,
+      dirtyPages: cpu.dirtyPages.byteOffset,
+    };
+    this.exchange = new Int32Array(area.buffer, this.layout.exchange, 16);
+  }
+
+  /** The tier for `cpu`, or null when its state is not in a WebAssembly memory. */
+  static create(cpu: Cpu, stats: JitStats): WasmTier | null {
+    const area = cpu.cpuArea;
+    const memory = cpu.mem.wasmMemory;
+    if (area === null || memory === null) return null;
+    return new WasmTier(cpu, area, memory, stats);
+  }
+
+  /**
+   * Puts a WebAssembly version of the region `blocks` (translated for the CPU's present state)
+   * in front of b.fn, its JavaScript translation; nothing when the region has instructions or
+   * a state without a WebAssembly form.
+   */
+  install(b: Block, blocks: WasmBlock[]): void {
+    const c = this.cpu;
+    // The code assumes a 32-bit stack, A20 on and a 4 GiB CS limit (so no jump needs a limit check).
+    if (!c.codeBig || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX || c.segLimit[Seg.CS] !== FLAT_MAX) return;
+    const spec = { paging: c.paging, user: c.user, flat: flatSegments(c) };
+    const code = translateWasm(blocks, spec, this.layout);
+    if (code === null) return;
+    let run: (room: number) => number;
+    try {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(code.bytes), this.imports);
+      run = instance.exports.f as (room: number) => number;
+    } catch {
+      return; // e.g. a host without WebAssembly compilation: the JavaScript region runs
+    }
+    const js = b.fn as BlockFn;
+    const x = this.exchange;
+    const stats = this.stats;
+    const { paging, user } = spec;
+    const flat = code.flatUsed;
+    let entries = 0;
+    let bails = 0;
+    const fn: BlockFn = (c: Cpu): number => {
+      if (c.paging !== paging || c.user !== user || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX ||
+        c.segLimit[Seg.CS] !== FLAT_MAX || !isFlat(c, flat)) return js(c);
+      x[ExchangeWord.F_OP] = c.fOp;
+      x[ExchangeWord.F_DST] = c.fDst;
+      x[ExchangeWord.F_SRC] = c.fSrc;
+      x[ExchangeWord.F_RES] = c.fRes;
+      x[ExchangeWord.F_BITS] = c.fBits;
+      x[ExchangeWord.F_LAZY] = c.fLazy;
+      x[ExchangeWord.EFLAGS] = c.eflags;
+      const room = c.stopAt - c.instructions;
+      const retired = run(room > 0x7fffffff ? 0x7fffffff : room);
+      c.fOp = x[ExchangeWord.F_OP];
+      c.fDst = x[ExchangeWord.F_DST];
+      c.fSrc = x[ExchangeWord.F_SRC];
+      c.fRes = x[ExchangeWord.F_RES];
+      c.fBits = x[ExchangeWord.F_BITS];
+      c.fLazy = x[ExchangeWord.F_LAZY];
+      c.eflags = x[ExchangeWord.EFLAGS];
+      c.eip = x[ExchangeWord.EIP] >>> 0;
+      c.instructions += retired;
+      const kind = x[ExchangeWord.KIND];
+      entries++;
+      if (kind !== 0) {
+        stats.wasmBails++;
+        if (++bails >= BAIL_MIN && bails * BAIL_RATIO > entries && b.fn === fn) b.fn = js;
+      }
+      return kind;
+    };
+    b.fn = fn;
+    stats.wasm++;
+  }
+}
+
+/** Every segment in the bit set `segs` has base 0 and 4 GiB read and write limits. */
+function isFlat(c: Cpu, segs: number): boolean {
+  for (let s = 0; segs !== 0; s++, segs >>>= 1) {
+    if ((segs & 1) !== 0 && (c.segBase[s] !== 0 || c.segMin[s] !== 0 || c.segRMax[s] !== FLAT_MAX || c.segWMax[s] !== FLAT_MAX)) return false;
+  }
+  return true;
+}
