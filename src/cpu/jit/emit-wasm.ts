@@ -31,6 +31,8 @@ export interface WasmLayout {
 
 export const enum ExchangeWord {
   F_OP = 0, F_DST = 1, F_SRC = 2, F_RES = 3, F_BITS = 4, F_LAZY = 5, EFLAGS = 6, EIP = 7, KIND = 8,
+  /** Segment bases (ES..GS) of the segments in WasmCode.basedUsed, written at entry. */
+  SEG_BASE = 9,
 }
 
 /** The function's result kinds (in ExchangeWord.KIND), as jit.ts block functions return them. */
@@ -57,9 +59,10 @@ const ROOM = 0;
 const R0 = 1; // R0..R7: EAX..EDI
 const F_OP = 9, F_DST = 10, F_SRC = 11, F_RES = 12, F_BITS = 13, F_LAZY = 14, EFL = 15;
 const J = 16, P = 17, X_EIP = 18, X_RET = 19, X_KIND = 20;
-const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29;
-const I32_LOCALS = 29;
-const L64 = 30;
+const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29, LIN = 30;
+const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
+const I32_LOCALS = 36;
+const L64 = 37;
 
 /** Why a region stays JavaScript. */
 class Unsupported extends Error {}
@@ -91,8 +94,9 @@ class WasmEmitter {
   producerBits = 32;
   producerSet = false;
   flatUsed = 0;
+  basedUsed = 0;
 
-  constructor(readonly layout: WasmLayout, readonly spec: HotSpec, readonly members: Map<number, number>) {}
+  constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 
   // ---- encoding ----
   op(...b: number[]): void { for (const x of b) this.o.push(x); }
@@ -182,9 +186,18 @@ class WasmEmitter {
   }
 
   /** Sets Q to the RAM address of an aligned `size`-byte access at the offset in local `a`, or bails out. */
-  ramAddress(seg: number, a: number, size: number, write: boolean): void {
-    if (((this.spec.flat >> seg) & 1) === 0) throw new Unsupported();
-    this.flatUsed |= 1 << seg;
+  ramAddress(seg: number, off: number, size: number, write: boolean): void {
+    let a = off;
+    if (((this.spec.flat >> seg) & 1) !== 0) {
+      this.flatUsed |= 1 << seg;
+    } else if (((this.spec.based >> seg) & 1) !== 0) {
+      // 4 GiB limits: no limit test; the linear address is base + offset.
+      this.basedUsed |= 1 << seg;
+      this.get(off); this.get(BASE0 + seg); this.op(W.I32_ADD); this.set(LIN);
+      a = LIN;
+    } else {
+      throw new Unsupported();
+    }
     const L = this.layout;
     if (this.spec.paging) {
       const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
@@ -535,6 +548,15 @@ function emitInsn(e: WasmEmitter): number {
     return 1;
   }
   switch (op) {
+    case 0x1c8: case 0x1c9: case 0x1ca: case 0x1cb: case 0x1cc: case 0x1cd: case 0x1ce: case 0x1cf: {
+      // ops/move.ts bswap (16-bit operand: the register becomes 0)
+      const r = R0 + (op & 7);
+      if (!d.o32) { e.c32(0); e.setReg(16, op & 7); return 1; }
+      e.get(r); e.c32(0xff00ff00 | 0); e.op(W.I32_AND); e.c32(8); e.op(W.I32_ROTL);
+      e.get(r); e.c32(0x00ff00ff); e.op(W.I32_AND); e.c32(8); e.op(W.I32_ROTR);
+      e.op(W.I32_OR); e.set(r);
+      return 1;
+    }
     case 0x9c: // ops/stack.ts pushf (no V86 here)
       e.flags(); e.c32(d.o32 ? 0x00fcffff : 0xffff); e.op(W.I32_AND); e.set(V);
       e.push(d.o32, V);
@@ -827,6 +849,14 @@ export interface WasmCode {
   bytes: Uint8Array<ArrayBuffer>;
   /** Segments whose flatness the code relies on (the entry check must test them). */
   flatUsed: number;
+  /** Segments whose 4 GiB limits it relies on, with their bases in ExchangeWord.SEG_BASE + seg. */
+  basedUsed: number;
+}
+
+/** The state a region is translated for. */
+export interface WasmSpec extends HotSpec {
+  /** Segments with any base but 4 GiB read and write limits (FS/GS of per-CPU and thread data). */
+  based: number;
 }
 
 /**
@@ -835,7 +865,7 @@ export interface WasmCode {
  * are left out: jumps to them leave the function. Each block keeps its own boundary (the
  * budget check before it), as emit.ts translateRegion does.
  */
-export function translateWasm(blocks: WasmBlock[], spec: HotSpec, layout: WasmLayout): WasmCode | null {
+export function translateWasm(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | null {
   let members = blocks;
   for (;;) {
     const r = emitRegion(members, spec, layout);
@@ -846,7 +876,7 @@ export function translateWasm(blocks: WasmBlock[], spec: HotSpec, layout: WasmLa
 }
 
 /** The module for exactly these member blocks, or the index of a block that has no WebAssembly form. */
-function emitRegion(blocks: WasmBlock[], spec: HotSpec, layout: WasmLayout): WasmCode | number {
+function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | number {
   const members = new Map<number, number>();
   blocks.forEach((b, i) => members.set(b.eip, i));
   const e = new WasmEmitter(layout, spec, members);
@@ -856,6 +886,9 @@ function emitRegion(blocks: WasmBlock[], spec: HotSpec, layout: WasmLayout): Was
   // Prologue: registers and flags into locals.
   for (let i = 0; i < 8; i++) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.regs + 4 * i); e.set(R0 + i); }
   FLAG_LOCALS.forEach((l, i) => { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * i); e.set(l); });
+  for (let s = 0; s < 6; s++) {
+    if (((spec.based >> s) & 1) !== 0) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * (ExchangeWord.SEG_BASE + s)); e.set(BASE0 + s); }
+  }
   o.push(W.BLOCK, VOID, W.LOOP, VOID, W.BLOCK, VOID);
   for (let i = 0; i < K; i++) o.push(W.BLOCK, VOID);
   e.get(P);
@@ -882,9 +915,9 @@ function emitRegion(blocks: WasmBlock[], spec: HotSpec, layout: WasmLayout): Was
         r = emitOne(e);
       } catch (err) {
         if (!(err instanceof Unsupported)) throw err;
-        r = 0;
+        r = -1;
       }
-      if (r === 0) return i;
+      if (r <= 0) return i;
       if (r === 2) { ended = true; break; }
     }
     if (!ended) e.goto(b.end, b.insns.length);
@@ -897,7 +930,7 @@ function emitRegion(blocks: WasmBlock[], spec: HotSpec, layout: WasmLayout): Was
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
-  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed };
+  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed };
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

@@ -13,6 +13,7 @@ import { xorshift32 as rng } from '../../bus/xorshift.js';
 const DATA = 0x2000;
 const RAM = 4 << 20;
 const PAGE_DIR = 0x200000;
+const FS_BASE = 0x81;
 
 function program(seed: number): number[] {
   const r = rng(seed);
@@ -27,13 +28,15 @@ function program(seed: number): number[] {
     const mem = r() % 3 === 0;
     // r/m operand: register form, or [ESI+disp8] inside the data area
     const rm = (reg: number, rmReg: number) => (mem ? [0x46 | (reg << 3), r() % 0x78] : [0xc0 | (reg << 3) | rmReg]);
+    // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
+    const fs = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
     switch (r() % 22) {
       case 0: case 1: { // ALU r/m,reg / reg,r/m
         const kind = r() % 8;
         const form = r() % 4;
         const byte = (form & 1) === 0;
-        out.push(...(byte ? [] : p66), kind * 8 + form, ...rm(byte ? breg() : wreg(), byte ? breg() : wreg()));
+        out.push(...fs(), ...(byte ? [] : p66), kind * 8 + form, ...rm(byte ? breg() : wreg(), byte ? breg() : wreg()));
         break;
       }
       case 2: { // group 1 with imm
@@ -84,7 +87,7 @@ function program(seed: number): number[] {
         break;
       case 14: // MOV forms, MOV r/m, imm
         if (r() % 4 === 0) out.push(...p66, 0xc7, ...rm(0, wreg()), ...immV());
-        else out.push(...p66, pick([0x88, 0x89, 0x8a, 0x8b]), ...rm(wreg(), wreg()));
+        else out.push(...fs(), ...p66, pick([0x88, 0x89, 0x8a, 0x8b]), ...rm(wreg(), wreg()));
         break;
       case 15: { // IMUL
         const op = pick([0x1af, 0x69, 0x6b]);
@@ -126,7 +129,7 @@ function enterFlat(m: ReturnType<typeof makeMachine>, paging: boolean): void {
   const c = m.cpu;
   for (let s = 0; s < 6; s++) {
     c.segSel[s] = s === Seg.CS ? 8 : 16;
-    c.segBase[s] = 0;
+    c.segBase[s] = s === Seg.FS ? FS_BASE : 0;
     c.segLimit[s] = 0xffffffff;
     c.segAttr[s] = Attr.P | Attr.S | Attr.RW | Attr.ACCESSED | Attr.DB | Attr.G | (s === Seg.CS ? Attr.CODE : 0);
   }
@@ -152,7 +155,7 @@ function runOnce(code: number[], seed: number, paging: boolean, jit: { wasm: boo
   m.run(10000);
   return {
     regs: Array.from(m.cpu.regs), eip: m.cpu.eip, flags: m.cpu.getEflags(), n: m.cpu.instructions,
-    data: Array.from(m.memory.ram.subarray(DATA, DATA + 0x80)), stack: Array.from(m.memory.ram.subarray(0x7f00, 0x8000)),
+    data: Array.from(m.memory.ram.subarray(DATA, DATA + 0x100)), stack: Array.from(m.memory.ram.subarray(0x7f00, 0x8000)),
     code: Array.from(m.memory.ram.subarray(CODE_BASE, CODE_BASE + 0x1000)),
     stats: m.cpu.jit?.stats,
   };

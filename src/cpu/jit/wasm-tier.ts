@@ -50,7 +50,8 @@ export class WasmTier {
     const c = this.cpu;
     // The code assumes a 32-bit stack, A20 on and a 4 GiB CS limit (so no jump needs a limit check).
     if (!c.codeBig || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX || c.segLimit[Seg.CS] !== FLAT_MAX) return;
-    const spec = { paging: c.paging, user: c.user, flat: flatSegments(c) };
+    const flat = flatSegments(c);
+    const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return;
     let run: (room: number) => number;
@@ -64,12 +65,13 @@ export class WasmTier {
     const x = this.exchange;
     const stats = this.stats;
     const { paging, user } = spec;
-    const flat = code.flatUsed;
+    const flatUsed = code.flatUsed;
+    const based = code.basedUsed;
     let entries = 0;
     let bails = 0;
     const fn: BlockFn = (c: Cpu): number => {
       if (c.paging !== paging || c.user !== user || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX ||
-        c.segLimit[Seg.CS] !== FLAT_MAX || !isFlat(c, flat)) return js(c);
+        c.segLimit[Seg.CS] !== FLAT_MAX || !isFlat(c, flatUsed) || (based !== 0 && !setBases(c, based, x))) return js(c);
       x[ExchangeWord.F_OP] = c.fOp;
       x[ExchangeWord.F_DST] = c.fDst;
       x[ExchangeWord.F_SRC] = c.fSrc;
@@ -99,6 +101,23 @@ export class WasmTier {
     b.fn = fn;
     stats.wasm++;
   }
+}
+
+/** The segments (ES..GS) with 4 GiB read and write limits, any base. */
+function limitsFlat(c: Cpu): number {
+  let m = 0;
+  for (let s = 0; s < 6; s++) if (c.segMin[s] === 0 && c.segRMax[s] === FLAT_MAX && c.segWMax[s] === FLAT_MAX) m |= 1 << s;
+  return m;
+}
+
+/** Writes the bases of the segments in `segs` into the exchange words; false if one lost its 4 GiB limits. */
+function setBases(c: Cpu, segs: number, x: Int32Array): boolean {
+  for (let s = 0; segs !== 0; s++, segs >>>= 1) {
+    if ((segs & 1) === 0) continue;
+    if (c.segMin[s] !== 0 || c.segRMax[s] !== FLAT_MAX || c.segWMax[s] !== FLAT_MAX) return false;
+    x[ExchangeWord.SEG_BASE + s] = c.segBase[s];
+  }
+  return true;
 }
 
 /** Every segment in the bit set `segs` has base 0 and 4 GiB read and write limits. */
