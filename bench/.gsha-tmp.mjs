@@ -41,7 +41,7 @@ if (!fs.existsSync(snapFile)) {
 // Every measurement starts from the snapshot on a fresh board (empty code cache).
 const pc = board();
 pc.loadState(v8.deserialize(fs.readFileSync(snapFile)));
-if (process.env.JIT === 'off') pc.cpu.setJit(null); if (process.env.WASM === 'off') pc.cpu.setJit({ wasm: false });
+if (process.env.JIT === 'off') pc.cpu.setJit(null); if (process.env.WASM === 'off' || process.env.HOT) pc.cpu.setJit({ wasm: process.env.WASM !== 'off', ...(process.env.HOT ? { hotRuns: Number(process.env.HOT) } : {}) });
 
 serial = '';
 pc.com1.receive(new TextEncoder().encode(`dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | sha256sum; echo rm-bench-$((40+2))\n`));

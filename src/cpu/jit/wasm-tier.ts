@@ -10,9 +10,13 @@ import { flatSegments } from './emit.js';
 import { translateWasm, ExchangeWord, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
-/** Bail-outs after which a region that bails on more than 1 entry in BAIL_RATIO goes back to JavaScript. */
+/**
+ * A region that has bailed out BAIL_MIN times and ran fewer than BAIL_RUN instructions per
+ * bail-out goes back to JavaScript (a store it makes always hits a page holding code, say).
+ * Occasional bail-outs are cheap: a TLB miss after each context switch costs one exit.
+ */
 const BAIL_MIN = 256;
-const BAIL_RATIO = 8;
+const BAIL_RUN = 64;
 const FLAT_MAX = 0xffffffff;
 
 export class WasmTier {
@@ -67,7 +71,7 @@ export class WasmTier {
     const { paging, user } = spec;
     const flatUsed = code.flatUsed;
     const based = code.basedUsed;
-    let entries = 0;
+    let retiredTotal = 0;
     let bails = 0;
     const fn: BlockFn = (c: Cpu): number => {
       if (c.paging !== paging || c.user !== user || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX ||
@@ -91,10 +95,10 @@ export class WasmTier {
       c.eip = x[ExchangeWord.EIP] >>> 0;
       c.instructions += retired;
       const kind = x[ExchangeWord.KIND];
-      entries++;
+      retiredTotal += retired;
       if (kind !== 0) {
         stats.wasmBails++;
-        if (++bails >= BAIL_MIN && bails * BAIL_RATIO > entries && b.fn === fn) b.fn = js;
+        if (++bails >= BAIL_MIN && retiredTotal < bails * BAIL_RUN && b.fn === fn) b.fn = js;
       }
       return kind;
     };
