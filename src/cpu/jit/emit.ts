@@ -250,8 +250,8 @@ export interface BlockCode {
   records: FallbackRecord[];
   /** Index and length in bytes of each block translated (the first, then a region's others). */
   ranges: number[];
-  /** A region's blocks as decoded, for jit/emit-wasm.ts (absent for single blocks). */
-  blocks?: WasmBlock[];
+  /** The blocks as decoded, for jit/emit-wasm.ts. */
+  blocks: WasmBlock[];
 }
 
 /** Delimits a region jump token in a block body: GOTO target:count GOTO (Emitter.goto). */
@@ -446,7 +446,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
   if (b === null) return null;
   return {
     source: prologue([b], 'n', null) + (b.usesMem ? 'c.blockBase=n;' : '') + b.body,
-    count: b.count, lastEip: b.lastEip, records, ranges: [at, b.lastEip - eip + 1],
+    count: b.count, lastEip: b.lastEip, records, ranges: [at, b.lastEip - eip + 1], blocks: wasmBlocks([b]),
   };
 }
 
@@ -524,6 +524,10 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
     lastEip: Math.max(...blocks.map((b) => b.lastEip)),
     records,
     ranges,
-    blocks: blocks.map((b) => ({ eip: b.eip, insns: b.insns, dead: b.dead, ended: b.ended, end: b.lastEip + 1 })),
+    blocks: wasmBlocks(blocks),
   };
+}
+
+function wasmBlocks(blocks: BlockBody[]): WasmBlock[] {
+  return blocks.map((b) => ({ eip: b.eip, insns: b.insns, dead: b.dead, ended: b.ended, end: b.lastEip + 1 }));
 }

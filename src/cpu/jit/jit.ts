@@ -82,6 +82,8 @@ const BAIL = 2;
 /** One translated block. `fn` null: nothing translatable starts here (interpret). */
 export class Block {
   fn: BlockFn | null = null;
+  /** The block's own JavaScript translation: what a hot region or WebAssembly code falls back to. */
+  general: BlockFn | null = null;
   dead = false;
   count = 0;
   /** Entries since translation, up to Jit.hotRuns (then the block is translated again, hot). */
@@ -390,7 +392,7 @@ export class Jit {
   private retranslateHot(b: Block): void {
     const t0 = this.now();
     const size = b.size;
-    const code = b.fn === null ? null : this.compile(b, true);
+    const code = b.general === null ? null : this.compile(b, true);
     if (code !== null) {
       this.stats.cacheBytes += b.size - size;
       this.stats.hot++;
@@ -435,8 +437,9 @@ export class Jit {
         records: unknown[],
         general: BlockFn | null,
       ) => BlockFn;
-      b.fn = factory(this.env, b, code.records, hot ? b.fn : null);
-      if (hot && code.blocks !== undefined && this.wasm !== null) this.wasm.install(b, code.blocks);
+      b.fn = factory(this.env, b, code.records, hot ? b.general : null);
+      if (!hot) b.general = b.fn;
+      if (hot && this.wasm !== null && this.inline) this.wasm.install(b, code.blocks);
     } catch {
       // A page whose Content-Security-Policy forbids eval: interpret everything.
       this.noEval = true;
