@@ -861,8 +861,9 @@ export interface WasmSpec extends HotSpec {
 
 /**
  * The region whose blocks are `blocks` (the first is the entry) as a WebAssembly module, or null
- * when the entry block has an instruction without a WebAssembly form. Other blocks without one
- * are left out: jumps to them leave the function. Each block keeps its own boundary (the
+ * when the entry block starts with an instruction without a WebAssembly form. Other blocks that
+ * do are left out (jumps to them leave the function); a block with one further on stops before
+ * it, and the run loop interprets it (a bail-out). Each block keeps its own boundary (the
  * budget check before it), as emit.ts translateRegion does.
  */
 export function translateWasm(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | null {
@@ -910,14 +911,26 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
       const d = (e.d = b.insns[e.k]);
       e.next = d.eip + d.len;
       e.flagsDead = b.dead[e.k] === 1;
+      const mark = o.length;
+      const used = [e.flatUsed, e.basedUsed];
       let r: number;
       try {
         r = emitOne(e);
       } catch (err) {
         if (!(err instanceof Unsupported)) throw err;
-        r = -1;
+        r = 0;
       }
-      if (r <= 0) return i;
+      if (r === 0) {
+        // No WebAssembly form: a block that starts with it is left out; else the code stops
+        // before it and the interpreter runs it.
+        if (e.k === 0) return i;
+        o.length = mark;
+        e.nest = 0;
+        [e.flatUsed, e.basedUsed] = used;
+        e.bail();
+        ended = true;
+        break;
+      }
       if (r === 2) { ended = true; break; }
     }
     if (!ended) e.goto(b.end, b.insns.length);

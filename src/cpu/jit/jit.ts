@@ -45,9 +45,9 @@ export interface JitStats {
   translated: number;
   /** Of those, translated again as hot regions. */
   hot: number;
-  /** Of the hot regions, those running as WebAssembly (jit/wasm-tier.ts). */
+  /** Translations (blocks, and hot regions again) running as WebAssembly (jit/wasm-tier.ts). */
   wasm: number;
-  /** WebAssembly regions leaving before an instruction for the interpreter to run. */
+  /** WebAssembly code leaving before an instruction for the interpreter to run. */
   wasmBails: number;
   /** Block entries from the run loop (jumps between the blocks of a region are not counted). */
   executed: number;
@@ -439,7 +439,7 @@ export class Jit {
       ) => BlockFn;
       b.fn = factory(this.env, b, code.records, hot ? b.general : null);
       if (!hot) b.general = b.fn;
-      if (hot && this.wasm !== null && this.inline) this.wasm.install(b, code.blocks);
+      if (this.wasm !== null && this.inline) this.wasm.install(b, code.blocks);
     } catch {
       // A page whose Content-Security-Policy forbids eval: interpret everything.
       this.noEval = true;
