@@ -429,22 +429,46 @@ export class Jit {
       ? translateRegion(b.buf, b.pa, end, b.eip, big, this.inline, { paging: c.paging, user: c.user, flat: flatSegments(c) }, (eip, at) => this.warm(b.buf, at, eip, b.mode))
       : translate(b.buf, b.pa, end, b.eip, big, this.inline);
     if (code === null || this.noEval) return null;
-    const names = ENV_NAMES.join(',');
-    try {
+    const general = hot ? b.general : null;
+    const build = (): BlockFn => {
+      const names = ENV_NAMES.join(',');
       const factory = new Function('E', 'B', 'D', 'C', `"use strict";const {${names}}=E;\nreturn function blk(c){\n${code.source}};`) as (
         e: Record<string, unknown>,
         blk: Block,
         records: unknown[],
         general: BlockFn | null,
       ) => BlockFn;
-      b.fn = factory(this.env, b, code.records, hot ? b.general : null);
-      if (!hot) b.general = b.fn;
-      if (this.wasm !== null && this.inline) this.wasm.install(b, code.blocks);
-    } catch {
-      // A page whose Content-Security-Policy forbids eval: interpret everything.
-      this.noEval = true;
-      b.fn = null;
-      return null;
+      return factory(this.env, b, code.records, general);
+    };
+    // With WebAssembly code in front, the JavaScript function is only needed when the CPU is
+    // not in the state that code was made for: built then (V8 parses and compiles each one).
+    let js: BlockFn | null = null;
+    const lazy: BlockFn = (cpu) => {
+      if (js === null) {
+        try {
+          js = build();
+        } catch {
+          this.noEval = true;
+          js = () => BAIL; // eval forbidden: the interpreter runs it
+        }
+      }
+      return js(cpu);
+    };
+    const wasm = this.wasm !== null && this.inline ? this.wasm.install(b, code.blocks, lazy) : null;
+    if (wasm !== null) {
+      b.fn = wasm;
+      if (!hot) b.general = lazy;
+    } else {
+      try {
+        js = build();
+      } catch {
+        // A page whose Content-Security-Policy forbids eval: interpret everything.
+        this.noEval = true;
+        b.fn = null;
+        return null;
+      }
+      b.fn = js;
+      if (!hot) b.general = js;
     }
     b.size = (hot ? b.size : 0) + code.source.length;
     return code;

@@ -46,26 +46,25 @@ export class WasmTier {
   }
 
   /**
-   * Puts a WebAssembly version of the region `blocks` (translated for the CPU's present state)
-   * in front of b.fn, its JavaScript translation; nothing when the region has instructions or
-   * a state without a WebAssembly form.
+   * A WebAssembly version of the block or region `blocks` (translated for the CPU's present
+   * state) in front of `js`, their JavaScript translation, to become b.fn; null when the code
+   * or the state has no WebAssembly form.
    */
-  install(b: Block, blocks: WasmBlock[]): void {
+  install(b: Block, blocks: WasmBlock[], js: BlockFn): BlockFn | null {
     const c = this.cpu;
     // The code assumes a 32-bit stack, A20 on and a 4 GiB CS limit (so no jump needs a limit check).
-    if (!c.codeBig || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX || c.segLimit[Seg.CS] !== FLAT_MAX) return;
+    if (!c.codeBig || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX || c.segLimit[Seg.CS] !== FLAT_MAX) return null;
     const flat = flatSegments(c);
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat };
     const code = translateWasm(blocks, spec, this.layout);
-    if (code === null) return;
+    if (code === null) return null;
     let run: (room: number) => number;
     try {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(code.bytes), this.imports);
       run = instance.exports.f as (room: number) => number;
     } catch {
-      return; // e.g. a host without WebAssembly compilation: the JavaScript region runs
+      return null; // e.g. a host without WebAssembly compilation: the JavaScript runs
     }
-    const js = b.fn as BlockFn;
     const x = this.exchange;
     const stats = this.stats;
     const { paging, user } = spec;
@@ -102,8 +101,8 @@ export class WasmTier {
       }
       return kind;
     };
-    b.fn = fn;
     stats.wasm++;
+    return fn;
   }
 }
 
