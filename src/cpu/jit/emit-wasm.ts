@@ -15,7 +15,7 @@
 import { ARITH_FLAGS, Flag, Seg } from '../state.js';
 import { Tlb, tlbNeed } from '../paging.js';
 import type { Insn } from './decode.js';
-import { W, VOID, moduleBytes, sleb, uleb } from './wasm-asm.js';
+import { Bytes, W, VOID, moduleBytes, sleb, uleb } from './wasm-asm.js';
 import type { HotSpec } from './emit.js';
 
 /** Absolute byte offsets in the WebAssembly memory. */
@@ -81,7 +81,7 @@ function keepsFlags(op: number): boolean {
 }
 
 class WasmEmitter {
-  readonly o: number[] = [];
+  readonly o = new Bytes();
   /** Case index of the block being emitted, the number of cases, and nesting inside the case. */
   ci = 0;
   cases = 0;
@@ -99,14 +99,16 @@ class WasmEmitter {
   constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 
   // ---- encoding ----
-  op(...b: number[]): void { for (const x of b) this.o.push(x); }
-  get(l: number): void { this.o.push(W.LOCAL_GET, l); }
-  set(l: number): void { this.o.push(W.LOCAL_SET, l); }
-  tee(l: number): void { this.o.push(W.LOCAL_TEE, l); }
+  op(b: number): void { this.o.push(b); }
+  /** Pushes opcode `op` with a one-byte operand. */
+  op2(op: number, x: number): void { this.o.push(op); this.o.push(x); }
+  get(l: number): void { this.op2(W.LOCAL_GET, l); }
+  set(l: number): void { this.op2(W.LOCAL_SET, l); }
+  tee(l: number): void { this.op2(W.LOCAL_TEE, l); }
   c32(v: number): void { this.o.push(W.I32_CONST); sleb(this.o, v); }
   /** A load/store with alignment hint `align` (log2) at constant offset `off`. */
-  mem(opcode: number, align: number, off: number): void { this.o.push(opcode, align); uleb(this.o, off); }
-  open(kind: number): void { this.o.push(kind, VOID); this.nest++; }
+  mem(opcode: number, align: number, off: number): void { this.op2(opcode, align); uleb(this.o, off); }
+  open(kind: number): void { this.op2(kind, VOID); this.nest++; }
   close(): void { this.o.push(W.END); this.nest--; }
   br(depth: number): void { this.o.push(W.BR); uleb(this.o, depth); }
   /** Depth of the label after the loop ($out) and of the loop ($L) from the current position. */
@@ -890,8 +892,8 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
   for (let s = 0; s < 6; s++) {
     if (((spec.based >> s) & 1) !== 0) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * (ExchangeWord.SEG_BASE + s)); e.set(BASE0 + s); }
   }
-  o.push(W.BLOCK, VOID, W.LOOP, VOID, W.BLOCK, VOID);
-  for (let i = 0; i < K; i++) o.push(W.BLOCK, VOID);
+  e.op2(W.BLOCK, VOID); e.op2(W.LOOP, VOID); e.op2(W.BLOCK, VOID);
+  for (let i = 0; i < K; i++) e.op2(W.BLOCK, VOID);
   e.get(P);
   o.push(W.BR_TABLE);
   uleb(o, K);
@@ -936,7 +938,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
     if (!ended) e.goto(b.end, b.insns.length);
     o.push(W.UNREACHABLE);
   }
-  o.push(W.END, W.UNREACHABLE, W.END, W.END); // $default, loop, $out
+  e.op(W.END); e.op(W.UNREACHABLE); e.op(W.END); e.op(W.END); // $default, loop, $out
   // Epilogue: the state back to memory.
   for (let i = 0; i < 8; i++) { e.c32(0); e.get(R0 + i); e.mem(W.I32_STORE, 2, layout.regs + 4 * i); }
   FLAG_LOCALS.forEach((l, i) => { e.c32(0); e.get(l); e.mem(W.I32_STORE, 2, layout.exchange + 4 * i); });

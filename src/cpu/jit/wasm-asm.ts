@@ -22,8 +22,32 @@ export const VOID = 0x40;
 const I32 = 0x7f;
 const I64 = 0x7e;
 
+/** A growable byte buffer (the code of one function as it is emitted). */
+export class Bytes {
+  private buf = new Uint8Array(4096);
+  length = 0;
+
+  push(b: number): void {
+    if (this.length === this.buf.length) {
+      const grown = new Uint8Array(this.buf.length * 2);
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf[this.length++] = b;
+  }
+
+  /** The bytes so far (a view, valid until the next push). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+interface Sink {
+  push(b: number): void;
+}
+
 /** Appends the unsigned LEB128 encoding of v (0 <= v < 2^32). */
-export function uleb(out: number[], v: number): void {
+export function uleb(out: Sink, v: number): void {
   v >>>= 0;
   do {
     let b = v & 0x7f;
@@ -34,7 +58,7 @@ export function uleb(out: number[], v: number): void {
 }
 
 /** Appends the signed LEB128 encoding of the int32 v. */
-export function sleb(out: number[], v: number): void {
+export function sleb(out: Sink, v: number): void {
   v |= 0;
   for (;;) {
     const b = v & 0x7f;
@@ -63,29 +87,34 @@ function name(out: number[], s: string): void {
  * `i32Locals` i32 locals and `i64Locals` i64 locals after the parameter, and body `code`
  * (without the final END, which this adds).
  */
-export function moduleBytes(code: number[], i32Locals: number, i64Locals: number): Uint8Array<ArrayBuffer> {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  section(out, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
+export function moduleBytes(code: Bytes, i32Locals: number, i64Locals: number): Uint8Array<ArrayBuffer> {
+  const head = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(head, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
   const imports: number[] = [1];
   name(imports, 'e');
   name(imports, 'm');
   imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
-  section(out, 2, imports);
-  section(out, 3, [1, 0]); // function 0 has type 0
+  section(head, 2, imports);
+  section(head, 3, [1, 0]); // function 0 has type 0
   const exports: number[] = [1];
   name(exports, 'f');
   exports.push(0x00, 0x00); // func 0
-  section(out, 7, exports);
-  const body: number[] = [2];
-  uleb(body, i32Locals);
-  body.push(I32);
-  uleb(body, i64Locals);
-  body.push(I64);
-  for (const b of code) body.push(b);
-  body.push(W.END);
-  const fn: number[] = [];
-  uleb(fn, body.length);
-  for (const b of body) fn.push(b);
-  section(out, 10, [1, ...fn]);
-  return new Uint8Array(out);
+  section(head, 7, exports);
+  const locals: number[] = [2];
+  uleb(locals, i32Locals);
+  locals.push(I32);
+  uleb(locals, i64Locals);
+  locals.push(I64);
+  const bodySize = locals.length + code.length + 1; // + END
+  const fnHead: number[] = [1]; // one function body
+  uleb(fnHead, bodySize);
+  head.push(10);
+  uleb(head, fnHead.length + bodySize);
+  for (const b of fnHead) head.push(b);
+  for (const b of locals) head.push(b);
+  const out = new Uint8Array(head.length + code.length + 1);
+  out.set(head);
+  out.set(code.view(), head.length);
+  out[out.length - 1] = W.END;
+  return out;
 }
