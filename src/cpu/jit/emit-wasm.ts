@@ -478,6 +478,7 @@ function aluOp(e: WasmEmitter, kind: number, bits: number, toRM: boolean): void 
 function emitInsn(e: WasmEmitter): number {
   const d = e.d;
   const op = d.op;
+  if (op === 0x90 && d.rep === 0xf3 && !d.lock) return 1; // PAUSE
   if (d.lock || d.rep !== 0) return 0;
   if (d.hasModrm && !d.isReg && !d.a32) return 0;
   if (op < 0x40 && (op & 7) < 6) {
@@ -559,6 +560,20 @@ function emitInsn(e: WasmEmitter): number {
       e.op(W.I32_OR); e.set(r);
       return 1;
     }
+    case 0x98: // ops/muldiv.ts cbw: CWDE / CBW
+      if (d.o32) { e.get(R0); e.c32(16); e.op(W.I32_SHL); e.c32(16); e.op(W.I32_SHR_S); e.set(R0); } else { e.reg(8, 0); e.c32(24); e.op(W.I32_SHL); e.c32(24); e.op(W.I32_SHR_S); e.setReg(16, 0); }
+      return 1;
+    case 0x99: // ops/muldiv.ts cwd: CDQ / CWD
+      if (d.o32) { e.get(R0); e.c32(31); e.op(W.I32_SHR_S); e.set(R0 + 2); } else { e.get(R0); e.c32(16); e.op(W.I32_SHL); e.c32(31); e.op(W.I32_SHR_S); e.setReg(16, 2); }
+      return 1;
+    case 0xc9: // ops/stack.ts leave (32-bit stack): the read at EBP, then ESP, then EBP
+      e.get(R0 + 5); e.set(S);
+      e.read(d.o32 ? 32 : 16, Seg.SS, S); e.set(V);
+      e.get(S); e.c32(d.o32 ? 4 : 2); e.op(W.I32_ADD); e.set(R0 + 4);
+      e.get(V); e.setReg(d.o32 ? 32 : 16, 5);
+      return 1;
+    case 0xd3:
+      return shiftByCl(e);
     case 0x9c: // ops/stack.ts pushf (no V86 here)
       e.flags(); e.c32(d.o32 ? 0x00fcffff : 0xffff); e.op(W.I32_AND); e.set(V);
       e.push(d.o32, V);
@@ -676,6 +691,13 @@ function emitInsn(e: WasmEmitter): number {
       return 1;
     }
     case 0xfe: case 0xff: {
+      if (op === 0xff && (d.reg === 2 || d.reg === 4)) {
+        // ops/control.ts groupFFControl: CALL/JMP r/m near (the target read first; CS is flat)
+        e.memPrologue(); e.rmRead(d.o32 ? 32 : 16); e.set(T);
+        if (d.reg === 2) { e.c32(e.next | 0); e.set(V); e.push(d.o32, V); }
+        e.gotoDynamic(T, e.k + 1);
+        return 2;
+      }
       if (op === 0xff && d.reg === 6) {
         e.memPrologue(); e.rmRead(vbits(e)); e.set(V);
         e.push(d.o32, V);
@@ -802,6 +824,50 @@ function group2(e: WasmEmitter): number {
     }
   }
   return 0;
+}
+
+/**
+ * D3 with a 32-bit register operand: ROL, ROR, SHL, SHR, SAR by CL (ops/shift.ts group2 and
+ * shift(); counts are taken modulo 32, a zero count changes nothing). Other forms: the handler.
+ */
+function shiftByCl(e: WasmEmitter): number {
+  const d = e.d;
+  const kind = d.reg;
+  if (!d.isReg || !d.o32 || kind === 2 || kind === 3) return 0;
+  const r = R0 + d.rm;
+  const and1 = () => { e.c32(1); e.op(W.I32_AND); };
+  e.get(R0 + 1); e.c32(31); e.op(W.I32_AND); e.tee(Y);
+  e.open(W.IF);
+  e.get(r); e.set(X);
+  switch (kind) {
+    case 0: case 1: // ROL/ROR: CF and OF made eager, the others keep their state
+      e.get(X); e.get(Y); e.op(kind === 0 ? W.I32_ROTL : W.I32_ROTR); e.tee(V); e.set(r);
+      e.get(EFL); e.c32(~0x801); e.op(W.I32_AND);
+      if (kind === 0) { e.get(V); and1(); e.get(V); e.c32(31); e.op(W.I32_SHR_U); e.get(V); e.op(W.I32_XOR); and1(); }
+      else { e.get(V); e.c32(31); e.op(W.I32_SHR_U); e.get(V); e.c32(31); e.op(W.I32_SHR_U); e.get(V); e.c32(30); e.op(W.I32_SHR_U); e.op(W.I32_XOR); and1(); }
+      e.c32(11); e.op(W.I32_SHL); e.op(W.I32_OR); e.op(W.I32_OR); e.set(EFL);
+      e.get(F_LAZY); e.c32(~0x801); e.op(W.I32_AND); e.set(F_LAZY);
+      break;
+    case 4: case 6: // SHL: cf = x >>> (32 - k) & 1, of = MSB(r) ^ cf
+      e.get(X); e.get(Y); e.op(W.I32_SHL); e.tee(V); e.set(r);
+      e.resultFlags(V, 32, () => {
+        e.get(X); e.c32(32); e.get(Y); e.op(W.I32_SUB); e.op(W.I32_SHR_U); and1(); e.tee(T);
+        e.get(V); e.c32(31); e.op(W.I32_SHR_U); e.get(T); e.op(W.I32_XOR); and1(); e.c32(11); e.op(W.I32_SHL); e.op(W.I32_OR);
+      });
+      break;
+    case 5: // SHR: cf = x >>> (k - 1) & 1, of = MSB(r ^ (r << 1))
+      e.get(X); e.get(Y); e.op(W.I32_SHR_U); e.tee(V); e.set(r);
+      e.resultFlags(V, 32, () => {
+        e.get(X); e.get(Y); e.c32(1); e.op(W.I32_SUB); e.op(W.I32_SHR_U); and1();
+        e.get(V); e.get(V); e.c32(1); e.op(W.I32_SHL); e.op(W.I32_XOR); e.c32(31); e.op(W.I32_SHR_U); e.c32(11); e.op(W.I32_SHL); e.op(W.I32_OR);
+      });
+      break;
+    default: // SAR: cf = x >> (k - 1) & 1, OF = 0
+      e.get(X); e.get(Y); e.op(W.I32_SHR_S); e.tee(V); e.set(r);
+      e.resultFlags(V, 32, () => { e.get(X); e.get(Y); e.c32(1); e.op(W.I32_SUB); e.op(W.I32_SHR_S); and1(); });
+  }
+  e.close();
+  return 1;
 }
 
 /** MOVS/CMPS/STOS/LODS/SCAS without REP (emit-inline.ts stringOnce). */

@@ -11,6 +11,7 @@ import { Attr, Cr0, Reg, Seg } from '../state.js';
 import { xorshift32 as rng } from '../../bus/xorshift.js';
 
 const DATA = 0x2000;
+const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
 const RAM = 4 << 20;
 const PAGE_DIR = 0x200000;
 const FS_BASE = 0x81;
@@ -31,7 +32,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const fs = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    switch (r() % 22) {
+    switch (r() % 26) {
       case 0: case 1: { // ALU r/m,reg / reg,r/m
         const kind = r() % 8;
         const form = r() % 4;
@@ -116,6 +117,21 @@ function program(seed: number): number[] {
         if (r() % 3 === 0) out.push(0x89, 0x05, 0x00, 0x1f, 0, 0);
         else out.push(...p66, pick([0xa1, 0xa3]), (DATA + (r() % 0x7c)) & 0xff, DATA >> 8, 0, 0);
         break;
+      case 22: // PUSH EBP; MOV EBP, ESP; two pushes; LEAVE (EBP back, ESP back)
+        out.push(0x55, 0x89, 0xe5, 0x6a, r() & 0xff, ...p66, 0x6a, r() & 0xff, 0xc9);
+        break;
+      case 23: // MOV CL, imm; ROL/ROR/SHL/SHR/SAR r32, CL (counts 0-63: modulo 32)
+        out.push(0xb1, r() % 64, 0xd3, 0xc0 | (pick([0, 1, 4, 5, 7]) << 3) | wreg());
+        break;
+      case 24: // CWDE/CBW, CDQ/CWD, PAUSE
+        out.push(...p66, pick([0x98, 0x99]), 0xf3, 0x90);
+        break;
+      case 25: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
+        const at = CODE_BASE + out.length;
+        if (r() % 2) out.push(0xb8, ...le32(at + 9), 0xff, 0xd0, 0xeb, 0x01, 0xc3);
+        else out.push(0xb8, ...le32(at + 7), 0xff, 0xe0);
+        break;
+      }
       default: // ALU acc, imm
         out.push(...p66, (r() % 8) * 8 + 5, ...immV());
     }
