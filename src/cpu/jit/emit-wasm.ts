@@ -39,8 +39,10 @@ export const enum ExchangeWord {
 export const enum WasmExit {
   /** Left at a branch: the next block may follow. */
   NEXT = 0,
-  /** Bailed out: interpret the instruction at EIP. */
+  /** Bailed out: interpret the instruction at EIP (it left the RAM fast path). */
   BAIL = 2,
+  /** Stopped before an instruction without a WebAssembly form: interpret it. */
+  INTERPRET = 3,
 }
 
 /** One member block of a region: its instructions as emit.ts decoded them. */
@@ -124,7 +126,7 @@ class WasmEmitter {
     this.br(this.outDepth());
   }
   /** Bails out before the current instruction (it has changed nothing). */
-  bail(): void { this.exit(this.d.eip, this.k, WasmExit.BAIL); }
+  bail(kind: number = WasmExit.BAIL): void { this.exit(this.d.eip, this.k, kind); }
   /** Pops a condition: non-zero bails out. */
   bailIf(): void { this.open(W.IF); this.bail(); this.close(); }
   /** Continues at constant EIP t (count instructions of this block retired): in the region, or out. */
@@ -995,7 +997,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
         o.length = mark;
         e.nest = 0;
         [e.flatUsed, e.basedUsed] = used;
-        e.bail();
+        e.bail(WasmExit.INTERPRET);
         ended = true;
         break;
       }

@@ -7,7 +7,7 @@ import type { Cpu } from '../cpu.js';
 import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Seg } from '../state.js';
 import { flatSegments } from './emit.js';
-import { translateWasm, ExchangeWord, type WasmBlock, type WasmLayout } from './emit-wasm.js';
+import { translateWasm, ExchangeWord, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
 /**
@@ -94,12 +94,12 @@ export class WasmTier {
       c.eip = x[ExchangeWord.EIP] >>> 0;
       c.instructions += retired;
       const kind = x[ExchangeWord.KIND];
+      if (kind === WasmExit.NEXT) return 0;
+      stats.wasmBails++;
+      if (kind === WasmExit.INTERPRET) return WasmExit.BAIL; // always here: JavaScript would call the handler the same way
       retiredTotal += retired;
-      if (kind !== 0) {
-        stats.wasmBails++;
-        if (++bails >= BAIL_MIN && retiredTotal < bails * BAIL_RUN && b.fn === fn) b.fn = js;
-      }
-      return kind;
+      if (++bails >= BAIL_MIN && retiredTotal < bails * BAIL_RUN && b.fn === fn) b.fn = js;
+      return WasmExit.BAIL;
     };
     stats.wasm++;
     return fn;
