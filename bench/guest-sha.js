@@ -7,7 +7,8 @@
 // end marker are printed. Skips the boot and the child process, so two builds can be compared
 // back to back within the machine's drift.
 // Usage: npm run build && node bench/guest-sha.js [compiled dir, default dist]
-//   MIB=8 (MiB hashed)  JIT=off (interpreter)  PROF=f.cpuprofile (V8 CPU profile of the command)
+//   MIB=8 (MiB hashed)  JIT=off (interpreter)  WASM=off (translator without WebAssembly code)
+//   PROF=f.cpuprofile (V8 CPU profile of the command)
 import fs from 'node:fs'; import path from 'node:path'; import os from 'node:os'; import v8 from 'node:v8';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +43,7 @@ if (!fs.existsSync(snapFile)) {
 const pc = board();
 pc.loadState(v8.deserialize(fs.readFileSync(snapFile)));
 if (process.env.JIT === 'off') pc.cpu.setJit(null);
+else if (process.env.WASM === 'off') pc.cpu.setJit({ wasm: false });
 
 serial = '';
 pc.com1.receive(new TextEncoder().encode(`dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | sha256sum; echo rm-bench-$((40+2))\n`));

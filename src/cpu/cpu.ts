@@ -142,7 +142,7 @@ export class Cpu {
   paging = false;
   readonly tlb: TlbState;
   /**
-   * Where translated WebAssembly code finds the CPU (jit/wasm): the memory's CPU area, which
+   * Where translated WebAssembly code finds the CPU (jit/wasm-tier.ts): the memory's CPU area, which
    * holds tlb.fast at 0 and the registers at CPU_AREA_REGS; null when this CPU keeps them in
    * arrays of its own (no WebAssembly, or a second CPU on the same memory).
    */

@@ -1,7 +1,7 @@
 // Guest physical address space of a PC: RAM in one ArrayBuffer, ROM regions, MMIO regions,
 // the A20 gate, and tracking of written pages. Addresses are 32-bit physical addresses.
 // Where WebAssembly exists the buffer is a WebAssembly.Memory holding RAM, the page tables
-// below and an area for the CPU's state, so translated WebAssembly code (cpu/jit/wasm) can
+// below and an area for the CPU's state, so translated WebAssembly code (cpu/jit/emit-wasm.ts) can
 // address all of them; views of it behave as plain typed arrays (the memory never grows).
 // Nothing here throws on a guest access: unmapped reads return open-bus ones (0xFF...),
 // unmapped writes are dropped and counted.

@@ -1,17 +1,17 @@
-// Hot regions as WebAssembly (jit.ts retranslateHot): the same blocks, instructions and
-// semantics as emit.ts/emit-inline.ts give the region as JavaScript, with the eight registers
-// and the lazy-flag fields in WebAssembly locals. V8 compiles a module straight to machine code
-// (Liftoff, then TurboFan for hot functions) with no inline-cache tier, and memory accesses
-// are plain loads from the guest's WebAssembly.Memory (memory/physical-memory.ts).
+// Translations as WebAssembly (jit.ts compile, for blocks and hot regions): the same blocks,
+// instructions and semantics as emit.ts/emit-inline.ts give them as JavaScript, with the eight
+// registers and the lazy-flag fields in WebAssembly locals. V8 compiles a module straight to
+// machine code (Liftoff, then TurboFan for hot functions) with no inline-cache tier, and memory
+// accesses are plain loads from the guest's WebAssembly.Memory (memory/physical-memory.ts).
 //
-// The function covers a subset: 32-bit code and addressing, flat segments, a 32-bit stack,
-// A20 on (jit.ts checks these at entry, else the JavaScript region runs) and the instructions
-// below; a region with anything else stays JavaScript. Whatever leaves the RAM fast path (a
-// TLB miss, a permission the TLB entry lacks, misalignment, a non-RAM page, a store into a
-// page holding translations) "bails out": the function writes the state back as of the start
-// of that instruction, which has changed nothing yet, and the run loop interprets it (which
-// faults, walks or invalidates exactly as the interpreter does). So exceptions are precise
-// and self-modifying code is seen before the store.
+// The code covers a subset: 32-bit code and addressing, segments with 4 GiB limits, a 32-bit
+// stack, A20 on (wasm-tier.ts checks these at entry, else the JavaScript runs) and the
+// instructions below. Whatever leaves the RAM fast path (a TLB miss, a permission the TLB entry
+// lacks, misalignment, a non-RAM page, a store into a page holding translations) "bails out":
+// the function writes the state back as of the start of that instruction, which has changed
+// nothing yet, and the run loop interprets it (which faults, walks or invalidates exactly as
+// the interpreter does). So exceptions are precise and self-modifying code is seen before the
+// store. An instruction without a WebAssembly form stops the code the same way.
 import { ARITH_FLAGS, Flag, Seg } from '../state.js';
 import { Tlb, tlbNeed } from '../paging.js';
 import type { Insn } from './decode.js';
@@ -21,7 +21,7 @@ import type { HotSpec } from './emit.js';
 /** Absolute byte offsets in the WebAssembly memory. */
 export interface WasmLayout {
   regs: number;
-  /** Int32 words: fOp fDst fSrc fRes fBits fLazy eflags, exit EIP, exit kind (ExchangeWord). */
+  /** Int32 words: fOp fDst fSrc fRes fBits fLazy eflags, exit EIP, exit kind, segment bases (ExchangeWord). */
   exchange: number;
   tlbFast: number;
   pageKind: number;
@@ -51,8 +51,7 @@ export interface WasmBlock {
   insns: Insn[];
   /** emit.ts deadFlagWrites (1: this instruction's flag writes are dead). */
   dead: Uint8Array;
-  /** The block ended at a branch (else it falls through to EIP `end`). */
-  ended: boolean;
+  /** EIP after its last instruction (where a block that does not end at a branch falls through). */
   end: number;
 }
 
@@ -476,7 +475,7 @@ function aluOp(e: WasmEmitter, kind: number, bits: number, toRM: boolean): void 
   if (!e.flagsDead) aluFlags(e, kind, bits);
 }
 
-/** One instruction; false when it has no WebAssembly form. Returns 2 when it ends the block. */
+/** One instruction: 0 when it has no WebAssembly form, 1 when emitted, 2 when emitted and it ends the block. */
 function emitInsn(e: WasmEmitter): number {
   const d = e.d;
   const op = d.op;

@@ -369,7 +369,6 @@ interface BlockBody {
   /** The instructions translated and their dead-flag marks (emit-wasm.ts translates the same). */
   insns: Insn[];
   dead: Uint8Array;
-  ended: boolean;
 }
 
 /** How emitBlock translates. */
@@ -424,7 +423,7 @@ function emitBlock(code: Uint8Array, at: number, end: number, eip: number, big: 
   return {
     eip, at, body: e.out.join(''), count: e.k, lastEip: ip - 1, usesMem: e.usesMem, usesInlineMem: e.usesInlineMem,
     flatUsed: e.flatUsed, loadsSegment: segLoad, targets: e.targets,
-    insns: insns.slice(0, e.k), dead: dead ?? new Uint8Array(e.k), ended,
+    insns: insns.slice(0, e.k), dead: dead ?? new Uint8Array(e.k),
   };
 }
 
@@ -529,5 +528,5 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
 }
 
 function wasmBlocks(blocks: BlockBody[]): WasmBlock[] {
-  return blocks.map((b) => ({ eip: b.eip, insns: b.insns, dead: b.dead, ended: b.ended, end: b.lastEip + 1 }));
+  return blocks.map((b) => ({ eip: b.eip, insns: b.insns, dead: b.dead, end: b.lastEip + 1 }));
 }

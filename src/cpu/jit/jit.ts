@@ -35,7 +35,7 @@ export interface JitOptions {
    * (everything translated, as the differential tests want it).
    */
   hotRuns?: number;
-  /** Hot regions as WebAssembly where possible (default true; jit/wasm-tier.ts). */
+  /** Translations also as WebAssembly where the state allows (default true; jit/wasm-tier.ts); false: JavaScript only. */
   wasm?: boolean;
   /** Clock for the translation-time statistic (ms); defaults to Date.now. */
   now?: () => number;
@@ -169,7 +169,7 @@ export class Jit {
   private liveBlocks = 0;
   /** new Function is not allowed here (browser CSP without 'unsafe-eval'). */
   private noEval = false;
-  /** Hot regions as WebAssembly where the memory allows it (null: JavaScript only). */
+  /** WebAssembly code for translations, where the memory allows it (null: JavaScript only). */
   private readonly wasm: WasmTier | null;
   readonly stats: JitStats = {
     translated: 0, hot: 0, wasm: 0, wasmBails: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
