@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { makeMachine } from '../test-machine.js';
 import { Reg } from '../state.js';
 import { xorshift32 as rng } from '../../bus/xorshift.js';
+import { SHARED_FORMS, sharedForm } from './fuzz-program.js';
 
 
 const DATA = 0x2000;
@@ -25,85 +26,38 @@ function program(seed: number): number[] {
     const mem = r() % 3 === 0;
     // r/m operand: register form, or [SI+disp8] inside the data area
     const rm = (reg: number, rmReg: number) => (mem ? [0x44 | (reg << 3), r() % 0x78] : [0xc0 | (reg << 3) | rmReg]);
-    switch (r() % 19) {
-      case 0: case 1: { // ALU r/m,reg / reg,r/m in 8 or operand size
-        const kind = r() % 8;
-        const form = r() % 4;
-        const byte = (form & 1) === 0;
-        const dstIsRm = form < 2;
-        const reg = byte ? breg() : wreg();
-        const rr = byte ? breg() : wreg();
-        void dstIsRm;
-        out.push(...(byte ? [] : p66), kind * 8 + form, ...rm(reg, rr));
-        break;
-      }
-      case 2: { // group 1 with imm
-        const op = pick([0x80, 0x81, 0x83]);
-        const byte = op === 0x80;
-        const imm = op === 0x81 ? (wide ? [r() & 0xff, r() & 0xff, r() & 0xff, r() & 0xff] : [r() & 0xff, r() & 0xff]) : [r() & 0xff];
-        out.push(...(byte ? [] : p66), op, ...rm(r() % 8, byte ? breg() : wreg()), ...imm);
-        break;
-      }
-      case 3: // INC/DEC reg or r/m
-        if (r() % 2 === 0) out.push(...p66, 0x40 + wreg() + (r() % 2) * 8);
-        else out.push(...(r() % 2 ? [0xfe] : [...p66, 0xff]), ...rm(r() % 2, wreg()));
-        break;
-      case 4: // TEST
-        if (r() % 2) out.push(...(r() % 2 ? [0x84] : [...p66, 0x85]), ...rm(wreg(), wreg()));
-        else out.push(...p66, 0xa9, r() & 0xff, r() & 0xff, ...(wide ? [r() & 0xff, r() & 0xff] : []));
-        break;
-      case 5: { // shifts/rotates by imm, 1 or CL
+    const immV = () => [r() & 0xff, r() & 0xff, ...(wide ? [r() & 0xff, r() & 0xff] : [])];
+    const kind = r() % (SHARED_FORMS + 6);
+    if (kind < SHARED_FORMS) {
+      out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg: () => [] }));
+      continue;
+    }
+    switch (kind - SHARED_FORMS) {
+      case 0: { // shifts/rotates by imm, 1 or CL
         const op = pick([0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3]);
         out.push(...((op & 1) === 1 ? p66 : []), op, ...rm(r() % 8, wreg()));
         if (op <= 0xc1) out.push(r() % 40);
         break;
       }
-      case 6: // SETcc r/m8
-        out.push(0x0f, 0x90 + (r() % 16), ...rm(0, breg()));
-        break;
-      case 7: // CMOVcc reg, r/m
-        out.push(...p66, 0x0f, 0x40 + (r() % 16), ...rm(wreg(), wreg()));
-        break;
-      case 8: // Jcc over a one-byte INC
-        out.push(0x70 + (r() % 16), 1, 0x40 + wreg());
-        break;
-      case 9: // MOVZX/MOVSX
-        out.push(...p66, 0x0f, pick([0xb6, 0xb7, 0xbe, 0xbf]), ...rm(wreg(), wreg()));
-        break;
-      case 10: // XCHG
+      case 1: // XCHG
         out.push(...p66, 0x87, ...rm(wreg(), wreg()));
         break;
-      case 11: // LEA reg, [SI+disp8] / [BX+DI+disp8]
+      case 2: // LEA reg, [SI+disp8] / [BX+DI+disp8]
         out.push(...p66, 0x8d, pick([0x44, 0x41]) | (wreg() << 3), r() & 0xff);
         break;
-      case 12: // PUSH reg or r/m; POP reg
+      case 3: // PUSH reg or r/m; POP reg
         if (r() % 2) out.push(...p66, 0x50 + wreg(), ...p66, 0x58 + wreg());
         else out.push(...p66, 0xff, ...rm(6, wreg()), ...p66, 0x58 + wreg());
         break;
-      case 13: // PUSHF; POP reg (a fallback between inline code; all flags become visible)
-        out.push(0x9c, 0x58 + wreg());
-        break;
-      case 14: // MOV forms
-        out.push(...p66, pick([0x88, 0x89, 0x8a, 0x8b]), ...rm(wreg(), wreg()));
-        break;
-      case 15: { // IMUL reg, r/m (0F AF); IMUL reg, r/m, imm (69) / imm8 (6B)
-        const op = pick([0x1af, 0x69, 0x6b]);
-        const imm = op === 0x69 ? (wide ? [r() & 0xff, r() & 0xff, r() & 0xff, r() & 0xff] : [r() & 0xff, r() & 0xff]) : op === 0x6b ? [r() & 0xff] : [];
-        out.push(...p66, ...(op === 0x1af ? [0x0f, 0xaf] : [op]), ...rm(wreg(), wreg()), ...imm);
-        break;
-      }
-      case 16: // NOT/NEG r/m in 8 or operand size
+      case 4: // NOT/NEG r/m in 8 or operand size
         out.push(...(r() % 2 ? [0xf6] : [...p66, 0xf7]), ...rm(2 + (r() % 2), wreg()));
         break;
-      case 17: { // CLD/STD; DI and SI into the data area; one MOVS/CMPS/STOS/LODS/SCAS (no REP)
+      default: { // CLD/STD; DI and SI into the data area; one MOVS/CMPS/STOS/LODS/SCAS (no REP)
         const at = (v: number) => [(DATA + v) & 0xff, (DATA + v) >> 8];
         out.push(r() % 2 ? 0xfc : 0xfd, 0xbf, ...at(4 + (r() % 0x70)), 0xbe, ...at(4 + (r() % 0x70)));
         out.push(...(r() % 2 ? p66 : []), pick([0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf]));
         out.push(0xbe, ...at(0), 0xfc); // SI back to the data area, DF clear
-        break;
       }
-      default: // ALU acc, imm
-        out.push(...p66, (r() % 8) * 8 + 5, r() & 0xff, r() & 0xff, ...(wide ? [r() & 0xff, r() & 0xff] : []));
     }
   }
   out.push(0x9c, 0xf4); // PUSHF; HLT

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { makeMachine, CODE_BASE } from '../test-machine.js';
 import { Attr, Cr0, Reg, Seg } from '../state.js';
 import { xorshift32 as rng } from '../../bus/xorshift.js';
+import { SHARED_FORMS, sharedForm } from './fuzz-program.js';
 
 const DATA = 0x2000;
 const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
@@ -30,110 +31,69 @@ function program(seed: number): number[] {
     // r/m operand: register form, or [ESI+disp8] inside the data area
     const rm = (reg: number, rmReg: number) => (mem ? [0x46 | (reg << 3), r() % 0x78] : [0xc0 | (reg << 3) | rmReg]);
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
-    const fs = () => (mem && r() % 3 === 0 ? [0x64] : []);
+    const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    switch (r() % 26) {
-      case 0: case 1: { // ALU r/m,reg / reg,r/m
-        const kind = r() % 8;
-        const form = r() % 4;
-        const byte = (form & 1) === 0;
-        out.push(...fs(), ...(byte ? [] : p66), kind * 8 + form, ...rm(byte ? breg() : wreg(), byte ? breg() : wreg()));
-        break;
-      }
-      case 2: { // group 1 with imm
-        const op = pick([0x80, 0x81, 0x83]);
-        const byte = op === 0x80;
-        out.push(...(byte ? [] : p66), op, ...rm(r() % 8, byte ? breg() : wreg()), ...(op === 0x81 ? immV() : [r() & 0xff]));
-        break;
-      }
-      case 3: // INC/DEC reg or r/m
-        if (r() % 2 === 0) out.push(...p66, 0x40 + wreg() + (r() % 2) * 8);
-        else out.push(...(r() % 2 ? [0xfe] : [...p66, 0xff]), ...rm(r() % 2, wreg()));
-        break;
-      case 4: // TEST
-        if (r() % 2) out.push(...(r() % 2 ? [0x84] : [...p66, 0x85]), ...rm(wreg(), wreg()));
-        else out.push(...p66, 0xa9, ...immV());
-        break;
-      case 5: { // shifts/rotates by imm or 1 (CL forms: the handler)
+    const kind = r() % (SHARED_FORMS + 14);
+    if (kind < SHARED_FORMS) {
+      out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
+      continue;
+    }
+    switch (kind - SHARED_FORMS) {
+      case 0: { // shifts/rotates by imm or 1 (8/16-bit CL forms: the handler)
         const op = pick([0xc0, 0xc1, 0xd0, 0xd1, 0xd3]);
         out.push(...((op & 1) === 1 ? p66 : []), op, ...rm(r() % 8, wreg()));
         if (op <= 0xc1) out.push(r() % 40);
         break;
       }
-      case 6: // SETcc r/m8
-        out.push(0x0f, 0x90 + (r() % 16), ...rm(0, breg()));
-        break;
-      case 7: // CMOVcc reg, r/m
-        out.push(...p66, 0x0f, 0x40 + (r() % 16), ...rm(wreg(), wreg()));
-        break;
-      case 8: // Jcc over a one-byte INC
-        out.push(0x70 + (r() % 16), 1, 0x40 + wreg());
-        break;
-      case 9: // MOVZX/MOVSX
-        out.push(...p66, 0x0f, pick([0xb6, 0xb7, 0xbe, 0xbf]), ...rm(wreg(), wreg()));
-        break;
-      case 10: // XCHG
+      case 1: // XCHG
         out.push(...p66, pick([0x86, 0x87]), ...rm(wreg(), wreg()));
         break;
-      case 11: // LEA reg, [ESI+disp8] / [EBX+EDI*4+disp8]
+      case 2: // LEA reg, [ESI+disp8] / [EBX+EDI*4+disp8]
         out.push(...p66, 0x8d, ...(r() % 2 ? [0x46 | (wreg() << 3)] : [0x44 | (wreg() << 3), 0xbb]), r() & 0xff);
         break;
-      case 12: // PUSH reg, r/m or imm; POP reg
+      case 3: // PUSH reg, r/m or imm; POP reg
         if (r() % 3 === 0) out.push(...p66, 0x50 + wreg(), ...p66, 0x58 + wreg());
         else if (r() % 2) out.push(...p66, 0xff, ...rm(6, wreg()), ...p66, 0x58 + wreg());
         else out.push(...p66, 0x6a, r() & 0xff, ...p66, 0x58 + wreg());
         break;
-      case 13: // PUSHF; POP reg (a fallback: every flag becomes visible)
-        out.push(0x9c, 0x58 + wreg());
+      case 4: // MOV r/m, imm
+        out.push(...p66, 0xc7, ...rm(0, wreg()), ...immV());
         break;
-      case 14: // MOV forms, MOV r/m, imm
-        if (r() % 4 === 0) out.push(...p66, 0xc7, ...rm(0, wreg()), ...immV());
-        else out.push(...fs(), ...p66, pick([0x88, 0x89, 0x8a, 0x8b]), ...rm(wreg(), wreg()));
-        break;
-      case 15: { // IMUL
-        const op = pick([0x1af, 0x69, 0x6b]);
-        const imm = op === 0x69 ? immV() : op === 0x6b ? [r() & 0xff] : [];
-        out.push(...p66, ...(op === 0x1af ? [0x0f, 0xaf] : [op]), ...rm(wreg(), wreg()), ...imm);
-        break;
-      }
-      case 16: // NOT/NEG, TEST r/m, imm
+      case 5: // NOT/NEG, TEST r/m8, imm
         if (r() % 3) out.push(...(r() % 2 ? [0xf6] : [...p66, 0xf7]), ...rm(2 + (r() % 2), wreg()));
         else out.push(0xf6, ...rm(0, breg()), r() & 0xff);
         break;
-      case 17: { // CLD/STD; EDI and ESI into the data area; one string instruction (no REP)
+      case 6: { // CLD/STD; EDI and ESI into the data area; one string instruction (no REP)
         const at = (v: number) => { const a = DATA + v; return [a & 0xff, a >> 8, 0, 0]; };
         out.push(r() % 2 ? 0xfc : 0xfd, 0xbf, ...at(4 + (r() % 0x70)), 0xbe, ...at(4 + (r() % 0x70)));
         out.push(...(r() % 2 ? p66 : []), pick([0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf]));
         out.push(0xbe, ...at(0), 0xfc);
         break;
       }
-      case 18: // a loop: ECX = 3; ADD EAX, EBX; DEC ECX; JNZ back
+      case 7: // a loop: ECX = 3; ADD EAX, EBX; DEC ECX; JNZ back
         out.push(0xb9, 3, 0, 0, 0, 0x01, 0xd8, 0x49, 0x75, 0xfb);
         break;
-      case 19: // CALL to a RET, jumping over it on return
+      case 8: // CALL to a RET, jumping over it on return
         out.push(0xe8, 2, 0, 0, 0, 0xeb, 1, 0xc3);
         break;
-      case 20: // MOV moffs (the data area), or a store into the code page (after the program's end)
+      case 9: // MOV moffs (the data area), or a store into the code page (after the program's end)
         if (r() % 3 === 0) out.push(0x89, 0x05, 0x00, 0x1f, 0, 0);
         else out.push(...p66, pick([0xa1, 0xa3]), (DATA + (r() % 0x7c)) & 0xff, DATA >> 8, 0, 0);
         break;
-      case 22: // PUSH EBP; MOV EBP, ESP; two pushes; LEAVE (EBP back, ESP back)
+      case 10: // PUSH EBP; MOV EBP, ESP; two pushes; LEAVE (EBP back, ESP back)
         out.push(0x55, 0x89, 0xe5, 0x6a, r() & 0xff, ...p66, 0x6a, r() & 0xff, 0xc9);
         break;
-      case 23: // MOV CL, imm; ROL/ROR/SHL/SHR/SAR r32, CL (counts 0-63: modulo 32)
+      case 11: // MOV CL, imm; ROL/ROR/SHL/SHR/SAR r32, CL (counts 0-63: modulo 32)
         out.push(0xb1, r() % 64, 0xd3, 0xc0 | (pick([0, 1, 4, 5, 7]) << 3) | wreg());
         break;
-      case 24: // CWDE/CBW, CDQ/CWD, PAUSE
+      case 12: // CWDE/CBW, CDQ/CWD, PAUSE
         out.push(...p66, pick([0x98, 0x99]), 0xf3, 0x90);
         break;
-      case 25: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
+      default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
         const at = CODE_BASE + out.length;
         if (r() % 2) out.push(0xb8, ...le32(at + 9), 0xff, 0xd0, 0xeb, 0x01, 0xc3);
         else out.push(0xb8, ...le32(at + 7), 0xff, 0xe0);
-        break;
       }
-      default: // ALU acc, imm
-        out.push(...p66, (r() % 8) * 8 + 5, ...immV());
     }
   }
   out.push(0x9c, 0xf4); // PUSHF; HLT
