@@ -1,6 +1,10 @@
 // Random instructions for the translator's differential tests (jit-fuzz.test.ts in 16-bit
 // real mode, jit-fuzz32.test.ts in 32-bit protected mode): the forms both use, written through
-// a context that supplies the mode's memory operand, operand-size prefix and immediates.
+// a context that supplies the mode's memory operand, operand-size prefix and immediates; and
+// the seeded start state and compared end state of one run.
+import type { TestMachine } from '../test-machine.js';
+import { Reg } from '../state.js';
+import { xorshift32 as rng } from '../../bus/xorshift.js';
 
 export interface FuzzContext {
   r: () => number;
@@ -62,4 +66,23 @@ export function sharedForm(kind: number, x: FuzzContext): number[] {
     default: // ALU acc, imm
       return [...p66, (r() % 8) * 8 + 5, ...x.immV()];
   }
+}
+
+/**
+ * Starts `m` from state seeded by `seed` (general registers, ESI = `data`, the arithmetic flags,
+ * 128 bytes at `data`), runs it to HLT, and returns what a differential test compares:
+ * registers, EIP, flags, the instruction count, `compareBytes` at `data` and the stack page's
+ * top 256 bytes (the programs keep ESP near 8000h).
+ */
+export function runSeeded(m: TestMachine, seed: number, data: number, compareBytes: number) {
+  const r = rng(seed ^ 0x5a5a5a5a);
+  for (const i of [0, 1, 2, 3, 5, 7]) m.cpu.regs[i] = r();
+  m.cpu.regs[Reg.ESI] = data;
+  m.cpu.setEflags(r() & 0x8d5);
+  for (let a = data; a < data + 0x80; a++) m.memory.write8(a, r());
+  m.run(10000);
+  return {
+    regs: Array.from(m.cpu.regs), eip: m.cpu.eip, flags: m.cpu.getEflags(), n: m.cpu.instructions,
+    data: Array.from(m.memory.ram.subarray(data, data + compareBytes)), stack: Array.from(m.memory.ram.subarray(0x7f00, 0x8000)),
+  };
 }

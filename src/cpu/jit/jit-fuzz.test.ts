@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeMachine } from '../test-machine.js';
-import { Reg } from '../state.js';
 import { xorshift32 as rng } from '../../bus/xorshift.js';
-import { SHARED_FORMS, sharedForm } from './fuzz-program.js';
+import { SHARED_FORMS, sharedForm, runSeeded } from './fuzz-program.js';
 
 
 const DATA = 0x2000;
@@ -68,15 +67,8 @@ function program(seed: number): number[] {
 function runOnce(code: number[], seed: number, jit: { hotRuns: number } | undefined) {
   const m = makeMachine(code);
   if (jit) m.cpu.setJit({ threshold: 0, hotRuns: jit.hotRuns });
-  const r = rng(seed ^ 0x5a5a5a5a);
-  for (const i of [0, 1, 2, 3, 5, 7]) m.cpu.regs[i] = r();
-  m.cpu.regs[Reg.ESI] = DATA;
-  m.cpu.setEflags(r() & 0x8d5);
-  for (let a = DATA; a < DATA + 0x80; a++) m.memory.write8(a, r());
-  m.run(10000);
   return {
-    regs: Array.from(m.cpu.regs), eip: m.cpu.eip, flags: m.cpu.getEflags(), n: m.cpu.instructions,
-    data: Array.from(m.memory.ram.subarray(DATA, DATA + 0x80)), stack: Array.from(m.memory.ram.subarray(0x7f00, 0x8000)),
+    ...runSeeded(m, seed, DATA, 0x80),
     executed: m.cpu.jit?.stats.executed ?? 0,
   };
 }

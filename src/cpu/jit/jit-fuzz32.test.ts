@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeMachine, CODE_BASE } from '../test-machine.js';
-import { Attr, Cr0, Reg, Seg } from '../state.js';
+import { Attr, Cr0, Seg } from '../state.js';
 import { xorshift32 as rng } from '../../bus/xorshift.js';
-import { SHARED_FORMS, sharedForm } from './fuzz-program.js';
+import { SHARED_FORMS, sharedForm, runSeeded } from './fuzz-program.js';
 
 const DATA = 0x2000;
 const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
@@ -123,15 +123,8 @@ function runOnce(code: number[], seed: number, paging: boolean, jit: { wasm: boo
   const m = makeMachine(code, RAM);
   enterFlat(m, paging);
   if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0, wasm: jit.wasm });
-  const r = rng(seed ^ 0x5a5a5a5a);
-  for (const i of [0, 1, 2, 3, 5, 7]) m.cpu.regs[i] = r();
-  m.cpu.regs[Reg.ESI] = DATA;
-  m.cpu.setEflags(r() & 0x8d5);
-  for (let a = DATA; a < DATA + 0x80; a++) m.memory.write8(a, r());
-  m.run(10000);
   return {
-    regs: Array.from(m.cpu.regs), eip: m.cpu.eip, flags: m.cpu.getEflags(), n: m.cpu.instructions,
-    data: Array.from(m.memory.ram.subarray(DATA, DATA + 0x100)), stack: Array.from(m.memory.ram.subarray(0x7f00, 0x8000)),
+    ...runSeeded(m, seed, DATA, 0x100),
     code: Array.from(m.memory.ram.subarray(CODE_BASE, CODE_BASE + 0x1000)),
     stats: m.cpu.jit?.stats,
   };
