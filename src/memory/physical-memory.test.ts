@@ -173,3 +173,19 @@ test('mapping the same handler or bytes at the same place again reuses the regio
   assert.equal(m.read8(0xfe000000), 0x5a);
   assert.equal(m.read8(0xfe001000), 0xa5);
 });
+
+test('RAM above 2 GiB (up to the 3.5 GiB a PC maps): one WebAssembly memory with the page tables and the CPU area, all addressable', () => {
+  const size = 0xe0000000;
+  const m = new PhysicalMemory(size);
+  assert.equal(m.ram.length, size);
+  m.write32(size - 4, 0x89abcdef);
+  assert.equal(m.read32(size - 4), 0x89abcdef);
+  assert.equal(m.codePages.length, size / 4096);
+  if (m.wasmMemory !== null) {
+    const area = m.claimCpuArea();
+    assert.ok(area !== null && area.byteOffset >= m.dirtyPages.byteOffset + m.dirtyPages.length, 'the CPU area lies after the tables');
+    assert.equal(area!.byteOffset % 4096, 0);
+    assert.ok(area!.byteOffset + area!.length <= m.wasmMemory.buffer.byteLength);
+    assert.equal(m.claimCpuArea(), null, 'one CPU per memory');
+  }
+});

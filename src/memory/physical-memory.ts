@@ -103,17 +103,20 @@ export class PhysicalMemory {
     this.ramSize = ramSize;
     const pages = ramSize >>> PAGE_SHIFT;
     // RAM, pageKind, codePages, dirtyPages, then the CPU area (4 KiB aligned).
-    const cpuAt = (ramSize + PAGE_COUNT + 2 * pages + PAGE_SIZE - 1) & -PAGE_SIZE;
-    const total = cpuAt + CPU_AREA_BYTES;
-    let buffer: ArrayBuffer;
+    // (Arithmetic, not bit operations: RAM may reach 3.5 GiB.)
+    const cpuAt = Math.ceil((ramSize + PAGE_COUNT + 2 * pages) / PAGE_SIZE) * PAGE_SIZE;
+    let buffer: ArrayBuffer | null = null;
     if (typeof WebAssembly === 'object') {
-      const size = Math.ceil(total / WASM_PAGE);
-      this.wasmMemory = new WebAssembly.Memory({ initial: size, maximum: size });
-      buffer = this.wasmMemory.buffer;
-      this.cpuArea = new Uint8Array(buffer, cpuAt, CPU_AREA_BYTES);
-    } else {
-      buffer = new ArrayBuffer(cpuAt);
+      const size = Math.ceil((cpuAt + CPU_AREA_BYTES) / WASM_PAGE);
+      try {
+        this.wasmMemory = new WebAssembly.Memory({ initial: size, maximum: size });
+        buffer = this.wasmMemory.buffer;
+        this.cpuArea = new Uint8Array(buffer, cpuAt, CPU_AREA_BYTES);
+      } catch {
+        buffer = null; // the host refuses a memory that large: plain arrays, JavaScript translations only
+      }
     }
+    if (buffer === null) buffer = new ArrayBuffer(cpuAt);
     this.ram = new Uint8Array(buffer, 0, ramSize);
     this.pageKind = new Uint8Array(buffer, ramSize, PAGE_COUNT);
     this.codePages = new Uint8Array(buffer, ramSize + PAGE_COUNT, pages);
