@@ -312,3 +312,11 @@ test('fetch window: a near jump from a ROM page back to a lower RAM page fetches
   assert.equal(m.cpu.eip, 4);
   assert.equal(m.cpu.regs[Reg.EAX] & 0xff, 5);
 });
+
+test('a CPU on 3.5 GiB of RAM: its dword view covers all of it (lengths above 2^31 stay unsigned)', () => {
+  const m = makeMachine([0xf4], 0xe0000000);
+  assert.equal(m.cpu.ram32.length, 0xe0000000 / 4);
+  m.memory.write32(0xdffffffc, 0x01020304);
+  assert.equal(m.cpu.ram32[0xdffffffc / 4], 0x01020304);
+  assert.equal(m.run(10), CpuExit.Halted);
+});

@@ -248,7 +248,7 @@ export class Cpu {
     this.host = host;
     this.mem = host.memory;
     this.ram = host.memory.ram;
-    this.ram32 = new Int32Array(this.ram.buffer, this.ram.byteOffset, this.ram.byteLength >> 2);
+    this.ram32 = new Int32Array(this.ram.buffer, this.ram.byteOffset, this.ram.byteLength >>> 2);
     this.pageKind = host.memory.pageKind;
     this.codePages = host.memory.codePages;
     this.dirtyPages = host.memory.dirtyPages;
