@@ -33,6 +33,6 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'stop the VM after this long (virtual time with --deterministic), e.g. 90s')
     .option('--deterministic', 'virtual time from instructions executed: same inputs, same output')
     .option('--triple-fault <action>', 'on a triple fault: reset (as a PC does, the default) or stop')
-    .option('--jit <on|off>', 'translate hot guest code to JavaScript (default on; off = interpreter only)')
+    .option('--jit <on|off|js>', 'translate warm guest code to WebAssembly, or JavaScript where it cannot (default on; js = JavaScript only; off = interpreter only)')
     .option('--jit-threshold <n>', 'executions of a block before it is translated (0 = translate everything)');
 }

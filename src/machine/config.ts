@@ -47,8 +47,8 @@ export interface MachineConfig {
   timeoutSeconds: number | null;
   deterministic: boolean;
   tripleFault: TripleFaultAction;
-  /** Dynamic translation of guest code (cpu/jit); null = the board's default. */
-  jit?: boolean | null;
+  /** Dynamic translation of guest code (cpu/jit); 'js': without WebAssembly code; null = the board's default. */
+  jit?: boolean | 'js' | null;
   /** Block executions before translation; null = the translator's default. */
   jitThreshold?: number | null;
 }
@@ -225,7 +225,16 @@ const schema = z
       .boolean({ errorMap: (_i, ctx) => ({ message: `expected true or false, got ${show(ctx.data)}` }) })
       .optional(),
     tripleFault: oneOf(['reset', 'stop'], 'a triple-fault action').optional(),
-    jit: custom((v) => (v === true || v === 'on' ? true : v === false || v === 'off' ? false : `${show(v)} is not on or off`)).optional(),
+    jit: z
+      .unknown()
+      .transform((v, ctx): boolean | 'js' => {
+        if (v === true || v === 'on') return true;
+        if (v === false || v === 'off') return false;
+        if (v === 'js') return 'js'; // the translator without WebAssembly code
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${show(v)} is not on, off or js` });
+        return z.NEVER;
+      })
+      .optional(),
     jitThreshold: custom((v) => {
       const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
       return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 1e6 ? n : `expected a whole number of executions 0-1000000, got ${show(v)}`;

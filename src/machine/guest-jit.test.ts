@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { GuestRun } from './testing/guest-run.js';
 import { parseConfig } from './config.js';
 import { Pc, PC_DEFAULT_JIT } from './pc.js';
+import { jitOptions } from '../cli/commands/run.js';
 import { DEFAULT_GUEST, GUEST_PROMPT, imagePath, imageSkipReason, type ImageName } from '../cli/images/paths.js';
 
 const read = (name: ImageName) => new Uint8Array(readFileSync(imagePath(name)));
@@ -29,15 +30,20 @@ test('guest 1 boots to the same serial transcript, at the same instruction, with
   assert.equal(jit.serial, interp.serial);
 });
 
-test('config: --jit on|off and --jit-threshold N are validated; the Pc takes them', () => {
+test('config: --jit on|off|js and --jit-threshold N are validated; the Pc takes them', () => {
   const c = parseConfig({ jit: 'on', jitThreshold: '0' });
   assert.equal(c.jit, true);
   assert.equal(c.jitThreshold, 0);
   assert.equal(parseConfig({ jit: false }).jit, false);
   assert.equal(parseConfig({}).jit, null);
-  assert.throws(() => parseConfig({ jit: 'maybe' }), /--jit.*not on or off/);
+  assert.equal(parseConfig({ jit: 'js' }).jit, 'js');
+  assert.throws(() => parseConfig({ jit: 'maybe' }), /--jit.*not on, off or js/);
   assert.throws(() => parseConfig({ jitThreshold: '-1' }), /--jit-threshold.*whole number/);
   assert.notEqual(new Pc({ memoryBytes: 4 << 20 }).cpu.jit === null, PC_DEFAULT_JIT !== null);
   assert.equal(new Pc({ memoryBytes: 4 << 20, jit: null }).cpu.jit, null);
   assert.equal(new Pc({ memoryBytes: 4 << 20, jit: { threshold: 7 } }).cpu.jit?.threshold, 7);
+  // --jit js: the translator without WebAssembly code (jit-fuzz32.test.ts checks that wasm: false makes none)
+  assert.equal(jitOptions(parseConfig({ jit: 'js' }))?.wasm, false);
+  assert.equal(jitOptions(parseConfig({ jit: 'on' }))?.wasm, undefined);
+  assert.equal(jitOptions(parseConfig({ jit: 'off' })), null);
 });

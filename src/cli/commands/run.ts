@@ -172,10 +172,11 @@ async function runCommand(flags: RunFlags): Promise<number> {
 }
 
 /** --jit / --jit-threshold → Pc options (null: interpreter only). */
-function jitOptions(config: MachineConfig): JitOptions | null {
+export function jitOptions(config: MachineConfig): JitOptions | null {
   const on = config.jit ?? PC_DEFAULT_JIT !== null;
-  if (!on) return null;
+  if (on === false) return null;
   const o: JitOptions = { ...(PC_DEFAULT_JIT ?? {}), now: () => performance.now() };
+  if (on === 'js') o.wasm = false;
   if (config.jitThreshold !== undefined && config.jitThreshold !== null) o.threshold = config.jitThreshold;
   return o;
 }
