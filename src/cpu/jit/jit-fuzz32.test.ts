@@ -152,3 +152,23 @@ test('random 32-bit programs: WebAssembly regions == JavaScript regions == inter
   assert.ok(wasmRegions > 1000, `${wasmRegions} regions ran as WebAssembly`);
   assert.ok(bails > 100, `${bails} bail-outs`);
 });
+
+test('WebAssembly code whose store always hits a page holding code bails out to the interpreter, then goes back to JavaScript', () => {
+  // mov ecx, 1000; L: mov [1F00h], eax (the code's own page); inc eax; dec ecx; jnz L; hlt
+  const code = [0xb9, 0xe8, 0x03, 0, 0, 0x89, 0x05, 0x00, 0x1f, 0, 0, 0x40, 0x49, 0x75, 0xf6, 0xf4];
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.cpu.regs[0] = 0x1000;
+    m.run(100000);
+    return { m, state: { eax: m.cpu.regs[0], ecx: m.cpu.regs[1], n: m.cpu.instructions, stored: m.memory.read32(0x1f00) } };
+  };
+  const a = run(false).state;
+  const { m, state: b } = run(true);
+  assert.deepEqual(b, a);
+  assert.deepEqual(a, { eax: 0x1000 + 1000, ecx: 0, n: 1 + 4 * 1000 + 1, stored: 0x1000 + 999 });
+  const s = m.cpu.jit!.stats;
+  assert.ok(s.wasm > 0, 'the loop was WebAssembly code');
+  assert.ok(s.wasmBails >= 256 && s.wasmBails < 1000, `${s.wasmBails} bail-outs: back to JavaScript after 256`);
+});
