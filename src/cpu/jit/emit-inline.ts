@@ -122,7 +122,7 @@ export const enum Producer {
   ZS = 3,
 }
 
-function producerOf(kind: number): number {
+export function producerOf(kind: number): number {
   if (kind === 5 || kind === 7) return Producer.SUB;
   if (kind === 1 || kind === 4 || kind === 6) return Producer.LOGIC;
   if (kind === 0) return Producer.ZS;
@@ -193,7 +193,7 @@ function relTarget(e: Emitter, disp: number): number {
 }
 
 /** Inline ops that leave the arithmetic flags alone (the known producer stays valid). */
-const KEEPS_FLAGS = new Uint8Array(512);
+export const KEEPS_FLAGS = new Uint8Array(512);
 (() => {
   const on = (a: number, b: number) => { for (let o = a; o <= b; o++) KEEPS_FLAGS[o] = 1; };
   on(0x50, 0x5f); on(0x68, 0x68); on(0x6a, 0x6a); on(0x86, 0x8b); on(0x8d, 0x8d); on(0x90, 0x97); on(0xa0, 0xa3);

@@ -15,6 +15,7 @@
 import { ARITH_FLAGS, Flag, Seg } from '../state.js';
 import { Tlb, tlbNeed } from '../paging.js';
 import type { Insn } from './decode.js';
+import { KEEPS_FLAGS, Producer, producerOf } from './emit-inline.js';
 import { Bytes, W, VOID, moduleBytes, sleb, uleb } from './wasm-asm.js';
 import type { HotSpec } from './emit.js';
 
@@ -65,21 +66,10 @@ const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
 const I32_LOCALS = 36;
 const L64 = 37;
 
-/** Why a region stays JavaScript. */
+/** An instruction or operand without a WebAssembly form (the code stops before it). */
 class Unsupported extends Error {}
 
 const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
-
-/** Flag producers, as emit-inline.ts Producer. */
-const enum Producer { NONE = 0, SUB = 1, LOGIC = 2, ZS = 3 }
-
-/** Ops that leave the arithmetic flags alone (emit-inline.ts KEEPS_FLAGS). */
-function keepsFlags(op: number): boolean {
-  return (op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || (op >= 0x86 && op <= 0x8b) || op === 0x8d ||
-    (op >= 0x90 && op <= 0x97) || (op >= 0xa0 && op <= 0xa3) || (op >= 0xb0 && op <= 0xbf) || op === 0xc6 ||
-    op === 0xc7 || (op >= 0x140 && op <= 0x14f) || (op >= 0x190 && op <= 0x19f) || op === 0x1b6 || op === 0x1b7 ||
-    op === 0x1be || op === 0x1bf;
-}
 
 class WasmEmitter {
   readonly o = new Bytes();
@@ -425,12 +415,6 @@ class WasmEmitter {
   }
 }
 
-function producerOf(kind: number): number {
-  if (kind === 5 || kind === 7) return Producer.SUB;
-  if (kind === 1 || kind === 4 || kind === 6) return Producer.LOGIC;
-  if (kind === 0) return Producer.ZS;
-  return Producer.NONE;
-}
 
 /** Pushes the value of ALU kind on locals X, Y (ops/alu.ts aluValue; ADC/SBB read CF), masked to bits. */
 function aluValue(e: WasmEmitter, kind: number, bits: number): void {
@@ -910,7 +894,7 @@ function stringOnce(e: WasmEmitter): number {
 function emitOne(e: WasmEmitter): number {
   e.producerSet = false;
   const r = emitInsn(e);
-  if (r !== 0 && ((!e.producerSet && !keepsFlags(e.d.op)) || e.flagsDead)) e.producer = Producer.NONE;
+  if (r !== 0 && ((!e.producerSet && KEEPS_FLAGS[e.d.op] === 0) || e.flagsDead)) e.producer = Producer.NONE;
   return r;
 }
 
