@@ -447,14 +447,16 @@ function relTarget(e: WasmEmitter, disp: number): number {
   return e.d.o32 ? t >>> 0 : t & 0xffff;
 }
 
-/** 00-3D, 80-83: X = destination, Y = source; the result V stored (not CMP), flags after a memory store. */
-function aluOp(e: WasmEmitter, kind: number, bits: number, toRM: boolean): void {
-  const d = e.d;
+/**
+ * 00-3D, 80-83: X = destination, Y = source; the result V stored (not CMP) into the r/m operand
+ * (`dest` -1) or register `dest`, the flags after a memory store.
+ */
+function aluOp(e: WasmEmitter, kind: number, bits: number, dest: number): void {
   e.setProducer(producerOf(kind), bits);
   aluValue(e, kind, bits); e.set(V);
   if (kind !== 7) {
-    if (toRM) e.rmWrite(bits, V);
-    else { e.get(V); e.setReg(bits, d.reg); }
+    if (dest < 0) e.rmWrite(bits, V);
+    else { e.get(V); e.setReg(bits, dest); }
   }
   if (!e.flagsDead) aluFlags(e, kind, bits);
 }
@@ -472,16 +474,13 @@ function emitInsn(e: WasmEmitter): number {
     const bits = (form & 1) === 0 ? 8 : vbits(e);
     if (form >= 4) {
       e.reg(bits, 0); e.set(X); e.c32(d.imm | 0); e.set(Y);
-      e.setProducer(producerOf(kind), bits);
-      aluValue(e, kind, bits); e.set(V);
-      if (kind !== 7) { e.get(V); e.setReg(bits, 0); }
-      if (!e.flagsDead) aluFlags(e, kind, bits);
+      aluOp(e, kind, bits, 0);
     } else if (form < 2) {
       e.memPrologue(); e.rmRead(bits); e.set(X); e.reg(bits, d.reg); e.set(Y);
-      aluOp(e, kind, bits, true);
+      aluOp(e, kind, bits, -1);
     } else {
       e.memPrologue(); e.reg(bits, d.reg); e.set(X); e.rmRead(bits); e.set(Y);
-      aluOp(e, kind, bits, false);
+      aluOp(e, kind, bits, d.reg);
     }
     return 1;
   }
@@ -586,7 +585,7 @@ function emitInsn(e: WasmEmitter): number {
       const bits = op === 0x80 || op === 0x82 ? 8 : vbits(e);
       const imm = op === 0x83 ? ((d.imm << 24) >> 24) & MASK[bits] : d.imm;
       e.memPrologue(); e.rmRead(bits); e.set(X); e.c32(imm | 0); e.set(Y);
-      aluOp(e, d.reg, bits, true);
+      aluOp(e, d.reg, bits, -1);
       return 1;
     }
     case 0x84: case 0x85: case 0xa8: case 0xa9: {
