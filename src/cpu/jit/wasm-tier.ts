@@ -1,8 +1,8 @@
-// Runs hot regions as WebAssembly (emit-wasm.ts): compiles a region's module against the
-// guest's WebAssembly.Memory and puts a JavaScript entry in front of it that checks the state
-// the code was specialised to, moves the lazy-flag fields in and out through the exchange
-// words of the CPU area, and reports a bail-out to the run loop. The region's JavaScript
-// function stays behind it for every other state.
+// Runs translations (blocks and hot regions) as WebAssembly (emit-wasm.ts): compiles a
+// translation's module against the guest's WebAssembly.Memory and puts a JavaScript entry in
+// front of it that checks the state the code was specialised to, moves the lazy-flag fields in
+// and out through the exchange words of the CPU area, and reports a bail-out to the run loop.
+// The translation's JavaScript function stays behind it for every other state.
 import type { Cpu } from '../cpu.js';
 import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Seg } from '../state.js';
@@ -11,7 +11,7 @@ import { translateWasm, ExchangeWord, WasmExit, type WasmBlock, type WasmLayout 
 import type { Block, BlockFn, JitStats } from './jit.js';
 
 /**
- * A region that has bailed out BAIL_MIN times and ran fewer than BAIL_RUN instructions per
+ * Code that has bailed out BAIL_MIN times and ran fewer than BAIL_RUN instructions per
  * bail-out goes back to JavaScript (a store it makes always hits a page holding code, say).
  * Occasional bail-outs are cheap: a TLB miss after each context switch costs one exit.
  */
