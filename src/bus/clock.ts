@@ -64,6 +64,14 @@ export class Clock {
     this.virtualNs = now - counter() * nsPerInstruction;
   }
 
+  /**
+   * While time is a line in the instruction counter (deterministic, counter attached), its
+   * value at count 0: now() === lineBase() + count × nsPerInstruction. NaN otherwise.
+   */
+  lineBase(): number {
+    return this.hostSource === null && this.counter !== null ? this.virtualNs : NaN;
+  }
+
   /** Current time in ns. */
   now(): number {
     if (this.hostSource) return this.virtualNs + (this.hostSource() - this.hostOffset) * 1e6;

@@ -28,6 +28,12 @@ export interface CpuHost {
   interrupts: InterruptController;
   /** The board's time in ns (the TSC follows it, tsc.ts); absent on a bare CPU. */
   timeNs?: () => number;
+  /**
+   * When timeNs() is a line in the instruction counter (a deterministic board): its value at
+   * count 0 (NaN when it is not), and its slope. Translated code reads the TSC from these.
+   */
+  timeLineBase?: () => number;
+  timeLineSlope?: number;
 }
 
 export const enum CpuExit {

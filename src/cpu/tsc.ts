@@ -19,3 +19,24 @@ export function readTsc(c: Cpu): number {
 export function writeTsc(c: Cpu, value: number): void {
   c.tscOffset = value - ticks(c);
 }
+
+/**
+ * For translated code that computes the TSC itself: when the ticks are a line in the
+ * instruction counter (no clock: the counter itself; a deterministic clock), writes its base
+ * and slope to f[at] and f[at + 1] and returns true; then ticks = floor(base + count × slope),
+ * the same double arithmetic as ticks().
+ */
+export function tscLine(c: Cpu, f: Float64Array, at: number): boolean {
+  const h = c.host;
+  if (h.timeNs === undefined) {
+    f[at] = 0;
+    f[at + 1] = 1;
+    return true;
+  }
+  if (h.timeLineBase === undefined || h.timeLineSlope === undefined) return false;
+  const base = h.timeLineBase();
+  if (Number.isNaN(base)) return false;
+  f[at] = base;
+  f[at + 1] = h.timeLineSlope;
+  return true;
+}

@@ -160,7 +160,10 @@ export class Pc {
     this.post = new PostCodePort();
     if (options.postListener) this.post.listener = options.postListener;
     this.debugcon = new DebugConsolePort(options.debugconSink ?? (() => {}));
-    this.cpu = new Cpu({ memory: this.memory, ports: this.ports, interrupts: this.pic, timeNs: () => this.clock.now() });
+    this.cpu = new Cpu({
+      memory: this.memory, ports: this.ports, interrupts: this.pic, timeNs: () => this.clock.now(),
+      timeLineBase: () => this.clock.lineBase(), timeLineSlope: this.nsPerInstruction,
+    });
     const jit = options.jit === undefined ? PC_DEFAULT_JIT : options.jit;
     if (jit !== null) this.cpu.setJit(jit);
     if (this.clock.deterministic) this.clock.attachInstructionCounter(() => this.cpu.instructions, this.nsPerInstruction);

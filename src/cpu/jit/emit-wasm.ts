@@ -36,6 +36,15 @@ export const enum ExchangeWord {
   SEG_BASE = 9,
 }
 
+/** Float64 words after the int32 exchange words (byte offset TSC_WORDS from the exchange). */
+export const enum TscWord {
+  /** tsc.ts tscLine: ticks = floor(BASE + count × SLOPE). */
+  BASE = 0, SLOPE = 1,
+  /** Cpu.instructions at entry, and Cpu.tscOffset. */
+  COUNT = 2, OFFSET = 3,
+}
+export const TSC_WORDS = 128;
+
 /** The function's result kinds (in ExchangeWord.KIND), as jit.ts block functions return them. */
 export const enum WasmExit {
   /** Left at a branch: the next block may follow. */
@@ -86,6 +95,7 @@ class WasmEmitter {
   producerSet = false;
   flatUsed = 0;
   basedUsed = 0;
+  usesTsc = false;
 
   constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 
@@ -558,6 +568,18 @@ function emitInsn(e: WasmEmitter): number {
       return 1;
     case 0xd3:
       return shiftByCl(e);
+    case 0x131: { // ops/system.ts rdtsc at CPL 0 (no CR4.TSD #GP): tsc.ts readTsc, the same double arithmetic
+      if (e.spec.user || !e.spec.tscLine) return 0;
+      e.usesTsc = true;
+      const f = (w: number) => { e.c32(0); e.mem(W.F64_LOAD, 3, e.layout.exchange + TSC_WORDS + 8 * w); };
+      f(TscWord.BASE);
+      f(TscWord.COUNT); e.get(J); e.c32(e.k); e.op(W.I32_ADD); e.op(W.F64_CONVERT_I32_U); e.op(W.F64_ADD);
+      f(TscWord.SLOPE); e.op(W.F64_MUL); e.op(W.F64_ADD); e.op(W.F64_FLOOR);
+      f(TscWord.OFFSET); e.op(W.F64_ADD);
+      e.op(W.I64_TRUNC_F64_S); e.tee(L64); e.op(W.I32_WRAP_I64); e.set(R0);
+      e.get(L64); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHR_U); e.op(W.I32_WRAP_I64); e.set(R0 + 2);
+      return 1;
+    }
     case 0x9c: // ops/stack.ts pushf (no V86 here)
       e.flags(); e.c32(d.o32 ? 0x00fcffff : 0xffff); e.op(W.I32_AND); e.set(V);
       e.push(d.o32, V);
@@ -903,12 +925,16 @@ export interface WasmCode {
   flatUsed: number;
   /** Segments whose 4 GiB limits it relies on, with their bases in ExchangeWord.SEG_BASE + seg. */
   basedUsed: number;
+  /** It reads the TSC: the entry must write the TscWord values. */
+  usesTsc: boolean;
 }
 
 /** The state a region is translated for. */
 export interface WasmSpec extends HotSpec {
   /** Segments with any base but 4 GiB read and write limits (FS/GS of per-CPU and thread data). */
   based: number;
+  /** The TSC is a line in the instruction count (tsc.ts tscLine): RDTSC can be computed. */
+  tscLine: boolean;
 }
 
 /**
@@ -964,7 +990,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
       e.next = d.eip + d.len;
       e.flagsDead = b.dead[e.k] === 1;
       const mark = o.length;
-      const used = [e.flatUsed, e.basedUsed];
+      const used = [e.flatUsed, e.basedUsed, e.usesTsc ? 1 : 0];
       let r: number;
       try {
         r = emitOne(e);
@@ -979,6 +1005,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
         o.length = mark;
         e.nest = 0;
         [e.flatUsed, e.basedUsed] = used;
+        e.usesTsc = used[2] === 1;
         e.bail(WasmExit.INTERPRET);
         ended = true;
         break;
@@ -995,7 +1022,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
-  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed };
+  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, usesTsc: e.usesTsc };
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

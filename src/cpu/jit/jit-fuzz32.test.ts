@@ -33,7 +33,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    const kind = r() % (SHARED_FORMS + 14);
+    const kind = r() % (SHARED_FORMS + 15);
     if (kind < SHARED_FORMS) {
       out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
       continue;
@@ -88,6 +88,9 @@ function program(seed: number): number[] {
         break;
       case 12: // CWDE/CBW, CDQ/CWD, PAUSE
         out.push(...p66, pick([0x98, 0x99]), 0xf3, 0x90);
+        break;
+      case 13: // RDTSC (a bare CPU: the instruction count)
+        out.push(0x0f, 0x31);
         break;
       default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
         const at = CODE_BASE + out.length;
@@ -171,4 +174,24 @@ test('WebAssembly code whose store always hits a page holding code bails out to 
   const s = m.cpu.jit!.stats;
   assert.ok(s.wasm > 0, 'the loop was WebAssembly code');
   assert.ok(s.wasmBails >= 256 && s.wasmBails < 1000, `${s.wasmBails} bail-outs: back to JavaScript after 256`);
+});
+
+test('RDTSC in WebAssembly code reads what the interpreter reads; a TSC offset out of its exact range runs the JavaScript instead', () => {
+  // mov ecx, 5; L: rdtsc; dec ecx; jnz L; hlt
+  const code = [0xb9, 5, 0, 0, 0, 0x0f, 0x31, 0x49, 0x75, 0xfb, 0xf4];
+  for (const offset of [0, 1e12, -7, 2 ** 60]) {
+    const run = (jit: boolean) => {
+      const m = makeMachine(code, RAM);
+      enterFlat(m, false);
+      m.cpu.tscOffset = offset;
+      if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+      m.run(1000);
+      return { m, state: { eax: m.cpu.regs[0], edx: m.cpu.regs[2], n: m.cpu.instructions } };
+    };
+    const a = run(false).state;
+    const { m, state: b } = run(true);
+    assert.deepEqual(b, a, `offset ${offset}`);
+    assert.equal(a.n, 1 + 3 * 5 + 1);
+    assert.equal(m.cpu.jit!.stats.wasmBails, 0, 'no stop for the interpreter');
+  }
 });

@@ -15,6 +15,8 @@ export const enum W {
   I32_POPCNT = 0x69, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73,
   I32_SHL = 0x74, I32_SHR_S = 0x75, I32_SHR_U = 0x76, I32_ROTL = 0x77, I32_ROTR = 0x78,
   I64_MUL = 0x7e, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac,
+  F64_LOAD = 0x2b, I64_SHR_U = 0x88, F64_FLOOR = 0x9c, F64_ADD = 0xa0, F64_MUL = 0xa2, I64_TRUNC_F64_S = 0xb0,
+  F64_CONVERT_I32_U = 0xb8, I64_CONST = 0x42,
 }
 
 /** Block type "no result" (§5.4.1). */

@@ -7,7 +7,8 @@ import type { Cpu } from '../cpu.js';
 import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Seg } from '../state.js';
 import { flatSegments } from './emit.js';
-import { translateWasm, ExchangeWord, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
+import { translateWasm, ExchangeWord, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
+import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
 /**
@@ -18,11 +19,15 @@ import type { Block, BlockFn, JitStats } from './jit.js';
 const BAIL_MIN = 256;
 const BAIL_RUN = 64;
 const FLAT_MAX = 0xffffffff;
+/** 2^52: with ticks below that too, the counter stays an exact integer within ±2^53. */
+const TSC_OFFSET_MAX = 2 ** 52;
 
 export class WasmTier {
   private readonly imports: { e: { m: WebAssembly.Memory } };
   private readonly layout: WasmLayout;
   private readonly exchange: Int32Array;
+  /** The TscWord values, after the int32 exchange words. */
+  private readonly tsc: Float64Array;
 
   private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats) {
     this.imports = { e: { m: memory } };
@@ -35,6 +40,7 @@ export class WasmTier {
       dirtyPages: cpu.dirtyPages.byteOffset,
     };
     this.exchange = new Int32Array(area.buffer, this.layout.exchange, 16);
+    this.tsc = new Float64Array(area.buffer, this.layout.exchange + TSC_WORDS, 4);
   }
 
   /** The tier for `cpu`, or null when its state is not in a WebAssembly memory. */
@@ -55,7 +61,7 @@ export class WasmTier {
     // The code assumes a 32-bit stack, A20 on and a 4 GiB CS limit (so no jump needs a limit check).
     if (!c.codeBig || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX || c.segLimit[Seg.CS] !== FLAT_MAX) return null;
     const flat = flatSegments(c);
-    const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat };
+    const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0) };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return null;
     let run: (room: number) => number;
@@ -70,11 +76,19 @@ export class WasmTier {
     const { paging, user } = spec;
     const flatUsed = code.flatUsed;
     const based = code.basedUsed;
+    const usesTsc = code.usesTsc;
+    const tsc = this.tsc;
     let retiredTotal = 0;
     let bails = 0;
     const fn: BlockFn = (c: Cpu): number => {
       if (c.paging !== paging || c.user !== user || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX ||
         c.segLimit[Seg.CS] !== FLAT_MAX || !isFlat(c, flatUsed) || (based !== 0 && !setBases(c, based, x))) return js(c);
+      if (usesTsc) {
+        // A TSC written far out (WRMSR) could leave the range the module converts exactly.
+        if (!(Math.abs(c.tscOffset) < TSC_OFFSET_MAX) || !tscLine(c, tsc, TscWord.BASE)) return js(c);
+        tsc[TscWord.COUNT] = c.instructions;
+        tsc[TscWord.OFFSET] = c.tscOffset;
+      }
       x[ExchangeWord.F_OP] = c.fOp;
       x[ExchangeWord.F_DST] = c.fDst;
       x[ExchangeWord.F_SRC] = c.fSrc;
