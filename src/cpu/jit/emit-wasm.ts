@@ -476,6 +476,7 @@ function emitInsn(e: WasmEmitter): number {
   const d = e.d;
   const op = d.op;
   if (op === 0x90 && d.rep === 0xf3 && !d.lock) return 1; // PAUSE
+  if (op >= 0x118 && op <= 0x11f && !d.lock && (d.isReg || d.a32)) return 1; // hint NOPs (0F 1F: padding; no memory access)
   if (d.lock || d.rep !== 0) return 0;
   if (d.hasModrm && !d.isReg && !d.a32) return 0;
   if (op < 0x40 && (op & 7) < 6) {

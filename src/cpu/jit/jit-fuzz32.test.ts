@@ -86,8 +86,8 @@ function program(seed: number): number[] {
       case 11: // MOV CL, imm; ROL/ROR/SHL/SHR/SAR r32, CL (counts 0-63: modulo 32)
         out.push(0xb1, r() % 64, 0xd3, 0xc0 | (pick([0, 1, 4, 5, 7]) << 3) | wreg());
         break;
-      case 12: // CWDE/CBW, CDQ/CWD, PAUSE
-        out.push(...p66, pick([0x98, 0x99]), 0xf3, 0x90);
+      case 12: // CWDE/CBW, CDQ/CWD, PAUSE, a multi-byte NOP (DS: NOP [EAX+EAX+0], the kernel's padding)
+        out.push(...p66, pick([0x98, 0x99]), 0xf3, 0x90, 0x3e, 0x0f, 0x1f, 0x44, 0x00, 0x00);
         break;
       case 13: // RDTSC (a bare CPU: the instruction count)
         out.push(0x0f, 0x31);
