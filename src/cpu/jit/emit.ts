@@ -279,11 +279,24 @@ export interface HotSpec {
   flat: number;
 }
 
-/** The segments among ES, SS, DS that are flat: base 0, min 0, read and write max 4 GiB - 1. */
-export function flatSegments(c: { segBase: ArrayLike<number>; segMin: ArrayLike<number>; segRMax: ArrayLike<number>; segWMax: ArrayLike<number> }): number {
+/** The segment caches the translators' specialisation reads. */
+export interface SegmentCaches {
+  segBase: ArrayLike<number>;
+  segMin: ArrayLike<number>;
+  segRMax: ArrayLike<number>;
+  segWMax: ArrayLike<number>;
+}
+
+/** Segment s has 4 GiB limits: min 0, read and write max 4 GiB - 1 (any base). */
+export function hasFlatLimits(c: SegmentCaches, s: number): boolean {
+  return c.segMin[s] === 0 && c.segRMax[s] === 0xffffffff && c.segWMax[s] === 0xffffffff;
+}
+
+/** The segments among ES, SS, DS that are flat: base 0 and 4 GiB limits. */
+export function flatSegments(c: SegmentCaches): number {
   let flat = 0;
   for (let s = 0; s < 6; s++) {
-    if (c.segBase[s] === 0 && c.segMin[s] === 0 && c.segRMax[s] === 0xffffffff && c.segWMax[s] === 0xffffffff) flat |= 1 << s;
+    if (c.segBase[s] === 0 && hasFlatLimits(c, s)) flat |= 1 << s;
   }
   return flat & FLAT_CANDIDATES;
 }

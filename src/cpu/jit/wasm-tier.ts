@@ -6,7 +6,7 @@
 import type { Cpu } from '../cpu.js';
 import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Seg } from '../state.js';
-import { flatSegments } from './emit.js';
+import { flatSegments, hasFlatLimits } from './emit.js';
 import { translateWasm, ExchangeWord, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
@@ -58,8 +58,7 @@ export class WasmTier {
    */
   install(b: Block, blocks: WasmBlock[], js: BlockFn): BlockFn | null {
     const c = this.cpu;
-    // The code assumes a 32-bit stack, A20 on and a 4 GiB CS limit (so no jump needs a limit check).
-    if (!c.codeBig || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX || c.segLimit[Seg.CS] !== FLAT_MAX) return null;
+    if (!c.codeBig || !flatMachine(c)) return null;
     const flat = flatSegments(c);
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0) };
     const code = translateWasm(blocks, spec, this.layout);
@@ -81,8 +80,8 @@ export class WasmTier {
     let retiredTotal = 0;
     let bails = 0;
     const fn: BlockFn = (c: Cpu): number => {
-      if (c.paging !== paging || c.user !== user || c.stackMask !== FLAT_MAX || c.a20Mask !== FLAT_MAX ||
-        c.segLimit[Seg.CS] !== FLAT_MAX || !isFlat(c, flatUsed) || (based !== 0 && !setBases(c, based, x))) return js(c);
+      if (c.paging !== paging || c.user !== user || !flatMachine(c) || !isFlat(c, flatUsed) ||
+        (based !== 0 && !setBases(c, based, x))) return js(c);
       if (usesTsc) {
         // A TSC written far out (WRMSR) could leave the range the module converts exactly.
         if (!(Math.abs(c.tscOffset) < TSC_OFFSET_MAX) || !tscLine(c, tsc, TscWord.BASE)) return js(c);
@@ -123,7 +122,7 @@ export class WasmTier {
 /** The segments (ES..GS) with 4 GiB read and write limits, any base. */
 function limitsFlat(c: Cpu): number {
   let m = 0;
-  for (let s = 0; s < 6; s++) if (c.segMin[s] === 0 && c.segRMax[s] === FLAT_MAX && c.segWMax[s] === FLAT_MAX) m |= 1 << s;
+  for (let s = 0; s < 6; s++) if (hasFlatLimits(c, s)) m |= 1 << s;
   return m;
 }
 
@@ -131,7 +130,7 @@ function limitsFlat(c: Cpu): number {
 function setBases(c: Cpu, segs: number, x: Int32Array): boolean {
   for (let s = 0; segs !== 0; s++, segs >>>= 1) {
     if ((segs & 1) === 0) continue;
-    if (c.segMin[s] !== 0 || c.segRMax[s] !== FLAT_MAX || c.segWMax[s] !== FLAT_MAX) return false;
+    if (!hasFlatLimits(c, s)) return false;
     x[ExchangeWord.SEG_BASE + s] = c.segBase[s];
   }
   return true;
@@ -140,7 +139,12 @@ function setBases(c: Cpu, segs: number, x: Int32Array): boolean {
 /** Every segment in the bit set `segs` has base 0 and 4 GiB read and write limits. */
 function isFlat(c: Cpu, segs: number): boolean {
   for (let s = 0; segs !== 0; s++, segs >>>= 1) {
-    if ((segs & 1) !== 0 && (c.segBase[s] !== 0 || c.segMin[s] !== 0 || c.segRMax[s] !== FLAT_MAX || c.segWMax[s] !== FLAT_MAX)) return false;
+    if ((segs & 1) !== 0 && (c.segBase[s] !== 0 || !hasFlatLimits(c, s))) return false;
   }
   return true;
+}
+
+/** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
+function flatMachine(c: Cpu): boolean {
+  return c.stackMask === FLAT_MAX && c.a20Mask === FLAT_MAX && c.segLimit[Seg.CS] === FLAT_MAX;
 }
