@@ -1,0 +1,423 @@
+// The WebAssembly emitter's state and building blocks for emit-wasm.ts and wasm-insn.ts: the
+// module's locals, encoding helpers, exits (to the run loop or a member block), registers, the
+// RAM fast path with its bail-outs, and the lazy flags as locals (flags.ts, the same fields).
+import { ARITH_FLAGS, Flag, Seg } from '../state.js';
+import { Tlb, tlbNeed } from '../paging.js';
+import type { Insn } from './decode.js';
+import { Producer } from './emit-inline.js';
+import { Bytes, W, VOID, sleb, uleb } from './wasm-asm.js';
+import type { HotSpec } from './emit.js';
+
+/** Absolute byte offsets in the WebAssembly memory. */
+export interface WasmLayout {
+  regs: number;
+  /** Int32 words: fOp fDst fSrc fRes fBits fLazy eflags, exit EIP, exit kind, segment bases (ExchangeWord). */
+  exchange: number;
+  tlbFast: number;
+  pageKind: number;
+  codePages: number;
+  dirtyPages: number;
+}
+
+export const enum ExchangeWord {
+  F_OP = 0, F_DST = 1, F_SRC = 2, F_RES = 3, F_BITS = 4, F_LAZY = 5, EFLAGS = 6, EIP = 7, KIND = 8,
+  /** Segment bases (ES..GS) of the segments in WasmCode.basedUsed, written at entry. */
+  SEG_BASE = 9,
+}
+
+/** Float64 words after the int32 exchange words (byte offset TSC_WORDS from the exchange). */
+export const enum TscWord {
+  /** tsc.ts tscLine: ticks = floor(BASE + count × SLOPE). */
+  BASE = 0, SLOPE = 1,
+  /** Cpu.instructions at entry, and Cpu.tscOffset. */
+  COUNT = 2, OFFSET = 3,
+}
+export const TSC_WORDS = 128;
+
+/** The function's result kinds (in ExchangeWord.KIND), as jit.ts block functions return them. */
+export const enum WasmExit {
+  /** Left at a branch: the next block may follow. */
+  NEXT = 0,
+  /** Bailed out: interpret the instruction at EIP (it left the RAM fast path). */
+  BAIL = 2,
+  /** Stopped before an instruction without a WebAssembly form: interpret it. */
+  INTERPRET = 3,
+}
+
+/** One member block of a region: its instructions as emit.ts decoded them. */
+export interface WasmBlock {
+  eip: number;
+  insns: Insn[];
+  /** emit.ts deadFlagWrites (1: this instruction's flag writes are dead). */
+  dead: Uint8Array;
+  /** EIP after its last instruction (where a block that does not end at a branch falls through). */
+  end: number;
+}
+
+/** The state a region is translated for. */
+export interface WasmSpec extends HotSpec {
+  /** Segments with any base but 4 GiB read and write limits (FS/GS of per-CPU and thread data). */
+  based: number;
+  /** The TSC is a line in the instruction count (tsc.ts tscLine): RDTSC can be computed. */
+  tscLine: boolean;
+}
+
+// Locals: 0 is the parameter (instructions the budget leaves), then these.
+export const ROOM = 0;
+export const R0 = 1; // R0..R7: EAX..EDI
+export const F_OP = 9, F_DST = 10, F_SRC = 11, F_RES = 12, F_BITS = 13, F_LAZY = 14, EFL = 15;
+export const J = 16, P = 17, X_EIP = 18, X_RET = 19, X_KIND = 20;
+export const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29, LIN = 30;
+export const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
+export const I32_LOCALS = 36;
+export const L64 = 37;
+
+/** An instruction or operand without a WebAssembly form (the code stops before it). */
+export class Unsupported extends Error {}
+
+export const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
+
+export class WasmEmitter {
+  readonly o = new Bytes();
+  /** Case index of the block being emitted, the number of cases, and nesting inside the case. */
+  ci = 0;
+  cases = 0;
+  nest = 0;
+  d: Insn = null as unknown as Insn;
+  k = 0;
+  next = 0;
+  flagsDead = false;
+  producer = 0;
+  producerBits = 32;
+  producerSet = false;
+  flatUsed = 0;
+  basedUsed = 0;
+  usesTsc = false;
+
+  constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
+
+  // ---- encoding ----
+  op(b: number): void { this.o.push(b); }
+  /** Pushes opcode `op` with a one-byte operand. */
+  op2(op: number, x: number): void { this.o.push(op); this.o.push(x); }
+  get(l: number): void { this.op2(W.LOCAL_GET, l); }
+  set(l: number): void { this.op2(W.LOCAL_SET, l); }
+  tee(l: number): void { this.op2(W.LOCAL_TEE, l); }
+  c32(v: number): void { this.o.push(W.I32_CONST); sleb(this.o, v); }
+  /** A load/store with alignment hint `align` (log2) at constant offset `off`. */
+  mem(opcode: number, align: number, off: number): void { this.op2(opcode, align); uleb(this.o, off); }
+  open(kind: number): void { this.op2(kind, VOID); this.nest++; }
+  close(): void { this.o.push(W.END); this.nest--; }
+  br(depth: number): void { this.o.push(W.BR); uleb(this.o, depth); }
+  /** Depth of the label after the loop ($out) and of the loop ($L) from the current position. */
+  outDepth(): number { return this.cases - 1 - this.ci + 2 + this.nest; }
+  loopDepth(): number { return this.cases - 1 - this.ci + 1 + this.nest; }
+
+  // ---- leaving ----
+  /** Leaves with EIP `eip` once `count` instructions of this block retired. */
+  exit(eip: number, count: number, kind: number): void {
+    this.c32(eip); this.set(X_EIP);
+    this.get(J); if (count !== 0) { this.c32(count); this.op(W.I32_ADD); } this.set(X_RET);
+    this.c32(kind); this.set(X_KIND);
+    this.br(this.outDepth());
+  }
+  /** Bails out before the current instruction (it has changed nothing). */
+  bail(kind: number = WasmExit.BAIL): void { this.exit(this.d.eip, this.k, kind); }
+  /** Pops a condition: non-zero bails out. */
+  bailIf(): void { this.open(W.IF); this.bail(); this.close(); }
+  /** Continues at constant EIP t (count instructions of this block retired): in the region, or out. */
+  goto(t: number, count: number): void {
+    const m = this.members.get(t);
+    if (m === undefined) { this.exit(t, count, WasmExit.NEXT); return; }
+    this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
+    this.c32(m); this.set(P);
+    this.br(this.loopDepth());
+  }
+  /** Continues at the EIP in local `l`: a member block, or out. */
+  gotoDynamic(l: number, count: number): void {
+    for (const [eip, m] of this.members) {
+      this.get(l); this.c32(eip); this.op(W.I32_EQ);
+      this.open(W.IF);
+      this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
+      this.c32(m); this.set(P);
+      this.br(this.loopDepth());
+      this.close();
+    }
+    this.get(l); this.set(X_EIP);
+    this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(X_RET);
+    this.c32(WasmExit.NEXT); this.set(X_KIND);
+    this.br(this.outDepth());
+  }
+
+  // ---- registers ----
+  reg(bits: number, i: number): void {
+    if (bits === 32) { this.get(R0 + i); return; }
+    if (bits === 16) { this.get(R0 + i); this.c32(0xffff); this.op(W.I32_AND); return; }
+    this.get(R0 + (i & 3));
+    if (i >= 4) { this.c32(8); this.op(W.I32_SHR_U); }
+    this.c32(0xff); this.op(W.I32_AND);
+  }
+  /** Pops a value into a register (the low `bits` of it). */
+  setReg(bits: number, i: number): void {
+    if (bits === 32) { this.set(R0 + i); return; }
+    this.set(U);
+    const r = R0 + (bits === 8 ? i & 3 : i);
+    const shift = bits === 8 && i >= 4 ? 8 : 0;
+    const m = MASK[bits] << shift;
+    this.get(r); this.c32(~m); this.op(W.I32_AND);
+    this.get(U); if (shift !== 0) { this.c32(shift); this.op(W.I32_SHL); }
+    this.c32(m); this.op(W.I32_AND); this.op(W.I32_OR);
+    this.set(r);
+  }
+
+  // ---- memory ----
+  /** Pushes the effective address (32-bit addressing only). */
+  ea(): void {
+    const d = this.d;
+    if (!d.a32) throw new Unsupported();
+    let n = 0;
+    if (d.base >= 0) { this.get(R0 + d.base); n++; }
+    if (d.index >= 0) {
+      this.get(R0 + d.index);
+      if (d.scale !== 0) { this.c32(d.scale); this.op(W.I32_SHL); }
+      if (n++ > 0) this.op(W.I32_ADD);
+    }
+    if (d.disp !== 0 || n === 0) { this.c32(d.disp | 0); if (n > 0) this.op(W.I32_ADD); }
+  }
+
+  /** Sets Q to the RAM address of an aligned `size`-byte access at the offset in local `a`, or bails out. */
+  ramAddress(seg: number, off: number, size: number, write: boolean): void {
+    let a = off;
+    if (((this.spec.flat >> seg) & 1) !== 0) {
+      this.flatUsed |= 1 << seg;
+    } else if (((this.spec.based >> seg) & 1) !== 0) {
+      // 4 GiB limits: no limit test; the linear address is base + offset.
+      this.basedUsed |= 1 << seg;
+      this.get(off); this.get(BASE0 + seg); this.op(W.I32_ADD); this.set(LIN);
+      a = LIN;
+    } else {
+      throw new Unsupported();
+    }
+    const L = this.layout;
+    if (this.spec.paging) {
+      const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
+      this.get(a); this.c32(12); this.op(W.I32_SHR_U); this.c32(2); this.op(W.I32_SHL);
+      this.mem(W.I32_LOAD, 2, L.tlbFast); this.tee(E);
+      this.c32(need); this.op(W.I32_AND); this.c32(need); this.op(W.I32_NE);
+    } else {
+      this.get(a); this.c32(12); this.op(W.I32_SHR_U);
+      this.mem(W.I32_LOAD8_U, 0, L.pageKind); this.c32(1); this.op(W.I32_NE);
+    }
+    if (size > 1) { this.get(a); this.c32(size - 1); this.op(W.I32_AND); this.op(W.I32_OR); }
+    this.bailIf();
+    if (this.spec.paging) {
+      this.get(E); this.c32(-4096); this.op(W.I32_AND); this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
+    } else {
+      this.get(a);
+    }
+    this.set(Q);
+    if (write) {
+      this.get(Q); this.c32(12); this.op(W.I32_SHR_U); this.mem(W.I32_LOAD8_U, 0, L.codePages);
+      this.bailIf();
+    }
+  }
+
+  /** Pushes a `bits` read at seg:[local a] (dwords as int32). */
+  read(bits: number, seg: number, a: number): void {
+    this.ramAddress(seg, a, bits >> 3, false);
+    this.get(Q);
+    if (bits === 32) this.mem(W.I32_LOAD, 2, 0);
+    else if (bits === 16) this.mem(W.I32_LOAD16_U, 1, 0);
+    else this.mem(W.I32_LOAD8_U, 0, 0);
+  }
+
+  /** Stores local `v` (its low `bits`) at seg:[local a], marking the page dirty. */
+  write(bits: number, seg: number, a: number, v: number): void {
+    this.ramAddress(seg, a, bits >> 3, true);
+    this.get(Q); this.get(v);
+    if (bits === 32) this.mem(W.I32_STORE, 2, 0);
+    else if (bits === 16) this.mem(W.I32_STORE16, 1, 0);
+    else this.mem(W.I32_STORE8, 0, 0);
+    this.get(Q); this.c32(12); this.op(W.I32_SHR_U); this.c32(1); this.mem(W.I32_STORE8, 0, this.layout.dirtyPages);
+  }
+
+  /** Sets A to the memory operand's offset (memory forms). */
+  memPrologue(): void {
+    if (!this.d.isReg) { this.ea(); this.set(A); }
+  }
+  /** Pushes the r/m operand. */
+  rmRead(bits: number): void {
+    if (this.d.isReg) this.reg(bits, this.d.rm);
+    else this.read(bits, this.d.eaSeg, A);
+  }
+  /** Writes local v to the r/m operand. */
+  rmWrite(bits: number, v: number): void {
+    if (this.d.isReg) { this.get(v); this.setReg(bits, this.d.rm); }
+    else this.write(bits, this.d.eaSeg, A, v);
+  }
+
+  /** PUSH local v: the store at ESP - size, then ESP (32-bit stack). */
+  push(o32: boolean, v: number): void {
+    this.get(R0 + 4); this.c32(o32 ? 4 : 2); this.op(W.I32_SUB); this.set(S);
+    this.write(o32 ? 32 : 16, Seg.SS, S, v);
+    this.get(S); this.set(R0 + 4);
+  }
+  /** POP into local v: the read, then ESP. */
+  pop(o32: boolean, v: number): void {
+    this.get(R0 + 4); this.set(S);
+    this.read(o32 ? 32 : 16, Seg.SS, S); this.set(v);
+    this.get(S); this.c32(o32 ? 4 : 2); this.op(W.I32_ADD); this.set(R0 + 4);
+  }
+
+  // ---- lazy flags (flags.ts; the same fields, as locals) ----
+  arithFlags(op: number, dst: number | null, src: number, res: number, bits: number): void {
+    this.c32(op); this.set(F_OP);
+    if (dst === null) this.c32(0); else this.get(dst);
+    this.set(F_DST);
+    this.get(src); this.set(F_SRC);
+    this.get(res); this.set(F_RES);
+    this.c32(bits); this.set(F_BITS);
+    this.c32(ARITH_FLAGS); this.set(F_LAZY);
+  }
+  incDecFlags(op: number, dst: number, res: number, bits: number): void {
+    // CF made eager first (INC/DEC keep it).
+    this.get(EFL); this.c32(~Flag.CF); this.op(W.I32_AND); this.getCF(); this.op(W.I32_OR); this.set(EFL);
+    this.c32(op); this.set(F_OP);
+    this.get(dst); this.set(F_DST);
+    this.c32(1); this.set(F_SRC);
+    this.get(res); this.set(F_RES);
+    this.c32(bits); this.set(F_BITS);
+    this.c32(ARITH_FLAGS & ~Flag.CF); this.set(F_LAZY);
+  }
+  /** setResult with CF/OF/AF from `cfOfAf` (pushes them; null: 0). */
+  resultFlags(res: number, bits: number, cfOfAf: (() => void) | null): void {
+    this.get(res); this.set(F_RES);
+    this.get(EFL); this.c32(~(Flag.CF | Flag.OF | Flag.AF)); this.op(W.I32_AND);
+    if (cfOfAf !== null) { cfOfAf(); this.op(W.I32_OR); }
+    this.set(EFL);
+    this.c32(bits); this.set(F_BITS);
+    this.c32(Flag.PF | Flag.ZF | Flag.SF); this.set(F_LAZY);
+  }
+  /** Pushes (value if fLazy has `bit`, else eager) where both are already pushed. */
+  lazySelect(bit: number): void {
+    this.get(F_LAZY); this.c32(bit); this.op(W.I32_AND); this.op(W.SELECT);
+  }
+  /** Pushes `x >>> (fBits - 1) & 1` for x on the stack. */
+  topBit(): void {
+    this.get(F_BITS); this.c32(1); this.op(W.I32_SUB); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+  }
+  /** Pushes CF as 0/1 (flags.ts getCF). */
+  getCF(): void {
+    // ADD: (d&s)|((d|s)&~r); SUB: (~d&s)|(~(d^s)&r)
+    this.get(F_DST); this.get(F_SRC); this.op(W.I32_AND);
+    this.get(F_DST); this.get(F_SRC); this.op(W.I32_OR); this.get(F_RES); this.c32(-1); this.op(W.I32_XOR); this.op(W.I32_AND);
+    this.op(W.I32_OR);
+    this.get(F_DST); this.c32(-1); this.op(W.I32_XOR); this.get(F_SRC); this.op(W.I32_AND);
+    this.get(F_DST); this.get(F_SRC); this.op(W.I32_XOR); this.c32(-1); this.op(W.I32_XOR); this.get(F_RES); this.op(W.I32_AND);
+    this.op(W.I32_OR);
+    this.get(F_OP); this.op(W.I32_EQZ); this.op(W.SELECT);
+    this.topBit();
+    this.get(EFL); this.c32(Flag.CF); this.op(W.I32_AND);
+    this.lazySelect(Flag.CF);
+  }
+  /** Pushes OF as 0/1 (flags.ts getOF). */
+  getOF(): void {
+    // ADD: (d^r)&(s^r); SUB: (d^s)&(d^r)
+    this.get(F_DST); this.get(F_RES); this.op(W.I32_XOR); this.get(F_SRC); this.get(F_RES); this.op(W.I32_XOR); this.op(W.I32_AND);
+    this.get(F_DST); this.get(F_SRC); this.op(W.I32_XOR); this.get(F_DST); this.get(F_RES); this.op(W.I32_XOR); this.op(W.I32_AND);
+    this.get(F_OP); this.op(W.I32_EQZ); this.op(W.SELECT);
+    this.topBit();
+    this.get(EFL); this.c32(11); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+    this.lazySelect(Flag.OF);
+  }
+  getZF(): void {
+    this.get(F_RES); this.op(W.I32_EQZ);
+    this.get(EFL); this.c32(6); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+    this.lazySelect(Flag.ZF);
+  }
+  getSF(): void {
+    this.get(F_RES); this.topBit();
+    this.get(EFL); this.c32(7); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+    this.lazySelect(Flag.SF);
+  }
+  getAF(): void {
+    this.get(F_DST); this.get(F_SRC); this.op(W.I32_XOR); this.get(F_RES); this.op(W.I32_XOR); this.c32(4); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+    this.get(EFL); this.c32(4); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+    this.lazySelect(Flag.AF);
+  }
+  /** Pushes EFLAGS with every lazy flag evaluated (flags.ts getFlags). */
+  flags(): void {
+    this.get(EFL); this.c32(~ARITH_FLAGS); this.op(W.I32_AND);
+    const bits: [() => void, number][] = [[() => this.getCF(), 0], [() => this.getPF(), 2], [() => this.getAF(), 4],
+      [() => this.getZF(), 6], [() => this.getSF(), 7], [() => this.getOF(), 11]];
+    for (const [get, at] of bits) {
+      get();
+      if (at !== 0) { this.c32(at); this.op(W.I32_SHL); }
+      this.op(W.I32_OR);
+    }
+  }
+  /** flags.ts flushFlags: every flag eager. */
+  flushFlags(): void {
+    this.flags(); this.set(EFL);
+    this.c32(0); this.set(F_LAZY);
+  }
+  getPF(): void {
+    this.get(F_RES); this.c32(0xff); this.op(W.I32_AND); this.op(W.I32_POPCNT); this.c32(1); this.op(W.I32_AND); this.op(W.I32_EQZ);
+    this.get(EFL); this.c32(2); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND);
+    this.lazySelect(Flag.PF);
+  }
+
+  /** Pushes condition cc (0/1) as emit-inline.ts cond(): from a known producer, else flags.ts testCC. */
+  cond(cc: number): void {
+    const p = this.producer;
+    const b = this.producerBits;
+    const sx = (l: number) => {
+      this.get(l);
+      if (b !== 32) { this.c32(32 - b); this.op(W.I32_SHL); this.c32(32 - b); this.op(W.I32_SHR_S); }
+    };
+    const zf = () => { this.get(F_RES); this.op(W.I32_EQZ); };
+    const sf = () => { this.get(F_RES); this.c32(b - 1); this.op(W.I32_SHR_U); this.c32(1); this.op(W.I32_AND); };
+    let done = true;
+    switch (cc >> 1) {
+      case 1:
+        if (p === Producer.SUB) { this.get(F_DST); this.get(F_SRC); this.op(W.I32_LT_U); } else if (p === Producer.LOGIC) this.c32(0); else done = false;
+        break;
+      case 2:
+        if (p !== Producer.NONE) zf(); else done = false;
+        break;
+      case 3:
+        if (p === Producer.SUB) { this.get(F_DST); this.get(F_SRC); this.op(W.I32_LE_U); } else if (p === Producer.LOGIC) zf(); else done = false;
+        break;
+      case 4:
+        if (p !== Producer.NONE) sf(); else done = false;
+        break;
+      case 6:
+        if (p === Producer.SUB) { sx(F_DST); sx(F_SRC); this.op(W.I32_LT_S); } else if (p === Producer.LOGIC) sf(); else done = false;
+        break;
+      case 7:
+        if (p === Producer.SUB) { sx(F_DST); sx(F_SRC); this.op(W.I32_LE_S); } else if (p === Producer.LOGIC) { zf(); sf(); this.op(W.I32_OR); } else done = false;
+        break;
+      default:
+        done = false;
+    }
+    if (!done) {
+      switch (cc >> 1) {
+        case 0: this.getOF(); break;
+        case 1: this.getCF(); break;
+        case 2: this.getZF(); break;
+        case 3: this.getCF(); this.getZF(); this.op(W.I32_OR); break;
+        case 4: this.getSF(); break;
+        case 5: this.getPF(); break;
+        case 6: this.getSF(); this.getOF(); this.op(W.I32_NE); break;
+        default: this.getZF(); this.getSF(); this.getOF(); this.op(W.I32_NE); this.op(W.I32_OR); break;
+      }
+    }
+    if ((cc & 1) !== 0) this.op(W.I32_EQZ);
+  }
+
+  setProducer(p: number, bits: number): void {
+    this.producer = p;
+    this.producerBits = bits;
+    this.producerSet = true;
+  }
+}
