@@ -348,23 +348,36 @@ function specCheck(spec: HotSpec, flat: number): string {
 
 /** Longest block, in instructions (bounds function size and compile time). */
 const MAX_INSNS = 64;
-/** Largest region, in blocks and in instructions (V8's compile time grows with the function). */
-const MAX_REGION_BLOCKS = 16;
-const MAX_REGION_INSNS = 256;
+/** How far a region may grow. */
+export interface RegionLimits {
+  /** Blocks and instructions. */
+  blocks: number;
+  insns: number;
+  /** Generated JavaScript source (characters); a block that jumps back to the entry may take it to `loopSource`. */
+  source: number;
+  loopSource: number;
+}
+
 /**
- * And in generated source (characters). V8 optimizes no function over 60 KiB of bytecode
- * (--max-optimized-bytecode-size; such a region ran 8× slower than its blocks), and its
- * compile time grows with the size: on the boot, regions up to 8000 characters ran the XZ
- * decompressor ~10 % faster than single blocks, larger ones cost more compile time than
- * they saved (src/cpu/README.md).
+ * Regions run as JavaScript: V8's compile time grows with the function, and it optimizes no
+ * function over 60 KiB of bytecode (--max-optimized-bytecode-size; such a region ran 8× slower
+ * than its blocks). On the boot, regions up to 8000 characters ran the XZ decompressor ~10 %
+ * faster than single blocks, larger ones cost more compile time than they saved
+ * (src/cpu/README.md). A loop split between two functions bounces through the dispatcher on
+ * every iteration (the guest's sha256 round, 54 + 9 instructions, twice per round: 16 M
+ * entries for 8 MiB hashed), hence the larger bound for a block that jumps back to the entry.
  */
-const MAX_REGION_SOURCE = 8000;
+export const JS_REGION: RegionLimits = { blocks: 16, insns: 256, source: 8000, loopSource: 12000 };
+
 /**
- * A block that jumps back to the region's first block may take the region up to this size: a
- * loop split between two functions bounces through the dispatcher on every iteration (the
- * guest's sha256 round, 54 + 9 instructions, twice per round: 16 M entries for 8 MiB hashed).
+ * Regions run as WebAssembly (jit/emit-wasm.ts): their JavaScript is built only if the CPU
+ * leaves the state the module was made for (and then calls the block's own translation at
+ * once), so only the module's size counts. Every exit costs a trip through the run loop and
+ * the entry glue: on the XZ decompressor (bench/cpu-linux.js 300M-1.5G) regions of up to 32
+ * blocks ran 1.7× faster than with the JavaScript bounds (3.1-3.5 s against 5.8 s), 20 blocks
+ * 1.3×, 48 and 96 blocks slower than 32 (Liftoff code for big functions, TurboFan later).
  */
-const MAX_LOOP_REGION_SOURCE = 12000;
+export const WASM_REGION: RegionLimits = { blocks: 32, insns: 512, source: Infinity, loopSource: Infinity };
 
 /** One block's body as translated, before assembly into a function. */
 interface BlockBody {
@@ -474,7 +487,7 @@ export function translate(code: Uint8Array, at: number, end: number, eip: number
  * state.
  */
 export function translateRegion(code: Uint8Array, at: number, end: number, eip: number, big: boolean, inline: boolean,
-  spec: HotSpec, include: (eip: number, at: number) => boolean): BlockCode | null {
+  spec: HotSpec, include: (eip: number, at: number) => boolean, limits: RegionLimits = JS_REGION): BlockCode | null {
   const start = at - (at & 0xfff);
   const collect = (flatAllowed: boolean, records: FallbackRecord[], only: number[] | null): BlockBody[] | null => {
     const blocks: BlockBody[] = [];
@@ -485,7 +498,7 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
     for (let i = 0; i < queue.length; i++) {
       const t = queue[i];
       const b = emitBlock(code, at + (t - eip), end, t, big, { inline, spec, flatAllowed, region: true }, records);
-      const limit = b !== null && b.targets.includes(eip) ? MAX_LOOP_REGION_SOURCE : MAX_REGION_SOURCE;
+      const limit = b !== null && b.targets.includes(eip) ? limits.loopSource : limits.source;
       if (b === null || (i > 0 && only === null && size + b.body.length > limit)) {
         if (i === 0) return null;
         continue;
@@ -496,7 +509,7 @@ export function translateRegion(code: Uint8Array, at: number, end: number, eip: 
       if (only !== null) continue;
       for (const u of b.targets) {
         const ua = at + (u - eip);
-        if (seen.has(u) || ua < start || ua >= end || seen.size >= MAX_REGION_BLOCKS || insns >= MAX_REGION_INSNS || !include(u, ua)) continue;
+        if (seen.has(u) || ua < start || ua >= end || seen.size >= limits.blocks || insns >= limits.insns || !include(u, ua)) continue;
         seen.add(u);
         queue.push(u);
       }

@@ -195,3 +195,32 @@ test('RDTSC in WebAssembly code reads what the interpreter reads; a TSC offset o
     assert.equal(m.cpu.jit!.stats.wasmBails, 0, 'no stop for the interpreter');
   }
 });
+
+test('a loop of 24 blocks is one WebAssembly region (JavaScript regions stop at 16 blocks): it leaves the module only at the end', () => {
+  // mov ecx, 1000; L: 23 × (inc edx; cmp ecx, 0; je X) ; dec ecx; jnz L; X: hlt
+  const code = [0xb9, 0xe8, 0x03, 0, 0];
+  const jes: number[] = [];
+  for (let i = 0; i < 23; i++) {
+    code.push(0x42, 0x83, 0xf9, 0x00, 0x0f, 0x84, 0, 0, 0, 0);
+    jes.push(code.length - 4);
+  }
+  code.push(0x49, 0x0f, 0x85, ...le32(5 - (code.length + 7)), 0xf4);
+  const x = code.length - 1;
+  for (const at of jes) code.splice(at, 4, ...le32(x - (at + 4)));
+  const run = (jit: { wasm: boolean } | undefined) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, false);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0, wasm: jit.wasm });
+    m.cpu.regs[2] = 0;
+    m.run(100000);
+    return { m, state: { ecx: m.cpu.regs[1], edx: m.cpu.regs[2], eip: m.cpu.eip, n: m.cpu.instructions } };
+  };
+  const a = run(undefined).state;
+  assert.deepEqual(a, { ecx: 0, edx: 23 * 1000, eip: CODE_BASE + x + 1, n: 1 + 1000 * (23 * 3 + 2) + 1 });
+  const wasm = run({ wasm: true });
+  const js = run({ wasm: false });
+  assert.deepEqual(wasm.state, a);
+  assert.deepEqual(js.state, a);
+  assert.ok(wasm.m.cpu.jit!.stats.executed < 10, `WebAssembly: ${wasm.m.cpu.jit!.stats.executed} run-loop entries`);
+  assert.ok(js.m.cpu.jit!.stats.executed >= 1000, `JavaScript: ${js.m.cpu.jit!.stats.executed} run-loop entries`);
+});

@@ -13,7 +13,7 @@ import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js'
 import { getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
-import { translate, translateRegion, flatSegments, ENV_NAMES, type BlockCode } from './emit.js';
+import { translate, translateRegion, flatSegments, ENV_NAMES, JS_REGION, WASM_REGION, type BlockCode, type RegionLimits } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
 import { WasmTier } from './wasm-tier.js';
@@ -425,10 +425,12 @@ export class Jit {
     const end = codeEnd(b);
     const big = (b.mode & 1) !== 0;
     const c = this.cpu;
-    const code = hot
-      ? translateRegion(b.buf, b.pa, end, b.eip, big, this.inline, { paging: c.paging, user: c.user, flat: flatSegments(c) }, (eip, at) => this.warm(b.buf, at, eip, b.mode))
-      : translate(b.buf, b.pa, end, b.eip, big, this.inline);
-    if (code === null || this.noEval) return null;
+    const wasmState = this.wasm !== null && this.inline && this.wasm.accepts(c);
+    const region = (limits: RegionLimits) => translateRegion(b.buf, b.pa, end, b.eip, big, this.inline,
+      { paging: c.paging, user: c.user, flat: flatSegments(c) }, (eip, at) => this.warm(b.buf, at, eip, b.mode), limits);
+    const first = hot ? region(wasmState ? WASM_REGION : JS_REGION) : translate(b.buf, b.pa, end, b.eip, big, this.inline);
+    if (first === null || this.noEval) return null;
+    let code: BlockCode = first;
     const general = hot ? b.general : null;
     const build = (): BlockFn => {
       const names = ENV_NAMES.join(',');
@@ -454,11 +456,13 @@ export class Jit {
       }
       return js(cpu);
     };
-    const wasm = this.wasm !== null && this.inline ? this.wasm.install(b, code.blocks, lazy) : null;
+    const wasm = wasmState ? this.wasm!.install(b, code.blocks, lazy) : null;
     if (wasm !== null) {
       b.fn = wasm;
       if (!hot) b.general = lazy;
     } else {
+      // A region sized for WebAssembly would be too big a JavaScript function.
+      if (hot && wasmState) code = region(JS_REGION)!;
       try {
         js = build();
       } catch {

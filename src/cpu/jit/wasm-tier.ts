@@ -51,6 +51,11 @@ export class WasmTier {
     return new WasmTier(cpu, area, memory, stats);
   }
 
+  /** The CPU is in a state WebAssembly code can be made for (32-bit code, flatMachine). */
+  accepts(c: Cpu): boolean {
+    return c.codeBig && flatMachine(c);
+  }
+
   /**
    * A WebAssembly version of the block or region `blocks` (translated for the CPU's present
    * state) in front of `js`, their JavaScript translation, to become b.fn; null when the code
@@ -58,7 +63,7 @@ export class WasmTier {
    */
   install(b: Block, blocks: WasmBlock[], js: BlockFn): BlockFn | null {
     const c = this.cpu;
-    if (!c.codeBig || !flatMachine(c)) return null;
+    if (!this.accepts(c)) return null;
     const flat = flatSegments(c);
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0) };
     const code = translateWasm(blocks, spec, this.layout);
