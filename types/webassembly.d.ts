@@ -13,8 +13,20 @@ declare namespace WebAssembly {
   class Module {
     constructor(bytes: BufferSource);
   }
+  interface TableDescriptor {
+    element: 'anyfunc';
+    initial: number;
+    maximum?: number;
+  }
+  class Table {
+    constructor(descriptor: TableDescriptor);
+    readonly length: number;
+    get(index: number): unknown;
+    set(index: number, value: unknown): void;
+    grow(delta: number): number;
+  }
   class Instance {
-    constructor(module: Module, imports?: Record<string, Record<string, Memory | ((...args: never[]) => unknown)>>);
+    constructor(module: Module, imports?: Record<string, Record<string, Memory | Table | ((...args: never[]) => unknown)>>);
     readonly exports: Record<string, unknown>;
   }
   class CompileError extends Error {}

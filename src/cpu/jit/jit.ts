@@ -16,7 +16,7 @@ import { raise } from '../interrupts.js';
 import { translate, translateRegion, flatSegments, ENV_NAMES, JS_REGION, WASM_REGION, type BlockCode, type RegionLimits } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
-import { WasmTier } from './wasm-tier.js';
+import { WasmTier, type WasmCode } from './wasm-tier.js';
 
 export interface JitOptions {
   /** Executions of a block address before it is translated (0: translate on first sight). */
@@ -81,7 +81,10 @@ const BAIL = 2;
 
 /** One translated block. `fn` null: nothing translatable starts here (interpret). */
 export class Block {
+  /** Its JavaScript translation (a hot region's, once it has one). */
   fn: BlockFn | null = null;
+  /** WebAssembly code in front of fn (jit/wasm-tier.ts), or null. */
+  module: WasmCode | null = null;
   /** The block's own JavaScript translation: what a hot region or WebAssembly code falls back to. */
   general: BlockFn | null = null;
   dead = false;
@@ -236,7 +239,8 @@ export class Jit {
       }
       this.stats.executed++;
       ran = true;
-      const r = fn(c);
+      const w = b.module;
+      const r = w === null ? fn(c) : this.wasm!.enter(c, b, w);
       if (r !== 0) return r === BAIL ? BlockRun.RETRY : BlockRun.RAN;
       prev = b;
     }
@@ -324,8 +328,15 @@ export class Jit {
     if (b.buf === this.cpu.ram) this.cover(b, 1);
   }
 
+  /** b's WebAssembly code becomes w (null: none); its old code's table slot is freed. */
+  private setModule(b: Block, w: WasmCode | null): void {
+    if (b.module !== null) this.wasm!.release(b.module);
+    b.module = w;
+  }
+
   private drop(b: Block): void {
     b.dead = true;
+    this.setModule(b, null);
     this.liveBlocks--;
     this.stats.cacheBytes -= b.size;
     this.stats.cacheBlocks = this.liveBlocks;
@@ -456,9 +467,10 @@ export class Jit {
       }
       return js(cpu);
     };
-    const wasm = wasmState ? this.wasm!.install(b, code.blocks, lazy) : null;
-    if (wasm !== null) {
-      b.fn = wasm;
+    const w = wasmState ? this.wasm!.install(code.blocks, lazy) : null;
+    this.setModule(b, w);
+    if (w !== null) {
+      b.fn = lazy;
       if (!hot) b.general = lazy;
     } else {
       // A region sized for WebAssembly would be too big a JavaScript function.
@@ -508,6 +520,7 @@ export class Jit {
     if (m === undefined) return;
     for (const b of m.values()) {
       b.dead = true;
+      this.setModule(b, null);
       this.stats.cacheBytes -= b.size;
     }
     this.stats.invalidated += m.size;
@@ -520,13 +533,22 @@ export class Jit {
   /** Drops the whole cache (size bound, or a caller that rewrote RAM behind the memory API). */
   flush(): void {
     for (const [page, m] of this.pages) {
-      for (const b of m.values()) b.dead = true;
+      for (const b of m.values()) {
+        b.dead = true;
+        b.module = null; // releaseAll below
+      }
       if (page < this.cpu.codePages.length) this.cpu.codePages[page] = 0;
     }
     this.pages.clear();
     this.granules.clear();
-    for (const m of this.romBlocks.values()) for (const b of m.values()) b.dead = true;
+    for (const m of this.romBlocks.values()) {
+      for (const b of m.values()) {
+        b.dead = true;
+        b.module = null;
+      }
+    }
     this.romBlocks.clear();
+    this.wasm?.releaseAll();
     this.cache.fill(undefined);
     this.liveBlocks = 0;
     this.stats.cacheBlocks = 0;

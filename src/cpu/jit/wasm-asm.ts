@@ -1,11 +1,11 @@
 // A minimal WebAssembly binary writer for jit/emit-wasm.ts: one module importing the guest's
-// memory and exporting one function. Encodings from the WebAssembly Core Specification 2.0,
+// memory and exporting one function, and the dispatcher that enters those (jit/wasm-tier.ts). Encodings from the WebAssembly Core Specification 2.0,
 // §5 (binary format): LEB128 integers (§5.2.2), instructions (§5.4), sections (§5.5).
 
 /** Opcodes used by the translator (Core spec §5.4). */
 export const enum W {
   UNREACHABLE = 0x00, BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c,
-  BR_IF = 0x0d, BR_TABLE = 0x0e, RETURN = 0x0f, DROP = 0x1a, SELECT = 0x1b,
+  BR_IF = 0x0d, BR_TABLE = 0x0e, RETURN = 0x0f, CALL_INDIRECT = 0x11, DROP = 0x1a, SELECT = 0x1b,
   LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22,
   I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I32_STORE8 = 0x3a, I32_STORE16 = 0x3b,
   I32_CONST = 0x41,
@@ -119,4 +119,27 @@ export function moduleBytes(code: Bytes, i32Locals: number, i64Locals: number): 
   out.set(code.view(), head.length);
   out[out.length - 1] = W.END;
   return out;
+}
+
+/**
+ * The dispatcher: imports table "e"."t" of functions of type (i32) -> i32 and exports "d"
+ * (slot, room) -> i32, which calls the function in `slot` with `room` (call_indirect, §5.4.1).
+ */
+export function dispatchModule(): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(out, 1, [2, 0x60, 1, I32, 1, I32, 0x60, 2, I32, I32, 1, I32]); // types 0: (i32) -> i32, 1: (i32, i32) -> i32
+  const imports: number[] = [1];
+  name(imports, 'e');
+  name(imports, 't');
+  imports.push(0x01, 0x70, 0x00, 0x00); // table of funcref, limits: min 0, no max
+  section(out, 2, imports);
+  section(out, 3, [1, 1]); // function 0 has type 1
+  const exports: number[] = [1];
+  name(exports, 'd');
+  exports.push(0x00, 0x00);
+  section(out, 7, exports);
+  // body: no locals; room, slot, call_indirect type 0 table 0
+  const body = [0, W.LOCAL_GET, 1, W.LOCAL_GET, 0, W.CALL_INDIRECT, 0, 0, W.END];
+  section(out, 10, [1, body.length, ...body]);
+  return Uint8Array.from(out);
 }

@@ -1,13 +1,15 @@
 // Runs translations (blocks and hot regions) as WebAssembly (emit-wasm.ts): compiles a
-// translation's module against the guest's WebAssembly.Memory and puts a JavaScript entry in
-// front of it that checks the state the code was specialised to, moves the lazy-flag fields in
-// and out through the exchange words of the CPU area, and reports a bail-out to the run loop.
-// The translation's JavaScript function stays behind it for every other state.
+// translation's module against the guest's WebAssembly.Memory, puts its function in a table,
+// and enters it (WasmTier.enter) after checking the state the code was specialised to, moving
+// the lazy-flag fields in and out through the exchange words of the CPU area; it reports a
+// bail-out to the run loop. The translation's JavaScript function stays behind it for every
+// other state.
 import type { Cpu } from '../cpu.js';
 import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Seg } from '../state.js';
 import { flatSegments, hasFlatLimits } from './emit.js';
 import { translateWasm, ExchangeWord, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
+import { dispatchModule } from './wasm-asm.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
@@ -22,12 +24,46 @@ const FLAT_MAX = 0xffffffff;
 /** 2^52: with ticks below that too, the counter stays an exact integer within ±2^53. */
 const TSC_OFFSET_MAX = 2 ** 52;
 
+/**
+ * A translation's WebAssembly code: its slot in the tier's function table and the state it was
+ * made for (the entry checks it), with its JavaScript translation for every other state.
+ */
+export class WasmCode {
+  /** Bail-outs (not counting INTERPRET stops) and the instructions retired by the runs that bailed. */
+  bails = 0;
+  retired = 0;
+  constructor(
+    readonly slot: number,
+    readonly paging: boolean,
+    readonly user: boolean,
+    /** Segments whose flatness, and whose 4 GiB limits (bases passed in), the code relies on. */
+    readonly flatUsed: number,
+    readonly based: number,
+    readonly usesTsc: boolean,
+    readonly js: BlockFn,
+  ) {}
+}
+
+/** Slots the function table starts with; it doubles when full. */
+const TABLE_START = 1024;
+
 export class WasmTier {
   private readonly imports: { e: { m: WebAssembly.Memory } };
   private readonly layout: WasmLayout;
   private readonly exchange: Int32Array;
   /** The TscWord values, after the int32 exchange words. */
   private readonly tsc: Float64Array;
+  /**
+   * Every translation's function sits in one table and is entered through one exported
+   * function (dispatchModule), so the call from JavaScript always has the same target: V8
+   * inlines its entry stub, where a call site that saw thousands of modules' functions went
+   * through the generic one (~10 % of kernel init, with an entry closure per module that
+   * V8 had to warm up and optimize one by one).
+   */
+  private readonly table: WebAssembly.Table;
+  private readonly dispatch: (slot: number, room: number) => number;
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
 
   private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats) {
     this.imports = { e: { m: memory } };
@@ -41,14 +77,21 @@ export class WasmTier {
     };
     this.exchange = new Int32Array(area.buffer, this.layout.exchange, 16);
     this.tsc = new Float64Array(area.buffer, this.layout.exchange + TSC_WORDS, 4);
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: TABLE_START });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(dispatchModule()), { e: { t: this.table } });
+    this.dispatch = instance.exports.d as (slot: number, room: number) => number;
   }
 
-  /** The tier for `cpu`, or null when its state is not in a WebAssembly memory. */
+  /** The tier for `cpu`, or null when its state is not in a WebAssembly memory (or the host compiles none). */
   static create(cpu: Cpu, stats: JitStats): WasmTier | null {
     const area = cpu.cpuArea;
     const memory = cpu.mem.wasmMemory;
     if (area === null || memory === null) return null;
-    return new WasmTier(cpu, area, memory, stats);
+    try {
+      return new WasmTier(cpu, area, memory, stats);
+    } catch {
+      return null;
+    }
   }
 
   /** The CPU is in a state WebAssembly code can be made for (32-bit code, flatMachine). */
@@ -57,70 +100,87 @@ export class WasmTier {
   }
 
   /**
-   * A WebAssembly version of the block or region `blocks` (translated for the CPU's present
-   * state) in front of `js`, their JavaScript translation, to become b.fn; null when the code
-   * or the state has no WebAssembly form.
+   * WebAssembly code for the block or region `blocks` (translated for the CPU's present state)
+   * in front of `js`, their JavaScript translation; null when the code or the state has no
+   * WebAssembly form.
    */
-  install(b: Block, blocks: WasmBlock[], js: BlockFn): BlockFn | null {
+  install(blocks: WasmBlock[], js: BlockFn): WasmCode | null {
     const c = this.cpu;
     if (!this.accepts(c)) return null;
     const flat = flatSegments(c);
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0) };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return null;
-    let run: (room: number) => number;
+    let f: unknown;
     try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(code.bytes), this.imports);
-      run = instance.exports.f as (room: number) => number;
+      f = new WebAssembly.Instance(new WebAssembly.Module(code.bytes), this.imports).exports.f;
     } catch {
       return null; // e.g. a host without WebAssembly compilation: the JavaScript runs
     }
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
+    if (slot >= this.table.length) this.table.grow(this.table.length);
+    this.table.set(slot, f);
+    this.stats.wasm++;
+    return new WasmCode(slot, spec.paging, spec.user, code.flatUsed, code.basedUsed, code.usesTsc, js);
+  }
+
+  /** Frees w's slot (its block died, or has other code now). */
+  release(w: WasmCode): void {
+    this.table.set(w.slot, null);
+    this.freeSlots.push(w.slot);
+  }
+
+  /** Frees every slot (the code cache was dropped). */
+  releaseAll(): void {
+    for (let i = 0; i < this.nextSlot; i++) this.table.set(i, null);
+    this.freeSlots.length = 0;
+    this.nextSlot = 0;
+  }
+
+  /**
+   * Runs w (b's code) as a jit.ts block function does: 0 when the next block may follow, 2
+   * (BAIL) when the instruction at EIP is for the interpreter. Outside the state w was made
+   * for, the JavaScript translation runs.
+   */
+  enter(c: Cpu, b: Block, w: WasmCode): number {
     const x = this.exchange;
-    const stats = this.stats;
-    const { paging, user } = spec;
-    const flatUsed = code.flatUsed;
-    const based = code.basedUsed;
-    const usesTsc = code.usesTsc;
-    const tsc = this.tsc;
-    let retiredTotal = 0;
-    let bails = 0;
-    const fn: BlockFn = (c: Cpu): number => {
-      if (c.paging !== paging || c.user !== user || !flatMachine(c) || !isFlat(c, flatUsed) ||
-        (based !== 0 && !setBases(c, based, x))) return js(c);
-      if (usesTsc) {
-        // A TSC written far out (WRMSR) could leave the range the module converts exactly.
-        if (!(Math.abs(c.tscOffset) < TSC_OFFSET_MAX) || !tscLine(c, tsc, TscWord.BASE)) return js(c);
-        tsc[TscWord.COUNT] = c.instructions;
-        tsc[TscWord.OFFSET] = c.tscOffset;
-      }
-      x[ExchangeWord.F_OP] = c.fOp;
-      x[ExchangeWord.F_DST] = c.fDst;
-      x[ExchangeWord.F_SRC] = c.fSrc;
-      x[ExchangeWord.F_RES] = c.fRes;
-      x[ExchangeWord.F_BITS] = c.fBits;
-      x[ExchangeWord.F_LAZY] = c.fLazy;
-      x[ExchangeWord.EFLAGS] = c.eflags;
-      const room = c.stopAt - c.instructions;
-      const retired = run(room > 0x7fffffff ? 0x7fffffff : room);
-      c.fOp = x[ExchangeWord.F_OP];
-      c.fDst = x[ExchangeWord.F_DST];
-      c.fSrc = x[ExchangeWord.F_SRC];
-      c.fRes = x[ExchangeWord.F_RES];
-      c.fBits = x[ExchangeWord.F_BITS];
-      c.fLazy = x[ExchangeWord.F_LAZY];
-      c.eflags = x[ExchangeWord.EFLAGS];
-      c.eip = x[ExchangeWord.EIP] >>> 0;
-      c.instructions += retired;
-      const kind = x[ExchangeWord.KIND];
-      if (kind === WasmExit.NEXT) return 0;
-      stats.wasmBails++;
-      if (kind === WasmExit.INTERPRET) return WasmExit.BAIL; // always here: JavaScript would call the handler the same way
-      retiredTotal += retired;
-      if (++bails >= BAIL_MIN && retiredTotal < bails * BAIL_RUN && b.fn === fn) b.fn = js;
-      return WasmExit.BAIL;
-    };
-    stats.wasm++;
-    return fn;
+    if (c.paging !== w.paging || c.user !== w.user || !flatMachine(c) || !isFlat(c, w.flatUsed) ||
+      (w.based !== 0 && !setBases(c, w.based, x))) return w.js(c);
+    if (w.usesTsc) {
+      // A TSC written far out (WRMSR) could leave the range the module converts exactly.
+      const tsc = this.tsc;
+      if (!(Math.abs(c.tscOffset) < TSC_OFFSET_MAX) || !tscLine(c, tsc, TscWord.BASE)) return w.js(c);
+      tsc[TscWord.COUNT] = c.instructions;
+      tsc[TscWord.OFFSET] = c.tscOffset;
+    }
+    x[ExchangeWord.F_OP] = c.fOp;
+    x[ExchangeWord.F_DST] = c.fDst;
+    x[ExchangeWord.F_SRC] = c.fSrc;
+    x[ExchangeWord.F_RES] = c.fRes;
+    x[ExchangeWord.F_BITS] = c.fBits;
+    x[ExchangeWord.F_LAZY] = c.fLazy;
+    x[ExchangeWord.EFLAGS] = c.eflags;
+    const room = c.stopAt - c.instructions;
+    const retired = this.dispatch(w.slot, room > 0x7fffffff ? 0x7fffffff : room);
+    c.fOp = x[ExchangeWord.F_OP];
+    c.fDst = x[ExchangeWord.F_DST];
+    c.fSrc = x[ExchangeWord.F_SRC];
+    c.fRes = x[ExchangeWord.F_RES];
+    c.fBits = x[ExchangeWord.F_BITS];
+    c.fLazy = x[ExchangeWord.F_LAZY];
+    c.eflags = x[ExchangeWord.EFLAGS];
+    c.eip = x[ExchangeWord.EIP] >>> 0;
+    c.instructions += retired;
+    const kind = x[ExchangeWord.KIND];
+    if (kind === WasmExit.NEXT) return 0;
+    this.stats.wasmBails++;
+    if (kind === WasmExit.INTERPRET) return WasmExit.BAIL; // always here: JavaScript would call the handler the same way
+    w.retired += retired;
+    if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && b.module === w) {
+      b.module = null;
+      this.release(w);
+    }
+    return WasmExit.BAIL;
   }
 }
 
