@@ -7,11 +7,12 @@
 // The code covers a subset: 32-bit code and addressing, segments with 4 GiB limits, a 32-bit
 // stack, A20 on (wasm-tier.ts checks these at entry, else the JavaScript runs) and the
 // instructions below. Whatever leaves the RAM fast path (a TLB miss, a permission the TLB entry
-// lacks, misalignment, a non-RAM page, a store into a page holding translations) "bails out":
-// the function writes the state back as of the start of that instruction, which has changed
-// nothing yet, and the run loop interprets it (which faults, walks or invalidates exactly as
-// the interpreter does). So exceptions are precise and self-modifying code is seen before the
-// store. An instruction without a WebAssembly form stops the code the same way.
+// lacks, an access crossing a page end, a non-RAM page, a store into a page holding
+// translations) "bails out": the function writes the state back as of the start of that
+// instruction, which has changed nothing yet, and the run loop interprets it (which faults,
+// walks or invalidates exactly as the interpreter does). So exceptions are precise and
+// self-modifying code is seen before the store. An instruction without a WebAssembly form stops
+// the code the same way.
 import { W, VOID, moduleBytes, uleb } from './wasm-asm.js';
 import { emitOne } from './wasm-insn.js';
 import { Producer } from './emit-inline.js';

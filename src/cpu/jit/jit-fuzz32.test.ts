@@ -224,3 +224,26 @@ test('a loop of 24 blocks is one WebAssembly region (JavaScript regions stop at 
   assert.ok(wasm.m.cpu.jit!.stats.executed < 10, `WebAssembly: ${wasm.m.cpu.jit!.stats.executed} run-loop entries`);
   assert.ok(js.m.cpu.jit!.stats.executed >= 1000, `JavaScript: ${js.m.cpu.jit!.stats.executed} run-loop entries`);
 });
+
+test('unaligned accesses stay in the WebAssembly code; one that crosses a page end bails out (same results as the interpreter)', () => {
+  // mov ecx, 200; L: mov eax, [esi+1]; add [esi+0x11], eax; mov word [esi+0x23], ax; inc esi; dec ecx; jnz L; hlt
+  // ESI runs from 2F80h over the end of the page at 3000h.
+  const code = [0xb9, 200, 0, 0, 0, 0x8b, 0x46, 0x01, 0x01, 0x46, 0x11, 0x66, 0x89, 0x46, 0x23, 0x46, 0x49, 0x75, 0xf2, 0xf4];
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    for (let i = 0; i < 0x200; i++) m.memory.write8(0x2f80 + i, (i * 37) & 0xff);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.cpu.regs[6] = 0x2f80;
+    m.run(100000);
+    return { m, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, data: Array.from(m.memory.ram.subarray(0x2f80, 0x3180)) } };
+  };
+  const a = run(false).state;
+  const { m, state: b } = run(true);
+  assert.deepEqual(b, a);
+  assert.equal(a.n, 1 + 200 * 6 + 1);
+  const s = m.cpu.jit!.stats;
+  assert.ok(s.wasm > 0, 'the loop was WebAssembly code');
+  // Three accesses per iteration are unaligned in 3 of 4 iterations; only the ~12 iterations whose accesses straddle 3000h (or first touch a page) leave.
+  assert.ok(s.wasmBails > 0 && s.wasmBails < 40, `${s.wasmBails} bail-outs`);
+});

@@ -185,7 +185,7 @@ export class WasmEmitter {
     if (d.disp !== 0 || n === 0) { this.c32(d.disp | 0); if (n > 0) this.op(W.I32_ADD); }
   }
 
-  /** Sets Q to the RAM address of an aligned `size`-byte access at the offset in local `a`, or bails out. */
+  /** Sets Q to the RAM address of a `size`-byte access within one page at the offset in local `a`, or bails out. */
   ramAddress(seg: number, off: number, size: number, write: boolean): void {
     let a = off;
     if (((this.spec.flat >> seg) & 1) !== 0) {
@@ -208,7 +208,8 @@ export class WasmEmitter {
       this.get(a); this.c32(12); this.op(W.I32_SHR_U);
       this.mem(W.I32_LOAD8_U, 0, L.pageKind); this.c32(1); this.op(W.I32_NE);
     }
-    if (size > 1) { this.get(a); this.c32(size - 1); this.op(W.I32_AND); this.op(W.I32_OR); }
+    // Unaligned is fine (WebAssembly loads and stores are byte-addressed); crossing into the next page is not.
+    if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_GT_U); this.op(W.I32_OR); }
     this.bailIf();
     if (this.spec.paging) {
       this.get(E); this.c32(-4096); this.op(W.I32_AND); this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
