@@ -98,6 +98,8 @@ export class Block {
    * per block): a write to any of them kills the block.
    */
   ranges: number[] = [];
+  /** eip as an int32: compared where the run loop looks for the next block (one load; eip is a boxed double). */
+  readonly key: number;
   /** Blocks that followed this one (jit.ts runBlock chaining; see linkable()). */
   link0: Block | null = null;
   link1: Block | null = null;
@@ -110,6 +112,7 @@ export class Block {
     readonly mode: number,
   ) {
     widenNumberFields<Block>(this, ['eip', 'lastEip']); // kernel code lies above 2^31
+    this.key = eip | 0;
   }
 }
 
@@ -221,8 +224,9 @@ export class Jit {
         // join blocks of one page at the same EIP-to-address distance, so the window, the
         // page's mapping and CS are those `prev` was entered with; invalidation kills both.
         b = prev.link0;
-        if (b === null || b.eip !== eip) b = prev.link1;
-        if (b !== null && (b.eip !== eip || b.dead)) b = null;
+        const key = eip | 0;
+        if (b === null || b.key !== key) b = prev.link1;
+        if (b !== null && (b.key !== key || b.dead)) b = null;
         else if (b !== null) this.stats.chained++;
       }
       if (b === null) {
@@ -267,7 +271,7 @@ export class Jit {
     // touching a Block: one load from a 64 KiB typed array.
     if (this.cacheTags[slot] === (pa | 0)) {
       const b = this.cache[slot]!;
-      if (b.eip === eip && b.mode === mode && !b.dead && b.buf === buf && !(buf === c.ram && c.codePages[pa >>> 12] === 0)) return b;
+      if (b.key === (eip | 0) && b.mode === mode && !b.dead && b.buf === buf && !(buf === c.ram && c.codePages[pa >>> 12] === 0)) return b;
     }
     // Tiering, cheap for cold code: a hashed counter; once it reaches the threshold the
     // address goes to the maps (and stays there: the counter is not reset).
