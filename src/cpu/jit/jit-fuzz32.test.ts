@@ -247,3 +247,48 @@ test('unaligned accesses stay in the WebAssembly code; one that crosses a page e
   // Three accesses per iteration are unaligned in 3 of 4 iterations; only the ~12 iterations whose accesses straddle 3000h (or first touch a page) leave.
   assert.ok(s.wasmBails > 0 && s.wasmBails < 40, `${s.wasmBails} bail-outs`);
 });
+
+test('REP MOVS/STOS in WebAssembly code: counts, budgets, overlaps, page ends and DF as the interpreter (ops/string.ts)', () => {
+  // mov ecx, n; mov esi, s; mov edi, t; [std]; [66] [f3] op; hlt — data around 5000h-9000h.
+  const forms: number[][] = [[0xa4], [0xa5], [0x66, 0xa5], [0xaa], [0xab], [0x66, 0xab]];
+  const cases: [number, number, number][] = [
+    [0, 0x5000, 0x7000], [1, 0x5001, 0x7003], [5, 0x5000, 0x7000], [300, 0x5003, 0x7001], [1000, 0x5000, 0x7000],
+    [1500, 0x5000, 0x7000], [3000, 0x5000, 0x7100], [40, 0x5ff0, 0x7000], [40, 0x5000, 0x7ff0], [64, 0x6000, 0x6003],
+    [64, 0x6003, 0x6000], [64, 0x6000, 0x6000], [20, 0x5000, 0x1010], [2048, 0x5000, 0x7000],
+  ];
+  let modules = 0;
+  let bails = 0;
+  for (const form of forms) {
+    for (const rep of [false, true]) {
+      for (const [n, src, dst] of cases) {
+        for (const std of [false, true]) {
+          if (std && n !== 5) continue;
+          const code = [0xb9, ...le32(n), 0xbe, ...le32(src), 0xbf, ...le32(dst), ...(std ? [0xfd] : []),
+            ...form.slice(0, -1), ...(rep ? [0xf3] : []), form[form.length - 1], 0xf4];
+          for (const [slice, paging] of [[100000, false], [100000, true], [2, true], [3, false], [700, true]] as const) {
+            const run = (jit: boolean) => {
+              const m = makeMachine(code, RAM);
+              enterFlat(m, paging);
+              for (let i = 0; i < 0x5000; i++) m.memory.write8(0x5000 + i, (i * 131 + 7) & 0xff);
+              m.cpu.regs[0] = 0x89abcdef;
+              if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+              for (let k = 0; k < 40 && !m.cpu.halted; k++) m.run(slice);
+              return { m, state: { regs: Array.from(m.cpu.regs), eip: m.cpu.eip, n: m.cpu.instructions, flags: m.cpu.getEflags(),
+                data: Array.from(m.memory.ram.subarray(0x5000, 0xa000)), low: Array.from(m.memory.ram.subarray(0x1000, 0x1040)) } };
+            };
+            const a = run(false).state;
+            const { m, state: b } = run(true);
+            assert.deepEqual(b, a, `${form} rep ${rep} n ${n} src ${src.toString(16)} dst ${dst.toString(16)} std ${std} slice ${slice}`);
+            modules += m.cpu.jit!.stats.wasm;
+            bails += m.cpu.jit!.stats.wasmBails;
+            // Without paging nothing misses a TLB: a run inside one page of each operand, upwards, never stops for the interpreter (HLT may).
+            if (!paging && !std && n <= 1000 && dst >= 0x7000 && dst + 4 * n <= 0x8000 && (src & 0xfff) + 4 * n <= 0x1000) {
+              assert.ok(m.cpu.jit!.stats.wasmBails <= 1, `${form} rep ${rep} n ${n}: only HLT may stop`);
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.ok(modules > 100 && bails > 0, `${modules} modules, ${bails} stops`);
+});

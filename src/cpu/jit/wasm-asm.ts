@@ -17,6 +17,8 @@ export const enum W {
   I64_MUL = 0x7e, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac,
   F64_LOAD = 0x2b, I64_SHR_U = 0x88, F64_FLOOR = 0x9c, F64_ADD = 0xa0, F64_MUL = 0xa2, I64_TRUNC_F64_S = 0xb0,
   F64_CONVERT_I32_U = 0xb8, I64_CONST = 0x42,
+  /** Prefix of the bulk-memory instructions (memory.copy 0xFC 10, memory.fill 0xFC 11). */
+  PREFIX_FC = 0xfc,
 }
 
 /** Block type "no result" (§5.4.1). */

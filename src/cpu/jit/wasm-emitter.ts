@@ -109,6 +109,9 @@ export class WasmEmitter {
   open(kind: number): void { this.op2(kind, VOID); this.nest++; }
   close(): void { this.o.push(W.END); this.nest--; }
   br(depth: number): void { this.o.push(W.BR); uleb(this.o, depth); }
+  /** memory.copy (dst, src, n on the stack) and memory.fill (dst, byte, n): bulk memory (Core spec 2.0 §5.4.6). */
+  memoryCopy(): void { this.op(W.PREFIX_FC); this.op(10); this.op(0); this.op(0); }
+  memoryFill(): void { this.op(W.PREFIX_FC); this.op(11); this.op(0); }
   /** Depth of the label after the loop ($out) and of the loop ($L) from the current position. */
   outDepth(): number { return this.cases - 1 - this.ci + 2 + this.nest; }
   loopDepth(): number { return this.cases - 1 - this.ci + 1 + this.nest; }

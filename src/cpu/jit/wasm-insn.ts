@@ -4,8 +4,8 @@ import { Flag, Seg } from '../state.js';
 import { KEEPS_FLAGS, Producer, producerOf } from './emit-inline.js';
 import { W } from './wasm-asm.js';
 import {
-  WasmEmitter, MASK, TSC_WORDS, TscWord,
-  R0, F_LAZY, EFL, J, X, Y, V, A, S, T, L64,
+  WasmEmitter, MASK, TSC_WORDS, TscWord, WasmExit,
+  ROOM, R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T, U, L64,
 } from './wasm-emitter.js';
 
 /** Pushes the value of ALU kind on locals X, Y (ops/alu.ts aluValue; ADC/SBB read CF), masked to bits. */
@@ -53,12 +53,82 @@ function aluOp(e: WasmEmitter, kind: number, bits: number, dest: number): void {
   if (!e.flagsDead) aluFlags(e, kind, bits);
 }
 
+/** Most iterations one execution of a REP string instruction runs (ops/string.ts REP_CHUNK). */
+const REP_CHUNK = 1024;
+
+/**
+ * MOVS and STOS upwards with 32-bit addressing, with or without REP (ops/string.ts stringOp):
+ * one execution runs N = min(ECX, REP_CHUNK, budget left) iterations as the interpreter does
+ * (N = 1 without REP), here as one memory.copy or fill when all N lie in one page of each
+ * operand on the RAM fast path. Else (DF set, a page end inside the run, a copy onto its own
+ * source from above) the interpreter runs the instruction; a TLB miss or a store into a page
+ * with translations bails out. Unfinished (ECX not 0), the instruction retires and the code
+ * leaves at its own EIP, where the interpreter would execute it again.
+ */
+function stringStore(e: WasmEmitter): number {
+  const d = e.d;
+  const movs = d.op <= 0xa5;
+  const size = (d.op & 1) === 0 ? 1 : d.o32 ? 4 : 2;
+  const ecx = R0 + 1;
+  const rep = d.rep !== 0;
+  if (rep) { e.get(ecx); e.open(W.IF); }
+  e.get(EFL); e.c32(Flag.DF); e.op(W.I32_AND); e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close();
+  // N in X, its bytes in U.
+  if (rep) {
+    e.get(ecx); e.c32(REP_CHUNK); e.get(ecx); e.c32(REP_CHUNK); e.op(W.I32_LE_U); e.op(W.SELECT); e.set(X);
+    e.get(ROOM); e.get(J); e.op(W.I32_SUB); e.c32(e.k); e.op(W.I32_SUB); e.set(Y); // the budget left: at least 1
+    e.get(X); e.get(Y); e.get(X); e.get(Y); e.op(W.I32_LE_U); e.op(W.SELECT); e.set(X);
+    e.get(X); e.c32(size === 4 ? 2 : size === 2 ? 1 : 0); e.op(W.I32_SHL); e.set(U);
+  } else {
+    e.c32(size); e.set(U);
+  }
+  const inOnePage = () => {
+    e.get(Q); e.c32(0xfff); e.op(W.I32_AND); e.get(U); e.op(W.I32_ADD); e.c32(0x1000); e.op(W.I32_GT_U);
+    e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close();
+  };
+  if (movs) {
+    e.ramAddress(d.segOvr >= 0 ? d.segOvr : Seg.DS, R0 + 6, 1, false);
+    inOnePage();
+    e.get(Q); e.set(S);
+  }
+  e.ramAddress(Seg.ES, R0 + 7, 1, true);
+  inOnePage();
+  if (movs) {
+    // Forward element by element equals memmove unless the destination starts inside the source.
+    e.get(Q); e.get(S); e.op(W.I32_GT_U); e.get(Q); e.get(S); e.get(U); e.op(W.I32_ADD); e.op(W.I32_LT_U); e.op(W.I32_AND);
+    e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close();
+    e.get(Q); e.get(S); e.get(U); e.memoryCopy();
+    e.get(R0 + 6); e.get(U); e.op(W.I32_ADD); e.set(R0 + 6);
+  } else if (size === 1) {
+    e.get(Q); e.reg(8, 0); e.get(U); e.memoryFill();
+  } else {
+    // T: the byte offset of the next element.
+    e.c32(0); e.set(T);
+    e.open(W.BLOCK); e.open(W.LOOP);
+    e.get(T); e.get(U); e.op(W.I32_GE_U); e.op2(W.BR_IF, 1);
+    e.get(Q); e.get(T); e.op(W.I32_ADD); e.get(R0);
+    if (size === 4) e.mem(W.I32_STORE, 0, 0); else e.mem(W.I32_STORE16, 0, 0);
+    e.get(T); e.c32(size); e.op(W.I32_ADD); e.set(T);
+    e.br(0);
+    e.close(); e.close();
+  }
+  e.get(Q); e.c32(12); e.op(W.I32_SHR_U); e.c32(1); e.mem(W.I32_STORE8, 0, e.layout.dirtyPages);
+  e.get(R0 + 7); e.get(U); e.op(W.I32_ADD); e.set(R0 + 7);
+  if (rep) {
+    e.get(ecx); e.get(X); e.op(W.I32_SUB); e.tee(ecx);
+    e.open(W.IF); e.exit(d.eip, e.k + 1, WasmExit.NEXT); e.close();
+    e.close();
+  }
+  return 1;
+}
+
 /** One instruction: 0 when it has no WebAssembly form, 1 when emitted, 2 when emitted and it ends the block. */
 function emitInsn(e: WasmEmitter): number {
   const d = e.d;
   const op = d.op;
   if (op === 0x90 && d.rep === 0xf3 && !d.lock) return 1; // PAUSE
   if (op >= 0x118 && op <= 0x11f && !d.lock && (d.isReg || d.a32)) return 1; // hint NOPs (0F 1F: padding; no memory access)
+  if ((op === 0xa4 || op === 0xa5 || op === 0xaa || op === 0xab) && !d.lock && d.a32) return stringStore(e);
   if (d.lock || d.rep !== 0) return 0;
   if (d.hasModrm && !d.isReg && !d.a32) return 0;
   if (op < 0x40 && (op & 7) < 6) {
