@@ -122,6 +122,42 @@ function stringStore(e: WasmEmitter): number {
   return 1;
 }
 
+/**
+ * 0F B0/B1 CMPXCHG r/m, reg (ops/alu.ts cmpxchg): flags of CMP accumulator, destination; the
+ * destination is written either way (the source if equal, else its own value), then the
+ * accumulator gets the old destination if they differed. The store comes before any
+ * register or flag changes, so a bail-out there leaves the instruction undone.
+ */
+function compareExchange(e: WasmEmitter): number {
+  const d = e.d;
+  const bits = d.op === 0x1b0 ? 8 : vbits(e);
+  e.memPrologue(); e.rmRead(bits); e.set(X);
+  e.reg(bits, 0); e.set(Y);
+  e.reg(bits, d.reg); e.get(X); e.get(Y); e.get(X); e.op(W.I32_EQ); e.op(W.SELECT); e.set(V);
+  e.rmWrite(bits, V);
+  e.setProducer(Producer.SUB, bits);
+  if (!e.flagsDead) {
+    e.get(Y); e.get(X); e.op(W.I32_SUB); if (bits !== 32) { e.c32(MASK[bits]); e.op(W.I32_AND); } e.set(T);
+    e.arithFlags(1, Y, X, T, bits);
+  }
+  e.get(Y); e.get(X); e.op(W.I32_NE); e.open(W.IF); e.get(X); e.setReg(bits, 0); e.close();
+  return 1;
+}
+
+/** 0F C0/C1 XADD r/m, reg (ops/alu.ts xadd): the sum to the destination, its flags, the old destination to the register. */
+function exchangeAdd(e: WasmEmitter): number {
+  const d = e.d;
+  const bits = d.op === 0x1c0 ? 8 : vbits(e);
+  e.memPrologue(); e.rmRead(bits); e.set(X);
+  e.reg(bits, d.reg); e.set(Y);
+  e.setProducer(producerOf(0), bits);
+  aluValue(e, 0, bits); e.set(V);
+  e.rmWrite(bits, V);
+  if (!e.flagsDead) aluFlags(e, 0, bits);
+  e.get(X); e.setReg(bits, d.reg);
+  return 1;
+}
+
 /** One instruction: 0 when it has no WebAssembly form, 1 when emitted, 2 when emitted and it ends the block. */
 function emitInsn(e: WasmEmitter): number {
   const d = e.d;
@@ -129,6 +165,10 @@ function emitInsn(e: WasmEmitter): number {
   if (op === 0x90 && d.rep === 0xf3 && !d.lock) return 1; // PAUSE
   if (op >= 0x118 && op <= 0x11f && !d.lock && (d.isReg || d.a32)) return 1; // hint NOPs (0F 1F: padding; no memory access)
   if ((op === 0xa4 || op === 0xa5 || op === 0xaa || op === 0xab) && !d.lock && d.a32) return stringStore(e);
+  // LOCK only with a memory operand (ops/lock.ts checkLock): one CPU, so the locked form is the plain one.
+  if ((op === 0x1b0 || op === 0x1b1 || op === 0x1c0 || op === 0x1c1) && d.rep === 0 && !(d.lock && d.isReg)) {
+    return op < 0x1c0 ? compareExchange(e) : exchangeAdd(e);
+  }
   if (d.lock || d.rep !== 0) return 0;
   if (d.hasModrm && !d.isReg && !d.a32) return 0;
   if (op < 0x40 && (op & 7) < 6) {
