@@ -32,6 +32,8 @@ export interface WasmCode {
   basedUsed: number;
   /** It reads the TSC: the entry must write the TscWord values. */
   usesTsc: boolean;
+  /** It runs CLI or RDTSC as CPL 0 may (the entry must find CPL 0). */
+  usesCpl0: boolean;
 }
 
 /**
@@ -87,7 +89,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
       e.next = d.eip + d.len;
       e.flagsDead = b.dead[e.k] === 1;
       const mark = o.length;
-      const used = [e.flatUsed, e.basedUsed, e.usesTsc ? 1 : 0];
+      const used = [e.flatUsed, e.basedUsed, e.usesTsc ? 1 : 0, e.usesCpl0 ? 1 : 0];
       let r: number;
       try {
         r = emitOne(e);
@@ -103,6 +105,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
         e.nest = 0;
         [e.flatUsed, e.basedUsed] = used;
         e.usesTsc = used[2] === 1;
+        e.usesCpl0 = used[3] === 1;
         e.bail(WasmExit.INTERPRET);
         ended = true;
         break;
@@ -119,7 +122,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
-  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, usesTsc: e.usesTsc };
+  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, usesTsc: e.usesTsc, usesCpl0: e.usesCpl0 };
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

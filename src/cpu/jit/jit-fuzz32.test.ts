@@ -33,7 +33,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    const kind = r() % (SHARED_FORMS + 16);
+    const kind = r() % (SHARED_FORMS + 17);
     if (kind < SHARED_FORMS) {
       out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
       continue;
@@ -98,6 +98,9 @@ function program(seed: number): number[] {
         out.push(...prefix, ...(byte ? [] : p66), 0x0f, pick([0xb0, 0xc0]) + (byte ? 0 : 1), ...rm(byte ? breg() : wreg(), byte ? breg() : wreg()));
         break;
       }
+      case 15: // STI, JMP $+2 (both interpreted: the shadow), CLI (CPL 0: in the module), PUSHF; POP reg: IF as CLI left it
+        out.push(0xfb, 0xeb, 0x00, 0xfa, 0x9c, 0x58 + wreg());
+        break;
       default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
         const at = CODE_BASE + out.length;
         if (r() % 2) out.push(0xb8, ...le32(at + 9), 0xff, 0xd0, 0xeb, 0x01, 0xc3);

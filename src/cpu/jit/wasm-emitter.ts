@@ -60,6 +60,8 @@ export interface WasmSpec extends HotSpec {
   based: number;
   /** The TSC is a line in the instruction count (tsc.ts tscLine): RDTSC can be computed. */
   tscLine: boolean;
+  /** CPL is 0 (user is false also at CPL 1 and 2). */
+  cpl0: boolean;
 }
 
 // Locals: 0 is the parameter (instructions the budget leaves), then these.
@@ -93,6 +95,7 @@ export class WasmEmitter {
   flatUsed = 0;
   basedUsed = 0;
   usesTsc = false;
+  usesCpl0 = false;
 
   constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 

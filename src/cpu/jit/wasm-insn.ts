@@ -262,8 +262,9 @@ function emitInsn(e: WasmEmitter): number {
     case 0xd3:
       return shiftByCl(e);
     case 0x131: { // ops/system.ts rdtsc at CPL 0 (no CR4.TSD #GP): tsc.ts readTsc, the same double arithmetic
-      if (e.spec.user || !e.spec.tscLine) return 0;
+      if (!e.spec.cpl0 || !e.spec.tscLine) return 0;
       e.usesTsc = true;
+      e.usesCpl0 = true;
       const f = (w: number) => { e.c32(0); e.mem(W.F64_LOAD, 3, e.layout.exchange + TSC_WORDS + 8 * w); };
       f(TscWord.BASE);
       f(TscWord.COUNT); e.get(J); e.c32(e.k); e.op(W.I32_ADD); e.op(W.F64_CONVERT_I32_U); e.op(W.F64_ADD);
@@ -282,6 +283,11 @@ function emitInsn(e: WasmEmitter): number {
       e.get(EFL);
       if (op === 0xf5) { e.c32(Flag.CF); e.op(W.I32_XOR); } else if (op === 0xf8) { e.c32(~Flag.CF); e.op(W.I32_AND); } else { e.c32(Flag.CF); e.op(W.I32_OR); }
       e.set(EFL);
+      return 1;
+    case 0xfa: // ops/system.ts flagOp: CLI at CPL 0 (never #GP; no VME/PVI below CPL 3)
+      if (!e.spec.cpl0) return 0;
+      e.usesCpl0 = true;
+      e.get(EFL); e.c32(~Flag.IF); e.op(W.I32_AND); e.set(EFL);
       return 1;
     case 0xfc: case 0xfd: // CLD, STD
       e.get(EFL);

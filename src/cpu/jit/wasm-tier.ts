@@ -40,6 +40,7 @@ export class WasmCode {
     readonly flatUsed: number,
     readonly based: number,
     readonly usesTsc: boolean,
+    readonly usesCpl0: boolean,
     readonly js: BlockFn,
   ) {}
 }
@@ -108,7 +109,7 @@ export class WasmTier {
     const c = this.cpu;
     if (!this.accepts(c)) return null;
     const flat = flatSegments(c);
-    const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0) };
+    const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0), cpl0: c.cpl === 0 };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return null;
     let f: unknown;
@@ -121,7 +122,7 @@ export class WasmTier {
     if (slot >= this.table.length) this.table.grow(this.table.length);
     this.table.set(slot, f);
     this.stats.wasm++;
-    return new WasmCode(slot, spec.paging, spec.user, code.flatUsed, code.basedUsed, code.usesTsc, js);
+    return new WasmCode(slot, spec.paging, spec.user, code.flatUsed, code.basedUsed, code.usesTsc, code.usesCpl0, js);
   }
 
   /** Frees w's slot (its block died, or has other code now). */
@@ -145,7 +146,7 @@ export class WasmTier {
   enter(c: Cpu, b: Block, w: WasmCode): number {
     const x = this.exchange;
     if (c.paging !== w.paging || c.user !== w.user || !flatMachine(c) || !isFlat(c, w.flatUsed) ||
-      (w.based !== 0 && !setBases(c, w.based, x))) return w.js(c);
+      (w.based !== 0 && !setBases(c, w.based, x)) || (w.usesCpl0 && c.cpl !== 0)) return w.js(c);
     if (w.usesTsc) {
       // A TSC written far out (WRMSR) could leave the range the module converts exactly.
       const tsc = this.tsc;
