@@ -301,3 +301,27 @@ test('REP MOVS/STOS in WebAssembly code: counts, budgets, overlaps, page ends an
   }
   assert.ok(modules > 100 && bails > 0, `${modules} modules, ${bails} stops`);
 });
+
+test('a module made at CPL 0 with CLI is not entered at CPL 1: the JavaScript runs it and CLI raises #GP as in the interpreter (IOPL 0)', () => {
+  // cli; inc eax; hlt — run once at CPL 0 (the module is made), then again from the start at CPL 1.
+  const code = [0xfa, 0x40, 0xf4];
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, false);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.run(100);
+    const first = { eax: m.cpu.regs[0], halted: m.cpu.halted };
+    m.cpu.halted = false;
+    m.cpu.eip = CODE_BASE;
+    m.cpu.cpl = 1;
+    m.cpu.updateSizes();
+    m.run(100);
+    return { m, state: { first, regs: Array.from(m.cpu.regs), eip: m.cpu.eip, n: m.cpu.instructions, lastVector: m.cpu.lastVector } };
+  };
+  const a = run(false).state;
+  const { m, state: b } = run(true);
+  assert.deepEqual(b, a);
+  assert.equal(a.lastVector, 8, '#GP, which the machine (no IDT) turns into #DF');
+  assert.equal(a.first.eax, 1);
+  assert.ok(m.cpu.jit!.stats.wasm > 0, 'the CPL 0 run made a module');
+});
