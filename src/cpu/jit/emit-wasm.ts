@@ -22,7 +22,7 @@ import {
   type WasmBlock, type WasmLayout, type WasmSpec,
 } from './wasm-emitter.js';
 
-export { ExchangeWord, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout, type WasmSpec } from './wasm-emitter.js';
+export { ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout, type WasmSpec } from './wasm-emitter.js';
 
 export interface WasmCode {
   bytes: Uint8Array<ArrayBuffer>;
@@ -31,9 +31,8 @@ export interface WasmCode {
   /** Segments whose 4 GiB limits it relies on, with their bases in ExchangeWord.SEG_BASE + seg. */
   basedUsed: number;
   /** It reads the TSC: the entry must write the TscWord values. */
-  usesTsc: boolean;
-  /** It runs CLI or RDTSC as CPL 0 may (the entry must find CPL 0). */
-  usesCpl0: boolean;
+  /** What else the entry must provide or check (Need bits). */
+  needs: number;
 }
 
 /**
@@ -89,7 +88,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
       e.next = d.eip + d.len;
       e.flagsDead = b.dead[e.k] === 1;
       const mark = o.length;
-      const used = [e.flatUsed, e.basedUsed, e.usesTsc ? 1 : 0, e.usesCpl0 ? 1 : 0];
+      const { flatUsed, basedUsed, needs } = e;
       let r: number;
       try {
         r = emitOne(e);
@@ -103,9 +102,9 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
         if (e.k === 0) return i;
         o.length = mark;
         e.nest = 0;
-        [e.flatUsed, e.basedUsed] = used;
-        e.usesTsc = used[2] === 1;
-        e.usesCpl0 = used[3] === 1;
+        e.flatUsed = flatUsed;
+        e.basedUsed = basedUsed;
+        e.needs = needs;
         e.bail(WasmExit.INTERPRET);
         ended = true;
         break;
@@ -122,7 +121,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
-  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, usesTsc: e.usesTsc, usesCpl0: e.usesCpl0 };
+  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

@@ -25,6 +25,14 @@ export const enum ExchangeWord {
   SEG_BASE = 9,
 }
 
+/** What a module needs from the CPU at entry beyond its segments (WasmCode.needs, a bit set). */
+export const enum Need {
+  /** It computes RDTSC: the TscWord values must be written. */
+  TSC = 1,
+  /** It runs CLI or RDTSC as CPL 0 may: CPL must be 0 (user is false at CPL 1 and 2 as well). */
+  CPL0 = 2,
+}
+
 /** Float64 words after the int32 exchange words (byte offset TSC_WORDS from the exchange). */
 export const enum TscWord {
   /** tsc.ts tscLine: ticks = floor(BASE + count × SLOPE). */
@@ -94,8 +102,7 @@ export class WasmEmitter {
   producerSet = false;
   flatUsed = 0;
   basedUsed = 0;
-  usesTsc = false;
-  usesCpl0 = false;
+  needs = 0;
 
   constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 

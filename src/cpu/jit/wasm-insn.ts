@@ -4,7 +4,7 @@ import { Flag, Seg } from '../state.js';
 import { KEEPS_FLAGS, Producer, producerOf } from './emit-inline.js';
 import { W } from './wasm-asm.js';
 import {
-  WasmEmitter, MASK, TSC_WORDS, TscWord, WasmExit,
+  WasmEmitter, MASK, Need, TSC_WORDS, TscWord, WasmExit,
   ROOM, R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T, U, L64,
 } from './wasm-emitter.js';
 
@@ -131,16 +131,14 @@ function stringStore(e: WasmEmitter): number {
 function compareExchange(e: WasmEmitter): number {
   const d = e.d;
   const bits = d.op === 0x1b0 ? 8 : vbits(e);
-  e.memPrologue(); e.rmRead(bits); e.set(X);
-  e.reg(bits, 0); e.set(Y);
-  e.reg(bits, d.reg); e.get(X); e.get(Y); e.get(X); e.op(W.I32_EQ); e.op(W.SELECT); e.set(V);
-  e.rmWrite(bits, V);
-  e.setProducer(Producer.SUB, bits);
-  if (!e.flagsDead) {
-    e.get(Y); e.get(X); e.op(W.I32_SUB); if (bits !== 32) { e.c32(MASK[bits]); e.op(W.I32_AND); } e.set(T);
-    e.arithFlags(1, Y, X, T, bits);
-  }
-  e.get(Y); e.get(X); e.op(W.I32_NE); e.open(W.IF); e.get(X); e.setReg(bits, 0); e.close();
+  // X: the accumulator, Y: the destination, as CMP (aluOp kind 7) has them.
+  e.memPrologue(); e.rmRead(bits); e.set(Y);
+  e.reg(bits, 0); e.set(X);
+  e.reg(bits, d.reg); e.get(Y); e.get(X); e.get(Y); e.op(W.I32_EQ); e.op(W.SELECT); e.set(T);
+  e.rmWrite(bits, T);
+  e.setProducer(producerOf(7), bits);
+  if (!e.flagsDead) { aluValue(e, 7, bits); e.set(V); aluFlags(e, 7, bits); }
+  e.get(X); e.get(Y); e.op(W.I32_NE); e.open(W.IF); e.get(Y); e.setReg(bits, 0); e.close();
   return 1;
 }
 
@@ -263,8 +261,7 @@ function emitInsn(e: WasmEmitter): number {
       return shiftByCl(e);
     case 0x131: { // ops/system.ts rdtsc at CPL 0 (no CR4.TSD #GP): tsc.ts readTsc, the same double arithmetic
       if (!e.spec.cpl0 || !e.spec.tscLine) return 0;
-      e.usesTsc = true;
-      e.usesCpl0 = true;
+      e.needs |= Need.TSC | Need.CPL0;
       const f = (w: number) => { e.c32(0); e.mem(W.F64_LOAD, 3, e.layout.exchange + TSC_WORDS + 8 * w); };
       f(TscWord.BASE);
       f(TscWord.COUNT); e.get(J); e.c32(e.k); e.op(W.I32_ADD); e.op(W.F64_CONVERT_I32_U); e.op(W.F64_ADD);
@@ -286,7 +283,7 @@ function emitInsn(e: WasmEmitter): number {
       return 1;
     case 0xfa: // ops/system.ts flagOp: CLI at CPL 0 (never #GP; no VME/PVI below CPL 3)
       if (!e.spec.cpl0) return 0;
-      e.usesCpl0 = true;
+      e.needs |= Need.CPL0;
       e.get(EFL); e.c32(~Flag.IF); e.op(W.I32_AND); e.set(EFL);
       return 1;
     case 0xfc: case 0xfd: // CLD, STD

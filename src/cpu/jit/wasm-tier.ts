@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
 import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Seg } from '../state.js';
 import { flatSegments, hasFlatLimits } from './emit.js';
-import { translateWasm, ExchangeWord, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
+import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import { dispatchModule } from './wasm-asm.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
@@ -39,8 +39,8 @@ export class WasmCode {
     /** Segments whose flatness, and whose 4 GiB limits (bases passed in), the code relies on. */
     readonly flatUsed: number,
     readonly based: number,
-    readonly usesTsc: boolean,
-    readonly usesCpl0: boolean,
+    /** emit-wasm.ts Need bits. */
+    readonly needs: number,
     readonly js: BlockFn,
   ) {}
 }
@@ -122,7 +122,7 @@ export class WasmTier {
     if (slot >= this.table.length) this.table.grow(this.table.length);
     this.table.set(slot, f);
     this.stats.wasm++;
-    return new WasmCode(slot, spec.paging, spec.user, code.flatUsed, code.basedUsed, code.usesTsc, code.usesCpl0, js);
+    return new WasmCode(slot, spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs, js);
   }
 
   /** Frees w's slot (its block died, or has other code now). */
@@ -146,8 +146,8 @@ export class WasmTier {
   enter(c: Cpu, b: Block, w: WasmCode): number {
     const x = this.exchange;
     if (c.paging !== w.paging || c.user !== w.user || !flatMachine(c) || !isFlat(c, w.flatUsed) ||
-      (w.based !== 0 && !setBases(c, w.based, x)) || (w.usesCpl0 && c.cpl !== 0)) return w.js(c);
-    if (w.usesTsc) {
+      (w.based !== 0 && !setBases(c, w.based, x)) || ((w.needs & Need.CPL0) !== 0 && c.cpl !== 0)) return w.js(c);
+    if ((w.needs & Need.TSC) !== 0) {
       // A TSC written far out (WRMSR) could leave the range the module converts exactly.
       const tsc = this.tsc;
       if (!(Math.abs(c.tscOffset) < TSC_OFFSET_MAX) || !tscLine(c, tsc, TscWord.BASE)) return w.js(c);
