@@ -9,8 +9,11 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_COUNT = 1 << (32 - PAGE_SHIFT); // pages in a 4 GiB physical space
-/** Bytes set aside for the CPU (PhysicalMemory.claimCpuArea): its TLB fast table and registers. */
-export const CPU_AREA_BYTES = (4 << 20) + (64 << 10);
+/**
+ * Bytes set aside for the CPU (PhysicalMemory.claimCpuArea): its TLB fast table, registers and
+ * the translations' chain table (cpu/cpu-area.ts lays them out).
+ */
+export const CPU_AREA_BYTES = (4 << 20) + (64 << 10) + (512 << 10);
 const WASM_PAGE = 65536;
 
 /** What backs one 4 KiB physical page. */

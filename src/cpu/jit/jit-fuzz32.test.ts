@@ -325,3 +325,39 @@ test('a module made at CPL 0 with CLI is not entered at CPL 1: the JavaScript ru
   assert.equal(a.first.eax, 1);
   assert.ok(m.cpu.jit!.stats.wasm > 0, 'the CPL 0 run made a module');
 });
+
+test('the dispatcher goes on from module to module across pages (calls and returns) and counts entries towards hot regions; a page reloaded behind the memory API (codePages cleared) is not entered stale', () => {
+  // mov ecx, 1000; L: call F; dec ecx; jnz L; hlt — F (two pages on, at 3000h): add eax, ebx; ret.
+  // Then F becomes sub eax, ebx; ret as a snapshot load writes it: RAM directly, codePages cleared.
+  const code = new Array<number>(0x2003).fill(0x90);
+  code.splice(0, 14, 0xb9, ...le32(1000), 0xe8, ...le32(0x2000 - 10), 0x49, 0x75, 0xf8, 0xf4);
+  code.splice(0x2000, 3, 0x01, 0xd8, 0xc3);
+  const run = (paging: boolean, jit: { hotRuns: number } | undefined) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, paging);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: jit.hotRuns });
+    m.cpu.regs[3] = 7;
+    m.run(100000);
+    const first = { eax: m.cpu.regs[0], n: m.cpu.instructions, chained: m.cpu.jit?.stats.chained, hot: m.cpu.jit?.stats.hot };
+    m.memory.ram[0x3000] = 0x29;
+    m.memory.codePages.fill(0);
+    m.cpu.halted = false;
+    m.cpu.eip = CODE_BASE;
+    m.cpu.regs[1] = 1000;
+    m.run(100000);
+    return { first, eax: m.cpu.regs[0], n: m.cpu.instructions };
+  };
+  for (const paging of [false, true]) {
+    const a = run(paging, undefined);
+    assert.deepEqual({ eax: a.first.eax, n: a.first.n, after: a.eax }, { eax: 7000, n: 1 + 1000 * 5 + 1, after: 0 });
+    const all = run(paging, { hotRuns: 0 });
+    assert.deepEqual({ eax: all.first.eax, n: all.first.n, after: all.eax, total: all.n }, { eax: 7000, n: a.first.n, after: 0, total: a.n });
+    // Two entries per iteration, both across a page (into F, and back to the region of the return
+    // and the call): the run loop chains only within a page, so it would look both up.
+    assert.ok(all.first.chained! >= 2 * 1000 - 10, `paging ${paging}: ${all.first.chained} chained entries`);
+    const counted = run(paging, { hotRuns: 50 });
+    assert.deepEqual({ eax: counted.first.eax, after: counted.eax, total: counted.n }, { eax: 7000, after: 0, total: a.n });
+    // F and the return's block, entered by the dispatcher alone after their first entries.
+    assert.ok(counted.first.hot! >= 2, `paging ${paging}: ${counted.first.hot} blocks made hot regions`);
+  }
+});

@@ -190,7 +190,7 @@ export class Jit {
     this.maxBytes = options.maxBytes ?? 64 << 20;
     this.hotRuns = options.hotRuns ?? (this.threshold === 0 ? 0 : 20000);
     this.now = options.now ?? Date.now;
-    this.wasm = options.wasm === false ? null : WasmTier.create(cpu, this.stats);
+    this.wasm = options.wasm === false ? null : WasmTier.create(cpu, this.stats, this.hotRuns);
     const env: Record<string, unknown> = {
       fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, getCF, testCC, shift, raise,
     };
@@ -237,7 +237,8 @@ export class Jit {
           else prev.link1 = b;
         }
       }
-      if (b.runs < this.hotRuns && ++b.runs >= this.hotRuns && b.fn !== null) this.retranslateHot(b);
+      const w = b.module;
+      if (b.runs < this.hotRuns && (w === null ? ++b.runs >= this.hotRuns : this.wasm!.counted(w)) && b.fn !== null) this.retranslateHot(b);
       const fn = b.fn;
       if (fn === null || c.instructions + b.count > c.stopAt || b.lastEip > c.fetchEnd) {
         if (ran) return BlockRun.RAN;
@@ -245,10 +246,10 @@ export class Jit {
       }
       this.stats.executed++;
       ran = true;
-      const w = b.module;
-      const r = w === null ? fn(c) : this.wasm!.enter(c, b, w);
+      const m: WasmCode | null = b.module; // retranslateHot may have given b other code
+      const r = m === null ? fn(c) : this.wasm!.enter(c, b, m);
       if (r !== 0) return r === BAIL ? BlockRun.RETRY : BlockRun.RAN;
-      prev = b;
+      prev = m === null ? b : this.wasm!.last!;
     }
   }
 
@@ -339,8 +340,7 @@ export class Jit {
 
   /** b's WebAssembly code becomes w (null: none); its old code's table slot is freed. */
   private setModule(b: Block, w: WasmCode | null): void {
-    if (b.module !== null) this.wasm!.release(b.module);
-    b.module = w;
+    if (this.wasm !== null) this.wasm.attach(b, w);
   }
 
   private drop(b: Block): void {
@@ -476,7 +476,7 @@ export class Jit {
       }
       return js(cpu);
     };
-    const w = wasmState ? this.wasm!.install(code.blocks, lazy) : null;
+    const w = wasmState ? this.wasm!.install(b, code.blocks, lazy) : null;
     this.setModule(b, w);
     if (w !== null) {
       b.fn = lazy;

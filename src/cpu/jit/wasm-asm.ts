@@ -123,14 +123,44 @@ export function moduleBytes(code: Bytes, i32Locals: number, i64Locals: number): 
   return out;
 }
 
+/** Where the dispatcher finds the CPU area (byte offsets in the guest's memory; see wasm-tier.ts). */
+export interface DispatchLayout {
+  /** Int32 words: exit EIP and kind as the translations leave them, and the dispatcher's LAST and CHAINED words. */
+  eipWord: number;
+  kindWord: number;
+  lastWord: number;
+  chainedWord: number;
+  tlbFast: number;
+  pageKind: number;
+  codePages: number;
+  /** The chain table: `chainEntries` (a power of two) entries of four int32s: pa, eip, slot, requirements. */
+  chain: number;
+  chainEntries: number;
+  /** Int32 per table slot: entries the dispatcher may still make into it (CHAIN_UNCOUNTED: no count). */
+  left: number;
+}
+
+/** A `left` word the dispatcher does not count down (the block is hot already). */
+export const CHAIN_UNCOUNTED = 0x7fffffff;
+
 /**
- * The dispatcher: imports table "e"."t" of functions of type (i32) -> i32 and exports "d"
- * (slot, room) -> i32, which calls the function in `slot` with `room` (call_indirect, §5.4.1).
+ * The dispatcher: imports memory "e"."m" and table "e"."t" of functions of type (i32) -> i32
+ * and exports "d" (slot, room, caps, need) -> retired. It calls the function in `slot` with the
+ * budget `room` (call_indirect, §5.4.1) and, while that leaves at a branch (exit kind 0) with
+ * budget left, looks up the code at the exit EIP the way jit.ts find() would and calls that
+ * too: the linear page through TlbState.fast with fetch permission `need` (0: paging off, the
+ * page must be RAM), the chain table entry at the physical address's hash, whose EIP and
+ * requirements (a subset of `caps`) must match, a page still marked as code, and entries left
+ * in its count. It returns the instructions retired by all of them and leaves the last slot in
+ * LAST and the number of calls after the first added to CHAINED.
  */
-export function dispatchModule(): Uint8Array<ArrayBuffer> {
+export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  section(out, 1, [2, 0x60, 1, I32, 1, I32, 0x60, 2, I32, I32, 1, I32]); // types 0: (i32) -> i32, 1: (i32, i32) -> i32
-  const imports: number[] = [1];
+  section(out, 1, [2, 0x60, 1, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]); // types 0: (i32) -> i32, 1: (i32 x4) -> i32
+  const imports: number[] = [2];
+  name(imports, 'e');
+  name(imports, 'm');
+  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
   name(imports, 'e');
   name(imports, 't');
   imports.push(0x01, 0x70, 0x00, 0x00); // table of funcref, limits: min 0, no max
@@ -140,8 +170,57 @@ export function dispatchModule(): Uint8Array<ArrayBuffer> {
   name(exports, 'd');
   exports.push(0x00, 0x00);
   section(out, 7, exports);
-  // body: no locals; room, slot, call_indirect type 0 table 0
-  const body = [0, W.LOCAL_GET, 1, W.LOCAL_GET, 0, W.CALL_INDIRECT, 0, 0, W.END];
-  section(out, 10, [1, body.length, ...body]);
+  const SLOT = 0, ROOM = 1, CAPS = 2, NEED = 3, TOTAL = 4, R = 5, EIP = 6, PA = 7, H = 8, E = 9, NEXT = 10;
+  const b = new Bytes();
+  const op = (...xs: number[]) => { for (const x of xs) b.push(x); };
+  const get = (l: number) => op(W.LOCAL_GET, l);
+  const set = (l: number) => op(W.LOCAL_SET, l);
+  const tee = (l: number) => op(W.LOCAL_TEE, l);
+  const c32 = (v: number) => { op(W.I32_CONST); sleb(b, v); };
+  const mem = (o: number, align: number, offset: number) => { op(o, align); uleb(b, offset); };
+  const load = (offset: number) => mem(W.I32_LOAD, 2, offset);
+  /** Leaves the loop (depth: blocks opened inside it). */
+  const out_ = (depth: number) => { op(W.BR_IF); uleb(b, depth + 1); };
+  op(W.BLOCK, VOID, W.LOOP, VOID);
+  get(ROOM); get(SLOT); op(W.CALL_INDIRECT, 0, 0); tee(R);
+  get(TOTAL); op(W.I32_ADD); set(TOTAL);
+  get(ROOM); get(R); op(W.I32_SUB); set(ROOM);
+  c32(0); load(L.kindWord); out_(0); // not at a branch
+  get(R); op(W.I32_EQZ); out_(0); // the function did not fit in the budget
+  get(ROOM); c32(1); op(W.I32_LT_S); out_(0);
+  c32(0); load(L.eipWord); set(EIP);
+  get(NEED);
+  op(W.IF, VOID);
+  get(EIP); c32(12); op(W.I32_SHR_U); c32(2); op(W.I32_SHL); load(L.tlbFast); tee(E);
+  get(NEED); c32(16 /* Tlb.NX */); op(W.I32_OR); op(W.I32_AND); get(NEED); op(W.I32_NE); out_(1);
+  get(E); c32(-4096); op(W.I32_AND); get(EIP); c32(4095); op(W.I32_AND); op(W.I32_OR); set(PA);
+  op(W.ELSE);
+  get(EIP); c32(12); op(W.I32_SHR_U); mem(W.I32_LOAD8_U, 0, L.pageKind); c32(1 /* PageKind.Ram */); op(W.I32_NE); out_(1);
+  get(EIP); set(PA);
+  op(W.END);
+  get(PA); get(PA); c32(14); op(W.I32_SHR_U); op(W.I32_XOR); c32(L.chainEntries - 1); op(W.I32_AND); c32(4); op(W.I32_SHL); tee(H);
+  load(L.chain); get(PA); op(W.I32_NE); out_(0);
+  get(H); load(L.chain + 4); get(EIP); op(W.I32_NE); out_(0);
+  get(H); load(L.chain + 12); get(CAPS); c32(-1); op(W.I32_XOR); op(W.I32_AND); out_(0);
+  get(PA); c32(12); op(W.I32_SHR_U); mem(W.I32_LOAD8_U, 0, L.codePages); op(W.I32_EQZ); out_(0);
+  get(H); load(L.chain + 8); tee(NEXT); c32(2); op(W.I32_SHL); load(L.left); tee(E); c32(1); op(W.I32_LT_S); out_(0);
+  get(E); c32(CHAIN_UNCOUNTED); op(W.I32_NE);
+  op(W.IF, VOID);
+  get(NEXT); c32(2); op(W.I32_SHL); get(E); c32(1); op(W.I32_SUB); mem(W.I32_STORE, 2, L.left);
+  op(W.END);
+  c32(0); c32(0); load(L.chainedWord); c32(1); op(W.I32_ADD); mem(W.I32_STORE, 2, L.chainedWord);
+  get(NEXT); set(SLOT);
+  op(W.BR, 0);
+  op(W.END, W.END);
+  c32(0); get(SLOT); mem(W.I32_STORE, 2, L.lastWord);
+  get(TOTAL);
+  op(W.END);
+  const body: number[] = [1, 7, I32]; // locals: 7 i32 after the 4 parameters
+  const code = b.view();
+  for (let i = 0; i < code.length; i++) body.push(code[i]);
+  const fn: number[] = [];
+  uleb(fn, body.length);
+  for (const x of body) fn.push(x);
+  section(out, 10, [1, ...fn]);
   return Uint8Array.from(out);
 }

@@ -5,11 +5,12 @@
 // bail-out to the run loop. The translation's JavaScript function stays behind it for every
 // other state.
 import type { Cpu } from '../cpu.js';
-import { CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
+import { CPU_AREA_CHAIN, CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
+import { Tlb, tlbNeed } from '../paging.js';
 import { Seg } from '../state.js';
 import { flatSegments, hasFlatLimits } from './emit.js';
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
-import { dispatchModule } from './wasm-asm.js';
+import { dispatchModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
@@ -25,28 +26,57 @@ const FLAT_MAX = 0xffffffff;
 const TSC_OFFSET_MAX = 2 ** 52;
 
 /**
+ * What a module relies on and what the CPU offers at an entry, as bits: code may run when its
+ * requirements are a subset of the capabilities (one test, in JavaScript at the first entry and
+ * in the dispatcher for the ones after it).
+ */
+const enum Cap {
+  PAGING = 1, NO_PAGING = 2, USER = 4, SUPERVISOR = 8, CPL0 = 16,
+  /** The TscWord values were written for this entry (so never offered to the dispatcher: they hold the first entry's count). */
+  TSC = 32,
+  /** Segment s flat (base 0, 4 GiB limits): 1 << (FLAT + s); 4 GiB limits, base in the exchange words: 1 << (BASED + s). */
+  FLAT = 6, BASED = 12,
+}
+
+/** The requirements of code made for `spec` that uses these segments and needs (Cap bits). */
+function requirements(paging: boolean, user: boolean, flatUsed: number, basedUsed: number, needs: number): number {
+  return (paging ? Cap.PAGING : Cap.NO_PAGING) | (user ? Cap.USER : Cap.SUPERVISOR) | (flatUsed << Cap.FLAT) | (basedUsed << Cap.BASED) |
+    ((needs & Need.CPL0) !== 0 ? Cap.CPL0 : 0) | ((needs & Need.TSC) !== 0 ? Cap.TSC : 0);
+}
+
+/**
  * A translation's WebAssembly code: its slot in the tier's function table and the state it was
- * made for (the entry checks it), with its JavaScript translation for every other state.
+ * made for (Cap bits), with its JavaScript translation for every other state.
  */
 export class WasmCode {
   /** Bail-outs (not counting INTERPRET stops) and the instructions retired by the runs that bailed. */
   bails = 0;
   retired = 0;
+  /** Its chain-table word index (-1: not in the table). */
+  chainAt = -1;
+  /** block.runs when this code was attached, and the slot's `left` count then. */
+  runsAt = 0;
+  leftAt = 0;
   constructor(
     readonly slot: number,
-    readonly paging: boolean,
-    readonly user: boolean,
-    /** Segments whose flatness, and whose 4 GiB limits (bases passed in), the code relies on. */
-    readonly flatUsed: number,
-    readonly based: number,
+    /** Cap bits the entry must offer. */
+    readonly req: number,
     /** emit-wasm.ts Need bits. */
     readonly needs: number,
     readonly js: BlockFn,
+    readonly block: Block,
   ) {}
 }
 
 /** Slots the function table starts with; it doubles when full. */
 const TABLE_START = 1024;
+/** Chain-table entries (a power of two) and slots with a `left` count (beyond: not chained). */
+const CHAIN_ENTRIES = 1 << 14;
+const CHAIN_SLOTS = 1 << 16;
+const CHAIN_BYTES = CHAIN_ENTRIES * 16 + CHAIN_SLOTS * 4;
+/** Exchange words of the dispatcher, after the translations' (emit-wasm.ts ExchangeWord). */
+const LAST_WORD = 16;
+const CHAINED_WORD = 17;
 
 export class WasmTier {
   private readonly imports: { e: { m: WebAssembly.Memory } };
@@ -59,14 +89,24 @@ export class WasmTier {
    * function (dispatchModule), so the call from JavaScript always has the same target: V8
    * inlines its entry stub, where a call site that saw thousands of modules' functions went
    * through the generic one (~10 % of kernel init, with an entry closure per module that
-   * V8 had to warm up and optimize one by one).
+   * V8 had to warm up and optimize one by one). The dispatcher also goes on from one
+   * translation to the next without coming back here, through the chain table: per physical
+   * address hash the code's address, EIP, slot and requirements (jit.ts find() in
+   * WebAssembly), and per slot the entries it may make before the run loop must count them
+   * (Jit.hotRuns).
    */
   private readonly table: WebAssembly.Table;
-  private readonly dispatch: (slot: number, room: number) => number;
+  private readonly dispatch: (slot: number, room: number, caps: number, need: number) => number;
+  private readonly chain: Int32Array;
+  private readonly left: Int32Array;
+  /** The code in each slot (null: free). */
+  private readonly codes: (WasmCode | null)[] = [];
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
+  /** The block whose code ran last in enter() (the dispatcher may have gone on past the first). */
+  last: Block | null = null;
 
-  private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats) {
+  private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats, private readonly hotRuns: number) {
     this.imports = { e: { m: memory } };
     this.layout = {
       regs: area.byteOffset + CPU_AREA_REGS,
@@ -76,20 +116,30 @@ export class WasmTier {
       codePages: cpu.codePages.byteOffset,
       dirtyPages: cpu.dirtyPages.byteOffset,
     };
-    this.exchange = new Int32Array(area.buffer, this.layout.exchange, 16);
+    if (area.length < CPU_AREA_CHAIN + CHAIN_BYTES) throw new Error('CPU area too small for the chain table');
+    this.exchange = new Int32Array(area.buffer, this.layout.exchange, 32);
     this.tsc = new Float64Array(area.buffer, this.layout.exchange + TSC_WORDS, 4);
+    const chainAt = area.byteOffset + CPU_AREA_CHAIN;
+    this.chain = new Int32Array(area.buffer, chainAt, CHAIN_ENTRIES * 4).fill(-1);
+    this.left = new Int32Array(area.buffer, chainAt + CHAIN_ENTRIES * 16, CHAIN_SLOTS);
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: TABLE_START });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(dispatchModule()), { e: { t: this.table } });
-    this.dispatch = instance.exports.d as (slot: number, room: number) => number;
+    const x = this.layout.exchange;
+    const bytes = dispatchModule({
+      eipWord: x + 4 * ExchangeWord.EIP, kindWord: x + 4 * ExchangeWord.KIND, lastWord: x + 4 * LAST_WORD, chainedWord: x + 4 * CHAINED_WORD,
+      tlbFast: this.layout.tlbFast, pageKind: this.layout.pageKind, codePages: this.layout.codePages,
+      chain: chainAt, chainEntries: CHAIN_ENTRIES, left: chainAt + CHAIN_ENTRIES * 16,
+    });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory, t: this.table } });
+    this.dispatch = instance.exports.d as (slot: number, room: number, caps: number, need: number) => number;
   }
 
   /** The tier for `cpu`, or null when its state is not in a WebAssembly memory (or the host compiles none). */
-  static create(cpu: Cpu, stats: JitStats): WasmTier | null {
+  static create(cpu: Cpu, stats: JitStats, hotRuns: number): WasmTier | null {
     const area = cpu.cpuArea;
     const memory = cpu.mem.wasmMemory;
     if (area === null || memory === null) return null;
     try {
-      return new WasmTier(cpu, area, memory, stats);
+      return new WasmTier(cpu, area, memory, stats, hotRuns);
     } catch {
       return null;
     }
@@ -102,10 +152,10 @@ export class WasmTier {
 
   /**
    * WebAssembly code for the block or region `blocks` (translated for the CPU's present state)
-   * in front of `js`, their JavaScript translation; null when the code or the state has no
-   * WebAssembly form.
+   * of block b, in front of `js`, their JavaScript translation; null when the code or the state
+   * has no WebAssembly form. The caller attaches it (attach()).
    */
-  install(blocks: WasmBlock[], js: BlockFn): WasmCode | null {
+  install(b: Block, blocks: WasmBlock[], js: BlockFn): WasmCode | null {
     const c = this.cpu;
     if (!this.accepts(c)) return null;
     const flat = flatSegments(c);
@@ -122,11 +172,62 @@ export class WasmTier {
     if (slot >= this.table.length) this.table.grow(this.table.length);
     this.table.set(slot, f);
     this.stats.wasm++;
-    return new WasmCode(slot, spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs, js);
+    const w = new WasmCode(slot, requirements(spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs), code.needs, js, b);
+    this.codes[slot] = w;
+    return w;
+  }
+
+  /**
+   * b's WebAssembly code becomes w (null: none); the old code's slot is freed. While b has
+   * code, its entries up to hotRuns are counted down in the slot's `left` word, by the
+   * dispatcher and by counted(); b.runs is brought up to date when the code goes.
+   */
+  attach(b: Block, w: WasmCode | null): void {
+    const old = b.module;
+    if (old !== null) {
+      b.runs = this.runs(old);
+      this.release(old);
+    }
+    b.module = w;
+    if (w === null) return;
+    w.runsAt = b.runs;
+    const left = b.runs >= this.hotRuns ? CHAIN_UNCOUNTED : Math.min(this.hotRuns - b.runs, CHAIN_UNCOUNTED - 1);
+    w.leftAt = left;
+    if (w.slot >= CHAIN_SLOTS) return;
+    this.left[w.slot] = left;
+    // RAM code without RDTSC (its TSC words hold the first entry's count) goes in the chain table.
+    if (b.buf !== this.cpu.ram || (w.req & Cap.TSC) !== 0) return;
+    const pa = b.pa;
+    const at = ((pa ^ (pa >>> 14)) & (CHAIN_ENTRIES - 1)) * 4;
+    const ch = this.chain;
+    if (ch[at] !== -1) this.codes[ch[at + 2]]!.chainAt = -1;
+    ch[at] = pa;
+    ch[at + 1] = b.key;
+    ch[at + 2] = w.slot;
+    ch[at + 3] = w.req;
+    w.chainAt = at;
+  }
+
+  /** b.runs of w's block, counting the entries made since w was attached. */
+  private runs(w: WasmCode): number {
+    return w.slot >= CHAIN_SLOTS ? w.runsAt : w.runsAt + (w.leftAt - this.left[w.slot]);
+  }
+
+  /**
+   * One more entry of w's block from the run loop (its runs below hotRuns); true when the block
+   * has now run hotRuns times (b.runs says so).
+   */
+  counted(w: WasmCode): boolean {
+    if (w.slot >= CHAIN_SLOTS) return ++w.block.runs >= this.hotRuns;
+    if (--this.left[w.slot] > 0) return false;
+    w.block.runs = this.runs(w);
+    return true;
   }
 
   /** Frees w's slot (its block died, or has other code now). */
-  release(w: WasmCode): void {
+  private release(w: WasmCode): void {
+    if (w.chainAt >= 0) this.chain[w.chainAt] = -1;
+    this.codes[w.slot] = null;
     this.table.set(w.slot, null);
     this.freeSlots.push(w.slot);
   }
@@ -134,19 +235,31 @@ export class WasmTier {
   /** Frees every slot (the code cache was dropped). */
   releaseAll(): void {
     for (let i = 0; i < this.nextSlot; i++) this.table.set(i, null);
+    this.codes.length = 0;
+    this.chain.fill(-1);
     this.freeSlots.length = 0;
     this.nextSlot = 0;
   }
 
   /**
-   * Runs w (b's code) as a jit.ts block function does: 0 when the next block may follow, 2
-   * (BAIL) when the instruction at EIP is for the interpreter. Outside the state w was made
-   * for, the JavaScript translation runs.
+   * Runs w (b's code) as a jit.ts block function does, and the code the dispatcher finds after
+   * it: 0 when the next block may follow, 2 (BAIL) when the instruction at EIP is for the
+   * interpreter. `last` is the block that ran last. Outside the state w was made for, the
+   * JavaScript translation runs.
    */
   enter(c: Cpu, b: Block, w: WasmCode): number {
     const x = this.exchange;
-    if (c.paging !== w.paging || c.user !== w.user || !flatMachine(c) || !isFlat(c, w.flatUsed) ||
-      (w.based !== 0 && !setBases(c, w.based, x)) || ((w.needs & Need.CPL0) !== 0 && c.cpl !== 0)) return w.js(c);
+    this.last = b;
+    if (!flatMachine(c)) return w.js(c);
+    // What this entry offers (the bases of the segments with 4 GiB limits go to the exchange words).
+    let caps = (c.paging ? Cap.PAGING : Cap.NO_PAGING) | (c.user ? Cap.USER : Cap.SUPERVISOR) | (c.cpl === 0 ? Cap.CPL0 : 0);
+    for (let s = 0; s < 6; s++) {
+      if (!hasFlatLimits(c, s)) continue;
+      const base = c.segBase[s];
+      x[ExchangeWord.SEG_BASE + s] = base;
+      caps |= (base === 0 ? (1 << Cap.FLAT) | (1 << Cap.BASED) : 1 << Cap.BASED) << s;
+    }
+    if ((w.req & ~(caps | Cap.TSC)) !== 0) return w.js(c);
     if ((w.needs & Need.TSC) !== 0) {
       // A TSC written far out (WRMSR) could leave the range the module converts exactly.
       const tsc = this.tsc;
@@ -162,7 +275,9 @@ export class WasmTier {
     x[ExchangeWord.F_LAZY] = c.fLazy;
     x[ExchangeWord.EFLAGS] = c.eflags;
     const room = c.stopAt - c.instructions;
-    const retired = this.dispatch(w.slot, room > 0x7fffffff ? 0x7fffffff : room);
+    // Other code is looked up only where EIP is the linear address (CS base 0).
+    const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
+    const retired = this.dispatch(w.slot, room > 0x7fffffff ? 0x7fffffff : room, chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
     c.fOp = x[ExchangeWord.F_OP];
     c.fDst = x[ExchangeWord.F_DST];
     c.fSrc = x[ExchangeWord.F_SRC];
@@ -172,15 +287,21 @@ export class WasmTier {
     c.eflags = x[ExchangeWord.EFLAGS];
     c.eip = x[ExchangeWord.EIP] >>> 0;
     c.instructions += retired;
+    const chained = x[CHAINED_WORD];
+    if (chained !== 0) {
+      x[CHAINED_WORD] = 0;
+      this.stats.executed += chained;
+      this.stats.chained += chained;
+      w = this.codes[x[LAST_WORD]]!;
+      this.last = w.block;
+    }
     const kind = x[ExchangeWord.KIND];
     if (kind === WasmExit.NEXT) return 0;
     this.stats.wasmBails++;
     if (kind === WasmExit.INTERPRET) return WasmExit.BAIL; // always here: JavaScript would call the handler the same way
     w.retired += retired;
-    if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && b.module === w) {
-      b.module = null;
-      this.release(w);
-    }
+    const last = w.block;
+    if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && last.module === w) this.attach(last, null);
     return WasmExit.BAIL;
   }
 }
@@ -190,24 +311,6 @@ function limitsFlat(c: Cpu): number {
   let m = 0;
   for (let s = 0; s < 6; s++) if (hasFlatLimits(c, s)) m |= 1 << s;
   return m;
-}
-
-/** Writes the bases of the segments in `segs` into the exchange words; false if one lost its 4 GiB limits. */
-function setBases(c: Cpu, segs: number, x: Int32Array): boolean {
-  for (let s = 0; segs !== 0; s++, segs >>>= 1) {
-    if ((segs & 1) === 0) continue;
-    if (!hasFlatLimits(c, s)) return false;
-    x[ExchangeWord.SEG_BASE + s] = c.segBase[s];
-  }
-  return true;
-}
-
-/** Every segment in the bit set `segs` has base 0 and 4 GiB read and write limits. */
-function isFlat(c: Cpu, segs: number): boolean {
-  for (let s = 0; segs !== 0; s++, segs >>>= 1) {
-    if ((segs & 1) !== 0 && (c.segBase[s] !== 0 || !hasFlatLimits(c, s))) return false;
-  }
-  return true;
 }
 
 /** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
