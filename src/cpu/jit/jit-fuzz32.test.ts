@@ -33,7 +33,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    const kind = r() % (SHARED_FORMS + 17);
+    const kind = r() % (SHARED_FORMS + 22);
     if (kind < SHARED_FORMS) {
       out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
       continue;
@@ -101,6 +101,44 @@ function program(seed: number): number[] {
       case 15: // STI, JMP $+2 (both interpreted: the shadow), CLI (CPL 0: in the module), PUSHF; POP reg: IF as CLI left it
         out.push(0xfb, 0xeb, 0x00, 0xfa, 0x9c, 0x58 + wreg());
         break;
+      case 16: { // MUL / IMUL r/m (one operand): into AX, DX:AX, EDX:EAX
+        const byte = r() % 3 === 0;
+        out.push(...(byte ? [0xf6] : [...p66, 0xf7]), ...rm(4 + (r() % 2), byte ? breg() : wreg()));
+        break;
+      }
+      case 17: { // DIV r/m: usually upper half cleared and divisor made odd (no #DE); 1 in 4 as it comes
+        const byte = r() % 3 === 0;
+        const dsp = r() % 0x78;
+        const reg = byte ? breg() : wreg();
+        const modrm = (g: number) => (mem ? [0x46 | (g << 3), dsp] : [0xc0 | (g << 3) | reg]);
+        if (r() % 4 !== 0) {
+          if (byte) out.push(0x30, 0xe4, 0x80, ...modrm(1), 1); // XOR AH, AH; OR r/m8, 1
+          else out.push(...p66, 0x31, 0xd2, ...p66, 0x83, ...modrm(1), 1); // XOR eDX, eDX; OR r/m, 1
+        }
+        out.push(...(byte ? [0xf6] : [...p66, 0xf7]), ...modrm(6));
+        break;
+      }
+      case 18: // MOV CL, imm; SHLD/SHRD r/m, reg by ib or CL (counts 0-63: modulo 32)
+        out.push(0xb1, r() % 64, ...p66, 0x0f, pick([0xa4, 0xa5, 0xac, 0xad]), ...rm(wreg(), wreg()));
+        if ((out[out.length - (mem ? 3 : 2)] & 1) === 0) out.push(r() % 64);
+        break;
+      case 19: { // BT/BTS/BTR/BTC by ib, or by a register (a small signed bit index for a memory operand)
+        const prefix = mem && r() % 2 ? pick([[0xf0], [0x3e]]) : [];
+        if (r() % 2) {
+          out.push(...prefix, ...p66, 0x0f, 0xba, ...rm(4 + (r() % 4), wreg()), r() & 0xff);
+        } else {
+          const reg = wreg();
+          if (mem) out.push(0xb8 + reg, ...le32((r() % 320) - 64));
+          out.push(...prefix, ...p66, 0x0f, pick([0xa3, 0xab, 0xb3, 0xbb]), ...rm(reg, wreg()));
+        }
+        break;
+      }
+      case 20: { // CMPXCHG8B [ESI+disp8] (LOCK, DS or none), half the time with EDX:EAX loaded from it (equal)
+        const dsp = r() % 0x70;
+        if (r() % 2) out.push(0x8b, 0x46, dsp, 0x8b, 0x56, dsp + 4);
+        out.push(...pick([[], [0xf0], [0x3e]]), 0x0f, 0xc7, 0x4e, dsp);
+        break;
+      }
       default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
         const at = CODE_BASE + out.length;
         if (r() % 2) out.push(0xb8, ...le32(at + 9), 0xff, 0xd0, 0xeb, 0x01, 0xc3);

@@ -14,7 +14,9 @@ export const enum W {
   I64_NE = 0x52,
   I32_POPCNT = 0x69, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73,
   I32_SHL = 0x74, I32_SHR_S = 0x75, I32_SHR_U = 0x76, I32_ROTL = 0x77, I32_ROTR = 0x78,
-  I64_MUL = 0x7e, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac,
+  I32_DIV_U = 0x6e, I32_REM_U = 0x70,
+  I64_MUL = 0x7e, I64_DIV_U = 0x80, I64_REM_U = 0x82, I64_OR = 0x84, I64_SHL = 0x86,
+  I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac, I64_EXTEND_I32_U = 0xad,
   F64_LOAD = 0x2b, I64_SHR_U = 0x88, F64_FLOOR = 0x9c, F64_ADD = 0xa0, F64_MUL = 0xa2, I64_TRUNC_F64_S = 0xb0,
   F64_CONVERT_I32_U = 0xb8, I64_CONST = 0x42,
   /** Prefix of the bulk-memory instructions (memory.copy 0xFC 10, memory.fill 0xFC 11). */

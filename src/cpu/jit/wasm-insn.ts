@@ -156,6 +156,167 @@ function exchangeAdd(e: WasmEmitter): number {
   return 1;
 }
 
+/**
+ * F6/F7 /4 MUL, /5 IMUL (ops/muldiv.ts mul, imul1): the product of the accumulator and r/m into
+ * AX, DX:AX or EDX:EAX; CF=OF when the upper half is needed, SF/ZF/PF from the low half.
+ */
+function multiply(e: WasmEmitter, bits: number, signed: boolean): number {
+  e.memPrologue(); e.rmRead(bits); e.set(X);
+  const ext = (l: number) => {
+    e.get(l);
+    if (bits === 32) { e.op(signed ? W.I64_EXTEND_I32_S : W.I64_EXTEND_I32_U); return; }
+    if (signed) { e.c32(32 - bits); e.op(W.I32_SHL); e.c32(32 - bits); e.op(W.I32_SHR_S); } else if (l === R0) { e.c32(MASK[bits]); e.op(W.I32_AND); }
+  };
+  if (bits === 32) {
+    ext(R0); ext(X); e.op(W.I64_MUL); e.tee(L64); e.op(W.I32_WRAP_I64); e.set(V);
+    e.get(L64); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHR_U); e.op(W.I32_WRAP_I64); e.set(R0 + 2);
+    e.get(V); e.set(R0);
+    e.resultFlags(V, 32, () => {
+      e.c32(CF_OF); e.c32(0);
+      if (signed) { e.get(L64); e.get(V); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_NE); } else { e.get(R0 + 2); }
+      e.op(W.SELECT);
+    });
+    return 1;
+  }
+  // T: the whole product (it fits an int32).
+  ext(R0); ext(X); e.op(W.I32_MUL); e.set(T);
+  e.get(T); e.setReg(16, 0);
+  if (bits === 16) { e.get(T); e.c32(16); e.op(W.I32_SHR_U); e.setReg(16, 2); }
+  e.get(T); e.c32(MASK[bits]); e.op(W.I32_AND); e.set(V);
+  e.resultFlags(V, bits, () => {
+    e.c32(CF_OF); e.c32(0);
+    if (signed) { e.get(T); e.get(T); e.c32(32 - bits); e.op(W.I32_SHL); e.c32(32 - bits); e.op(W.I32_SHR_S); e.op(W.I32_NE); } else { e.get(T); e.c32(MASK[bits]); e.op(W.I32_GT_U); }
+    e.op(W.SELECT);
+  });
+  return 1;
+}
+
+/**
+ * F6/F7 /6 DIV (ops/muldiv.ts div): quotient and remainder of the accumulator pair by r/m; flags
+ * unchanged. A zero divisor or a quotient too wide stops before the instruction: the interpreter
+ * raises #DE.
+ */
+function divide(e: WasmEmitter, bits: number): number {
+  e.memPrologue(); e.rmRead(bits); e.set(X);
+  const interpret = () => { e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close(); };
+  e.get(X); e.op(W.I32_EQZ); interpret();
+  if (bits === 32) {
+    e.get(R0 + 2); e.get(X); e.op(W.I32_GE_U); interpret();
+    e.get(R0 + 2); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHL);
+    e.get(R0); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_OR); e.set(L64);
+    e.get(L64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_REM_U); e.op(W.I32_WRAP_I64); e.set(V);
+    e.get(L64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_DIV_U); e.op(W.I32_WRAP_I64); e.set(R0);
+    e.get(V); e.set(R0 + 2);
+    return 1;
+  }
+  // T: the dividend (AX, or DX:AX); V: the quotient.
+  if (bits === 16) { e.reg(16, 2); e.c32(16); e.op(W.I32_SHL); e.reg(16, 0); e.op(W.I32_OR); } else { e.reg(16, 0); }
+  e.set(T);
+  e.get(T); e.get(X); e.op(W.I32_DIV_U); e.tee(V); e.c32(MASK[bits]); e.op(W.I32_GT_U); interpret();
+  if (bits === 16) {
+    e.get(V); e.setReg(16, 0);
+    e.get(T); e.get(X); e.op(W.I32_REM_U); e.setReg(16, 2);
+  } else {
+    e.get(T); e.get(X); e.op(W.I32_REM_U); e.c32(8); e.op(W.I32_SHL); e.get(V); e.op(W.I32_OR); e.setReg(16, 0);
+  }
+  return 1;
+}
+
+/**
+ * 0F A4/A5 SHLD, 0F AC/AD SHRD with a 32-bit operand (ops/shift.ts shiftDouble): the count
+ * (ib or CL) modulo 32; a count of 0 reads the operand and changes nothing.
+ */
+function shiftDouble(e: WasmEmitter): number {
+  const d = e.d;
+  const right = d.op >= 0x1ac;
+  e.memPrologue(); e.rmRead(32); e.set(X);
+  if ((d.op & 1) === 0) {
+    const n = d.imm & 31;
+    if (n === 0) return 1;
+    e.c32(n);
+  } else {
+    e.reg(8, 1); e.c32(31); e.op(W.I32_AND);
+  }
+  e.tee(T);
+  const dynamic = (d.op & 1) !== 0;
+  if (dynamic) e.open(W.IF);
+  else e.op(W.DROP);
+  const by = (count: boolean) => { if (count) { e.get(T); } else { e.c32(32); e.get(T); e.op(W.I32_SUB); } };
+  e.get(X); by(true); e.op(right ? W.I32_SHR_U : W.I32_SHL);
+  e.reg(32, d.reg); by(false); e.op(right ? W.I32_SHL : W.I32_SHR_U);
+  e.op(W.I32_OR); e.set(V);
+  e.rmWrite(32, V);
+  e.resultFlags(V, 32, () => {
+    if (right) { e.get(X); e.get(T); e.c32(1); e.op(W.I32_SUB); e.op(W.I32_SHR_U); } else { e.get(X); by(false); e.op(W.I32_SHR_U); }
+    e.c32(1); e.op(W.I32_AND);
+    e.get(V); e.get(X); e.op(W.I32_XOR); e.c32(31); e.op(W.I32_SHR_U); e.c32(11); e.op(W.I32_SHL); e.op(W.I32_OR);
+  });
+  if (dynamic) e.close();
+  return 1;
+}
+
+/**
+ * 0F A3/AB/B3/BB BT/BTS/BTR/BTC r/m, reg and 0F BA /4-/7 with ib (ops/shift.ts bitTest): CF is
+ * the bit; with a register offset and a memory operand the offset is a signed bit string
+ * index from the operand's address (one byte accessed).
+ */
+function bitTest(e: WasmEmitter): number {
+  const d = e.d;
+  const imm = d.op === 0x1ba;
+  const kind = imm ? d.reg - 4 : (d.op >> 3) & 3;
+  const bits = vbits(e);
+  e.memPrologue();
+  let size = bits;
+  if (imm) {
+    e.c32(d.imm & (bits - 1)); e.set(T);
+  } else if (d.isReg) {
+    e.reg(bits, d.reg); e.c32(bits - 1); e.op(W.I32_AND); e.set(T);
+  } else {
+    // A byte at offset + (index >> 3) (arithmetic: the index is signed), bit index & 7.
+    size = 8;
+    e.reg(bits, d.reg);
+    if (bits === 16) { e.c32(16); e.op(W.I32_SHL); e.c32(16); e.op(W.I32_SHR_S); }
+    e.tee(T); e.c32(3); e.op(W.I32_SHR_S); e.get(A); e.op(W.I32_ADD); e.set(A);
+    e.get(T); e.c32(7); e.op(W.I32_AND); e.set(T);
+  }
+  e.rmRead(size); e.set(X);
+  if (kind !== 0) {
+    e.c32(1); e.get(T); e.op(W.I32_SHL);
+    if (kind === 2) { e.c32(-1); e.op(W.I32_XOR); e.get(X); e.op(W.I32_AND); } else { e.get(X); e.op(kind === 1 ? W.I32_OR : W.I32_XOR); }
+    e.set(V);
+    e.rmWrite(size, V);
+  }
+  e.flushFlags();
+  e.get(EFL); e.c32(~Flag.CF); e.op(W.I32_AND);
+  e.get(X); e.get(T); e.op(W.I32_SHR_U); e.c32(1); e.op(W.I32_AND); e.op(W.I32_OR);
+  e.set(EFL);
+  return 1;
+}
+
+/**
+ * 0F C7 /1 CMPXCHG8B m64 (ops/alu.ts cmpxchg8b): EDX:EAX against the quadword; equal: ECX:EBX
+ * stored and ZF set; else the quadword written back and loaded into EDX:EAX, ZF clear.
+ */
+function compareExchange8(e: WasmEmitter): number {
+  e.memPrologue();
+  e.ramAddress(e.d.eaSeg, A, 8, true);
+  e.get(Q); e.mem(W.I32_LOAD, 0, 0); e.set(X);
+  e.get(Q); e.mem(W.I32_LOAD, 0, 4); e.set(Y);
+  e.get(Q); e.c32(12); e.op(W.I32_SHR_U); e.c32(1); e.mem(W.I32_STORE8, 0, e.layout.dirtyPages);
+  e.flushFlags();
+  e.get(EFL); e.c32(~Flag.ZF); e.op(W.I32_AND); e.set(EFL);
+  e.get(X); e.get(R0); e.op(W.I32_EQ); e.get(Y); e.get(R0 + 2); e.op(W.I32_EQ); e.op(W.I32_AND);
+  e.open(W.IF);
+  e.get(Q); e.get(R0 + 3); e.mem(W.I32_STORE, 0, 0);
+  e.get(Q); e.get(R0 + 1); e.mem(W.I32_STORE, 0, 4);
+  e.get(EFL); e.c32(Flag.ZF); e.op(W.I32_OR); e.set(EFL);
+  e.op(W.ELSE);
+  e.get(X); e.set(R0);
+  e.get(Y); e.set(R0 + 2);
+  e.close();
+  return 1;
+}
+
 /** One instruction: 0 when it has no WebAssembly form, 1 when emitted, 2 when emitted and it ends the block. */
 function emitInsn(e: WasmEmitter): number {
   const d = e.d;
@@ -167,8 +328,15 @@ function emitInsn(e: WasmEmitter): number {
   if ((op === 0x1b0 || op === 0x1b1 || op === 0x1c0 || op === 0x1c1) && d.rep === 0 && !(d.lock && d.isReg)) {
     return op < 0x1c0 ? compareExchange(e) : exchangeAdd(e);
   }
+  if (d.rep === 0 && d.a32 && !d.isReg) {
+    // LOCK is valid on these with a memory operand (ops/lock.ts checkLock); one CPU: the plain form.
+    if (op === 0x1c7 && d.reg === 1) return compareExchange8(e);
+    if (op === 0x1ab || op === 0x1b3 || op === 0x1bb || (op === 0x1ba && d.reg >= 5)) return bitTest(e);
+  }
   if (d.lock || d.rep !== 0) return 0;
   if (d.hasModrm && !d.isReg && !d.a32) return 0;
+  if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || (op === 0x1ba && d.reg >= 4)) return bitTest(e);
+  if ((op === 0x1a4 || op === 0x1a5 || op === 0x1ac || op === 0x1ad) && d.o32) return shiftDouble(e);
   if (op < 0x40 && (op & 7) < 6) {
     const kind = (op >> 3) & 7;
     const form = op & 7;
@@ -386,6 +554,8 @@ function emitInsn(e: WasmEmitter): number {
         if (neg) { e.arithFlags(1, null, X, V, bits); e.setProducer(Producer.SUB, bits); }
         return 1;
       }
+      if (d.reg === 4 || d.reg === 5) return multiply(e, bits, d.reg === 5);
+      if (d.reg === 6) return divide(e, bits);
       if (d.reg > 1) return 0;
       e.memPrologue(); e.rmRead(bits); e.c32(d.imm | 0); e.op(W.I32_AND); e.set(V);
       e.resultFlags(V, bits, null);
