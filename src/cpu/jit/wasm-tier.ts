@@ -208,9 +208,9 @@ export class WasmTier {
     w.chainAt = at;
   }
 
-  /** b.runs of w's block, counting the entries made since w was attached. */
+  /** b.runs of w's block, counting the entries made since w was attached (beyond CHAIN_SLOTS: counted in b.runs). */
   private runs(w: WasmCode): number {
-    return w.slot >= CHAIN_SLOTS ? w.runsAt : w.runsAt + (w.leftAt - this.left[w.slot]);
+    return w.slot >= CHAIN_SLOTS ? w.block.runs : w.runsAt + (w.leftAt - this.left[w.slot]);
   }
 
   /**
