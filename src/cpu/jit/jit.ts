@@ -19,7 +19,12 @@ import { widenNumberFields } from '../wide-fields.js';
 import { WasmTier, type WasmCode } from './wasm-tier.js';
 
 export interface JitOptions {
-  /** Executions of a block address before it is translated (0: translate on first sight). */
+  /**
+   * Executions of a block address before it is translated (0: translate on first sight).
+   * Default 2000: kernel init 0.95× and the full boot 0.93× the time at 4000 (medians of 8 and 5
+   * alternating runs, bench/kernel-init.js), sha256 within noise; 1000 and below make more warm
+   * modules than they save (src/cpu/README.md).
+   */
   threshold?: number;
   /** Inline emitters (default true); false runs every instruction through its handler. */
   inline?: boolean;
@@ -184,7 +189,7 @@ export class Jit {
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
-    this.threshold = options.threshold ?? 4000;
+    this.threshold = options.threshold ?? 2000;
     this.inline = options.inline ?? true;
     this.maxBlocks = options.maxBlocks ?? 65536;
     this.maxBytes = options.maxBytes ?? 64 << 20;
