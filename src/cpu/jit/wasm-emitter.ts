@@ -136,8 +136,8 @@ export class WasmEmitter {
   }
   /** Bails out before the current instruction (it has changed nothing). */
   bail(kind: number = WasmExit.BAIL): void { this.exit(this.d.eip, this.k, kind); }
-  /** Pops a condition: non-zero bails out. */
-  bailIf(): void { this.open(W.IF); this.bail(); this.close(); }
+  /** Pops a condition: non-zero bails out (or, with WasmExit.INTERPRET, stops for the interpreter). */
+  bailIf(kind: number = WasmExit.BAIL): void { this.open(W.IF); this.bail(kind); this.close(); }
   /** Continues at constant EIP t (count instructions of this block retired): in the region, or out. */
   goto(t: number, count: number): void {
     const m = this.members.get(t);
@@ -252,6 +252,11 @@ export class WasmEmitter {
     if (bits === 32) this.mem(W.I32_STORE, 2, 0);
     else if (bits === 16) this.mem(W.I32_STORE16, 1, 0);
     else this.mem(W.I32_STORE8, 0, 0);
+    this.markDirty();
+  }
+
+  /** Marks the RAM page at local Q written (memory.dirtyPages). */
+  markDirty(): void {
     this.get(Q); this.c32(12); this.op(W.I32_SHR_U); this.c32(1); this.mem(W.I32_STORE8, 0, this.layout.dirtyPages);
   }
 

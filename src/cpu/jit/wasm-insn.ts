@@ -72,7 +72,7 @@ function stringStore(e: WasmEmitter): number {
   const ecx = R0 + 1;
   const rep = d.rep !== 0;
   if (rep) { e.get(ecx); e.open(W.IF); }
-  e.get(EFL); e.c32(Flag.DF); e.op(W.I32_AND); e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close();
+  e.get(EFL); e.c32(Flag.DF); e.op(W.I32_AND); e.bailIf(WasmExit.INTERPRET);
   // N in X, its bytes in U.
   if (rep) {
     e.get(ecx); e.c32(REP_CHUNK); e.get(ecx); e.c32(REP_CHUNK); e.op(W.I32_LE_U); e.op(W.SELECT); e.set(X);
@@ -84,7 +84,7 @@ function stringStore(e: WasmEmitter): number {
   }
   const inOnePage = () => {
     e.get(Q); e.c32(0xfff); e.op(W.I32_AND); e.get(U); e.op(W.I32_ADD); e.c32(0x1000); e.op(W.I32_GT_U);
-    e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close();
+    e.bailIf(WasmExit.INTERPRET);
   };
   if (movs) {
     e.ramAddress(d.segOvr >= 0 ? d.segOvr : Seg.DS, R0 + 6, 1, false);
@@ -96,7 +96,7 @@ function stringStore(e: WasmEmitter): number {
   if (movs) {
     // Forward element by element equals memmove unless the destination starts inside the source.
     e.get(Q); e.get(S); e.op(W.I32_GT_U); e.get(Q); e.get(S); e.get(U); e.op(W.I32_ADD); e.op(W.I32_LT_U); e.op(W.I32_AND);
-    e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close();
+    e.bailIf(WasmExit.INTERPRET);
     e.get(Q); e.get(S); e.get(U); e.memoryCopy();
     e.get(R0 + 6); e.get(U); e.op(W.I32_ADD); e.set(R0 + 6);
   } else if (size === 1) {
@@ -112,7 +112,7 @@ function stringStore(e: WasmEmitter): number {
     e.br(0);
     e.close(); e.close();
   }
-  e.get(Q); e.c32(12); e.op(W.I32_SHR_U); e.c32(1); e.mem(W.I32_STORE8, 0, e.layout.dirtyPages);
+  e.markDirty();
   e.get(R0 + 7); e.get(U); e.op(W.I32_ADD); e.set(R0 + 7);
   if (rep) {
     e.get(ecx); e.get(X); e.op(W.I32_SUB); e.tee(ecx);
@@ -198,10 +198,9 @@ function multiply(e: WasmEmitter, bits: number, signed: boolean): number {
  */
 function divide(e: WasmEmitter, bits: number): number {
   e.memPrologue(); e.rmRead(bits); e.set(X);
-  const interpret = () => { e.open(W.IF); e.bail(WasmExit.INTERPRET); e.close(); };
-  e.get(X); e.op(W.I32_EQZ); interpret();
+  e.get(X); e.op(W.I32_EQZ); e.bailIf(WasmExit.INTERPRET);
   if (bits === 32) {
-    e.get(R0 + 2); e.get(X); e.op(W.I32_GE_U); interpret();
+    e.get(R0 + 2); e.get(X); e.op(W.I32_GE_U); e.bailIf(WasmExit.INTERPRET);
     e.get(R0 + 2); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHL);
     e.get(R0); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_OR); e.set(L64);
     e.get(L64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_REM_U); e.op(W.I32_WRAP_I64); e.set(V);
@@ -212,7 +211,7 @@ function divide(e: WasmEmitter, bits: number): number {
   // T: the dividend (AX, or DX:AX); V: the quotient.
   if (bits === 16) { e.reg(16, 2); e.c32(16); e.op(W.I32_SHL); e.reg(16, 0); e.op(W.I32_OR); } else { e.reg(16, 0); }
   e.set(T);
-  e.get(T); e.get(X); e.op(W.I32_DIV_U); e.tee(V); e.c32(MASK[bits]); e.op(W.I32_GT_U); interpret();
+  e.get(T); e.get(X); e.op(W.I32_DIV_U); e.tee(V); e.c32(MASK[bits]); e.op(W.I32_GT_U); e.bailIf(WasmExit.INTERPRET);
   if (bits === 16) {
     e.get(V); e.setReg(16, 0);
     e.get(T); e.get(X); e.op(W.I32_REM_U); e.setReg(16, 2);
@@ -302,7 +301,7 @@ function compareExchange8(e: WasmEmitter): number {
   e.ramAddress(e.d.eaSeg, A, 8, true);
   e.get(Q); e.mem(W.I32_LOAD, 0, 0); e.set(X);
   e.get(Q); e.mem(W.I32_LOAD, 0, 4); e.set(Y);
-  e.get(Q); e.c32(12); e.op(W.I32_SHR_U); e.c32(1); e.mem(W.I32_STORE8, 0, e.layout.dirtyPages);
+  e.markDirty();
   e.flushFlags();
   e.get(EFL); e.c32(~Flag.ZF); e.op(W.I32_AND); e.set(EFL);
   e.get(X); e.get(R0); e.op(W.I32_EQ); e.get(Y); e.get(R0 + 2); e.op(W.I32_EQ); e.op(W.I32_AND);
