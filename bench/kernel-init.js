@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A/B of kernel init for builds of Ringmaster, alternating, each run in a fresh Node process:
 // guest 1 (deterministic) is booted once per build to 2.3 G instructions (the end of the
-// kernel's XZ decompressor) and snapshotted (~/.cache/ringmaster/bench/kinit-<build>.snap);
+// kernel's XZ decompressor) and snapshotted (~/.cache/ringmaster/bench/kinit-<build>.snap,
+// bench/lib/guest-snapshot.js);
 // each run restores it on a fresh board (empty code cache) and runs the ~0.4 G instructions of
 // kernel and busybox init to the shell prompt. That part is where interpreted warm code, module
 // compilation and entries dominate, and one run takes seconds, so several alternating runs per
@@ -9,10 +10,10 @@
 // compare medians of alternating runs, never two single runs).
 // Usage: npm run build && node bench/kernel-init.js [--runs N] DIST_A [DIST_B ...]
 //   a single DIST just times it; JIT=off times the interpreter alone.
-import fs from 'node:fs'; import path from 'node:path'; import os from 'node:os'; import v8 from 'node:v8';
-import { createHash } from 'node:crypto';
+import fs from 'node:fs'; import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { guestSnapshot, GUEST_MEMORY } from './lib/guest-snapshot.js';
 
 const SNAPSHOT_AT = 2.3e9;
 const args = process.argv.slice(2);
@@ -54,27 +55,10 @@ for (const [i, d] of dists.entries()) {
 
 /** One measurement of the build in `out` (in this process): restore, run to the prompt. */
 async function runOnce(out) {
-  const { Pc } = await import(pathToFileURL(path.join(out, 'machine/pc.js')).href);
-  const { DEFAULT_GUEST, GUEST_PROMPT } = await import(pathToFileURL(path.join(out, 'cli/images/paths.js')).href);
-  const images = path.join(os.homedir(), '.cache/ringmaster/images/i386');
-  const cacheDir = path.join(os.homedir(), '.cache/ringmaster/bench');
-  // One snapshot per build (state formats may differ between builds).
-  const build = createHash('sha256').update(fs.readFileSync(path.join(out, 'cpu/cpu.js'))).update(fs.readFileSync(path.join(out, 'machine/pc.js'))).digest('hex').slice(0, 12);
-  const snapFile = path.join(cacheDir, `kinit-${build}.snap`);
-  let serial = '';
-  const sink = (b) => { serial += String.fromCharCode(b); };
-  if (!fs.existsSync(snapFile)) {
-    const boot = new Pc({ memoryBytes: 128 << 20, serialSink: sink });
-    const file = (n) => new Uint8Array(fs.readFileSync(path.join(images, n)));
-    boot.bootKernel(file('vmlinuz'), file('initrd.gz'), DEFAULT_GUEST.append);
-    while (boot.instructions < SNAPSHOT_AT) boot.run(Math.min(1e6, SNAPSHOT_AT - boot.instructions));
-    fs.mkdirSync(cacheDir, { recursive: true });
-    fs.writeFileSync(snapFile, v8.serialize({ state: boot.saveState(), serial }));
-  }
-  const snap = v8.deserialize(fs.readFileSync(snapFile));
-  const pc = new Pc({ memoryBytes: 128 << 20, serialSink: sink, jit: process.env.JIT === 'off' ? null : {} });
-  pc.loadState(snap.state);
-  serial = snap.serial;
+  const { Pc, GUEST_PROMPT, snapshot } = await guestSnapshot(out, 'kinit', (pc) => pc.instructions >= SNAPSHOT_AT);
+  let serial = snapshot.serial;
+  const pc = new Pc({ memoryBytes: GUEST_MEMORY, serialSink: (b) => { serial += String.fromCharCode(b); }, jit: process.env.JIT === 'off' ? null : {} });
+  pc.loadState(snapshot.state);
   const i0 = pc.instructions;
   const c0 = process.cpuUsage();
   const w0 = performance.now();
