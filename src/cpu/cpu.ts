@@ -95,7 +95,7 @@ const STATE_VERSION = 1;
 /** Fields that reach 2^31 or more (addresses above 2 GiB, unsigned operands, counters): wide-fields.ts. */
 const WIDE_FIELDS = [
   'eip', 'instStart', 'eaOff', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit', 'stackMask',
-  'fetchMin', 'fetchEnd', 'fetchSpan', 'fetchDelta', 'instructions', 'stopAt', 'descAddr', 'mulHi', 'divQ', 'divR', 'tscOffset', 'blockBase',
+  'fetchMin', 'fetchEnd', 'fetchSpan', 'fetchDelta', 'instructions', 'stopAt', 'descAddr', 'descLo', 'descHi', 'mulHi', 'divQ', 'divR', 'tscOffset', 'blockBase',
 ] as const;
 
 export class Cpu {

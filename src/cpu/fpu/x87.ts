@@ -36,6 +36,7 @@ import {
 } from './softfloat-types.js';
 import { execD9Special } from './x87-special.js';
 import { execMemory } from './x87-mem.js';
+import { widenNumberFields } from '../wide-fields.js';
 import { EF_AF, EF_CF, EF_OF, EF_PF, EF_SF, EF_ZF, SW_B, SW_C1, SW_C2, SW_C3, SW_C0, SW_CC, SW_DE, SW_ES, SW_IE, SW_OE, SW_PE, SW_SF, SW_UE, SW_ZE, TAG_EMPTY, TAG_SPECIAL, TAG_VALID, TAG_ZERO, X87Memory, X87_AX, X87_EFLAGS, X87_OK, X87_UD } from './x87-defs.js';
 
 export * from './x87-defs.js';
@@ -78,6 +79,10 @@ export class X87 {
   eflags = 0;
   ax = 0;
   readonly env = new FloatEnv();
+
+  constructor() {
+    widenNumberFields<X87>(this, ['fip', 'fdp', 'instrIp', 'dataOff']); // 32-bit offsets (kernel addresses)
+  }
 
   reset(): void {
     this.fninit();

@@ -13,7 +13,7 @@
 // walks or invalidates exactly as the interpreter does). So exceptions are precise and
 // self-modifying code is seen before the store. An instruction without a WebAssembly form stops
 // the code the same way.
-import { W, VOID, moduleBytes, uleb } from './wasm-asm.js';
+import { W, VOID, functionBody, uleb } from './wasm-asm.js';
 import { emitOne } from './wasm-insn.js';
 import { Producer } from './emit-inline.js';
 import {
@@ -25,18 +25,18 @@ import {
 export { ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout, type WasmSpec } from './wasm-emitter.js';
 
 export interface WasmCode {
-  bytes: Uint8Array<ArrayBuffer>;
+  /** The function's body (wasm-asm.ts functionBody; moduleBytes makes modules of these). */
+  body: Uint8Array<ArrayBuffer>;
   /** Segments whose flatness the code relies on (the entry check must test them). */
   flatUsed: number;
   /** Segments whose 4 GiB limits it relies on, with their bases in ExchangeWord.SEG_BASE + seg. */
   basedUsed: number;
-  /** It reads the TSC: the entry must write the TscWord values. */
   /** What else the entry must provide or check (Need bits). */
   needs: number;
 }
 
 /**
- * The region whose blocks are `blocks` (the first is the entry) as a WebAssembly module, or null
+ * The region whose blocks are `blocks` (the first is the entry) as a WebAssembly function, or null
  * when the entry block starts with an instruction without a WebAssembly form. Other blocks that
  * do are left out (jumps to them leave the function); a block with one further on stops before
  * it, and the run loop interprets it (a bail-out). Each block keeps its own boundary (the
@@ -52,7 +52,7 @@ export function translateWasm(blocks: WasmBlock[], spec: WasmSpec, layout: WasmL
   }
 }
 
-/** The module for exactly these member blocks, or the index of a block that has no WebAssembly form. */
+/** The function for exactly these member blocks, or the index of a block that has no WebAssembly form. */
 function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | number {
   const members = new Map<number, number>();
   blocks.forEach((b, i) => members.set(b.eip, i));
@@ -121,7 +121,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
-  return { bytes: moduleBytes(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
+  return { body: functionBody(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

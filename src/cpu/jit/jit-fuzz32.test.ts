@@ -399,3 +399,48 @@ test('the dispatcher goes on from module to module across pages (calls and retur
     assert.ok(counted.first.hot! >= 2, `paging ${paging}: ${counted.first.hot} blocks made hot regions`);
   }
 });
+
+test('translations compiled again 64 to a module (wasm-tier.ts rebatch) run as before, and rewritten code in a batch runs its new bytes', () => {
+  // 150 blocks, one per page (a region never leaves its page, so each is its own module):
+  // block i at 10000h + i*1000h: add eax, imm_i; jmp to the next; the last: dec ecx; jnz block 0; hlt.
+  const BLOCKS = 150;
+  const at = (i: number) => 0x10000 + i * 0x1000;
+  const build = (m: ReturnType<typeof makeMachine>, salt: number) => {
+    for (let i = 0; i < BLOCKS; i++) {
+      const a = at(i);
+      const bytes = [0x05, ...le32((i * 0x01010101 + salt) >>> 0)];
+      if (i < BLOCKS - 1) bytes.push(0xe9, ...le32(at(i + 1) - (a + bytes.length + 5)));
+      else bytes.push(0x49, 0x0f, 0x85, ...le32(at(0) - (a + 12)), 0xf4);
+      m.memory.writeBytes(a, Uint8Array.from(bytes));
+    }
+  };
+  const run = (wasm: boolean | undefined) => {
+    // mov ecx, 4; jmp block 0
+    const m = makeMachine([0xb9, 4, 0, 0, 0, 0xe9, ...le32(at(0) - (CODE_BASE + 10))], RAM);
+    enterFlat(m, false);
+    if (wasm !== undefined) m.cpu.setJit({ threshold: 0, hotRuns: 0, wasm });
+    build(m, 0);
+    m.run(1e6);
+    const first = { eax: m.cpu.regs[0], eip: m.cpu.eip, n: m.cpu.instructions };
+    const batchesBefore = m.cpu.jit?.stats.batches ?? 0;
+    // Rewrite every block's immediate (its batch loses all its code), run three more times.
+    build(m, 0x11);
+    m.cpu.regs[1] = 3;
+    m.cpu.eip = at(0);
+    m.cpu.halted = false;
+    m.run(1e6);
+    return { m, batchesBefore, state: { first, eax: m.cpu.regs[0], eip: m.cpu.eip, n: m.cpu.instructions } };
+  };
+  const a = run(undefined).state;
+  let sum = 0;
+  for (let i = 0; i < BLOCKS; i++) sum = (sum + i * 0x01010101) >>> 0;
+  assert.deepEqual([a.first.eax, a.eax], [(4 * sum) >>> 0, (7 * sum + 3 * BLOCKS * 0x11) >>> 0]);
+  assert.equal(a.eip, at(BLOCKS - 1) + 13, 'after the HLT');
+  const w = run(true);
+  assert.deepEqual(w.state, a);
+  assert.deepEqual(run(false).state, a);
+  const s = w.m.cpu.jit!.stats;
+  assert.ok(w.batchesBefore >= 2, `${w.batchesBefore} batches from ${s.wasm} modules`);
+  assert.ok(s.batches > w.batchesBefore, `the rewritten blocks' code and the rest of their batches compiled again (${s.batches})`);
+  assert.ok(s.invalidated >= BLOCKS, `${s.invalidated} blocks invalidated`);
+});

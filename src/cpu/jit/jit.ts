@@ -54,6 +54,8 @@ export interface JitStats {
   wasm: number;
   /** WebAssembly code leaving before an instruction for the interpreter to run. */
   wasmBails: number;
+  /** Modules made by compiling translations again together (jit/wasm-tier.ts rebatch). */
+  batches: number;
   /** Block entries from the run loop (jumps between the blocks of a region are not counted). */
   executed: number;
   /** Of those, entries through a chain link (no lookup). */
@@ -185,10 +187,11 @@ export class Jit {
   /** WebAssembly code for translations, where the memory allows it (null: JavaScript only). */
   private readonly wasm: WasmTier | null;
   readonly stats: JitStats = {
-    translated: 0, hot: 0, wasm: 0, wasmBails: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
+    translated: 0, hot: 0, wasm: 0, wasmBails: 0, batches: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
+    widenNumberFields(this as unknown as { lastHitAt: number }, ['lastHitAt']); // an instruction count, beyond 2^31
     this.threshold = options.threshold ?? 2000;
     this.inline = options.inline ?? true;
     this.maxBlocks = options.maxBlocks ?? 65536;

@@ -1,5 +1,5 @@
-// A minimal WebAssembly binary writer for jit/emit-wasm.ts: one module importing the guest's
-// memory and exporting one function, and the dispatcher that enters those (jit/wasm-tier.ts). Encodings from the WebAssembly Core Specification 2.0,
+// A minimal WebAssembly binary writer for jit/emit-wasm.ts: modules importing the guest's
+// memory and exporting translations' functions, and the dispatcher that enters those (jit/wasm-tier.ts). Encodings from the WebAssembly Core Specification 2.0,
 // §5 (binary format): LEB128 integers (§5.2.2), instructions (§5.4), sections (§5.5).
 
 /** Opcodes used by the translator (Core spec §5.4). */
@@ -89,11 +89,28 @@ function name(out: number[], s: string): void {
 }
 
 /**
- * A module that imports memory "e"."m" and exports function "f" of type (i32) -> i32, with
- * `i32Locals` i32 locals and `i64Locals` i64 locals after the parameter, and body `code`
- * (without the final END, which this adds).
+ * One function's body as the code section holds it (§5.5.13, without its size): `i32Locals`
+ * i32 locals and `i64Locals` i64 locals after the parameter, then `code` and the final END.
  */
-export function moduleBytes(code: Bytes, i32Locals: number, i64Locals: number): Uint8Array<ArrayBuffer> {
+export function functionBody(code: Bytes, i32Locals: number, i64Locals: number): Uint8Array<ArrayBuffer> {
+  const locals: number[] = [2];
+  uleb(locals, i32Locals);
+  locals.push(I32);
+  uleb(locals, i64Locals);
+  locals.push(I64);
+  const out = new Uint8Array(locals.length + code.length + 1);
+  out.set(locals);
+  out.set(code.view(), locals.length);
+  out[out.length - 1] = W.END;
+  return out;
+}
+
+/**
+ * A module that imports memory "e"."m" and exports functions "0", "1", ... of type (i32) -> i32
+ * with these bodies (functionBody), in order.
+ */
+export function moduleBytes(bodies: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const n = bodies.length;
   const head = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   section(head, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
   const imports: number[] = [1];
@@ -101,27 +118,36 @@ export function moduleBytes(code: Bytes, i32Locals: number, i64Locals: number): 
   name(imports, 'm');
   imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
   section(head, 2, imports);
-  section(head, 3, [1, 0]); // function 0 has type 0
-  const exports: number[] = [1];
-  name(exports, 'f');
-  exports.push(0x00, 0x00); // func 0
+  const types: number[] = [];
+  uleb(types, n);
+  for (let i = 0; i < n; i++) types.push(0); // every function has type 0
+  section(head, 3, types);
+  const exports: number[] = [];
+  uleb(exports, n);
+  for (let i = 0; i < n; i++) {
+    name(exports, String(i));
+    exports.push(0x00);
+    uleb(exports, i);
+  }
   section(head, 7, exports);
-  const locals: number[] = [2];
-  uleb(locals, i32Locals);
-  locals.push(I32);
-  uleb(locals, i64Locals);
-  locals.push(I64);
-  const bodySize = locals.length + code.length + 1; // + END
-  const fnHead: number[] = [1]; // one function body
-  uleb(fnHead, bodySize);
+  // The code section: the count, then each body after its size.
+  const count: number[] = [];
+  uleb(count, n);
+  const prefixes = bodies.map((b) => { const p: number[] = []; uleb(p, b.length); return p; });
+  let size = count.length;
+  for (let i = 0; i < n; i++) size += prefixes[i].length + bodies[i].length;
   head.push(10);
-  uleb(head, fnHead.length + bodySize);
-  for (const b of fnHead) head.push(b);
-  for (const b of locals) head.push(b);
-  const out = new Uint8Array(head.length + code.length + 1);
+  uleb(head, size);
+  for (const b of count) head.push(b);
+  const out = new Uint8Array(head.length + size - count.length);
   out.set(head);
-  out.set(code.view(), head.length);
-  out[out.length - 1] = W.END;
+  let at = head.length;
+  for (let i = 0; i < n; i++) {
+    out.set(prefixes[i], at);
+    at += prefixes[i].length;
+    out.set(bodies[i], at);
+    at += bodies[i].length;
+  }
   return out;
 }
 

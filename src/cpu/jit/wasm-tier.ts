@@ -10,7 +10,7 @@ import { Tlb, tlbNeed } from '../paging.js';
 import { Seg } from '../state.js';
 import { flatSegments, hasFlatLimits } from './emit.js';
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
-import { dispatchModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
+import { dispatchModule, moduleBytes, CHAIN_UNCOUNTED } from './wasm-asm.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
@@ -57,6 +57,8 @@ export class WasmCode {
   /** block.runs when this code was attached, and the slot's `left` count then. */
   runsAt = 0;
   leftAt = 0;
+  /** The module it sits in once compiled again with others (null: still alone in its first). */
+  batch: Batch | null = null;
   constructor(
     readonly slot: number,
     /** Cap bits the entry must offer. */
@@ -65,8 +67,30 @@ export class WasmCode {
     readonly needs: number,
     readonly js: BlockFn,
     readonly block: Block,
+    /** Its function body (wasm-asm.ts functionBody), to compile it again in a batch. */
+    readonly body: Uint8Array,
   ) {}
 }
+
+/** A module made of several translations' functions, and how many of them are still in use. */
+class Batch {
+  live: number;
+  /** Its live members went to the next batch. */
+  left = false;
+  constructor(readonly members: readonly WasmCode[]) {
+    this.live = members.length;
+  }
+}
+
+/**
+ * Translations compiled alone are compiled again BATCH at a time into one module. V8 gives every
+ * module its own code space, jump table and instance; calls that wander over thousands of
+ * one-function modules cost ~4x those over the same functions in modules of 64-100 (a
+ * microbenchmark of 3000 functions called in random order: ~170 against ~45 ns per call), and
+ * kernel code is such a wander. Waiting for a batch before running anything costs more than it
+ * saves (blocks become warm at scattered times), so the first module is made at once.
+ */
+const BATCH = 64;
 
 /** Slots the function table starts with; it doubles when full. */
 const TABLE_START = 1024;
@@ -102,6 +126,8 @@ export class WasmTier {
   /** The code in each slot (null: free). */
   private readonly codes: (WasmCode | null)[] = [];
   private readonly freeSlots: number[] = [];
+  /** Code still alone in its first module, oldest first (some may have gone since). */
+  private fresh: WasmCode[] = [];
   private nextSlot = 0;
   /** The block whose code ran last in enter() (the dispatcher may have gone on past the first). */
   last: Block | null = null;
@@ -162,19 +188,43 @@ export class WasmTier {
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0), cpl0: c.cpl === 0 };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return null;
-    let f: unknown;
-    try {
-      f = new WebAssembly.Instance(new WebAssembly.Module(code.bytes), this.imports).exports.f;
-    } catch {
-      return null; // e.g. a host without WebAssembly compilation: the JavaScript runs
-    }
+    const f = this.compile([code.body]);
+    if (f === null) return null; // e.g. a host without WebAssembly compilation: the JavaScript runs
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
     if (slot >= this.table.length) this.table.grow(this.table.length);
-    this.table.set(slot, f);
+    this.table.set(slot, f[0]);
     this.stats.wasm++;
-    const w = new WasmCode(slot, requirements(spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs), code.needs, js, b);
+    const w = new WasmCode(slot, requirements(spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs), code.needs, js, b, code.body);
     this.codes[slot] = w;
+    this.fresh.push(w);
+    if (this.fresh.length >= BATCH) this.rebatch();
     return w;
+  }
+
+  /** The functions of a module made of these bodies, or null when it cannot be compiled. */
+  private compile(bodies: readonly Uint8Array[]): WebAssembly.ExportValue[] | null {
+    try {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(bodies)), this.imports).exports;
+      return bodies.map((_, i) => exports[i]);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The fresh code still in use, compiled again as one module that takes over its slots. */
+  private rebatch(): void {
+    const members = this.fresh.filter((w) => this.codes[w.slot] === w);
+    this.fresh = [];
+    if (members.length < 2) return;
+    const f = this.compile(members.map((w) => w.body));
+    if (f === null) return;
+    const batch = new Batch(members);
+    members.forEach((w, i) => {
+      this.table.set(w.slot, f[i]);
+      if (w.batch !== null) w.batch.live--;
+      w.batch = batch;
+    });
+    this.stats.batches++;
   }
 
   /**
@@ -230,6 +280,13 @@ export class WasmTier {
     this.codes[w.slot] = null;
     this.table.set(w.slot, null);
     this.freeSlots.push(w.slot);
+    const batch = w.batch;
+    // A batch module lives while any of its functions does: when a quarter or less of it is
+    // left, those go into the next batch so that dead code does not pile up behind them.
+    if (batch !== null && --batch.live > 0 && batch.live * 4 <= batch.members.length && !batch.left) {
+      for (const m of batch.members) if (this.codes[m.slot] === m) this.fresh.push(m);
+      batch.left = true;
+    }
   }
 
   /** Frees every slot (the code cache was dropped). */
@@ -239,6 +296,7 @@ export class WasmTier {
     this.chain.fill(-1);
     this.freeSlots.length = 0;
     this.nextSlot = 0;
+    this.fresh = [];
   }
 
   /**
