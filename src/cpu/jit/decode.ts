@@ -4,7 +4,6 @@
 // Tables 2-1..2-3 (ModRM/SIB); prefixes §2.1.1.
 import { OPCODE_INFO, Op, PREFIX } from '../decoder.js';
 import { SEG_NONE, Seg } from '../state.js';
-import { widenNumberFields } from '../wide-fields.js';
 
 /** One decoded instruction. Offsets are relative to the block's code array. */
 export class Insn {
@@ -38,9 +37,6 @@ export class Insn {
   /** First immediate (sign as encoded: ib/iw/id zero-extended; see imm8s) and its length. */
   imm = 0;
   immLen = 0;
-  constructor() {
-    widenNumberFields<Insn>(this, ['eip', 'afterModrm', 'imm']); // kernel addresses, 32-bit immediates
-  }
 }
 
 const MAX_LEN = 15;

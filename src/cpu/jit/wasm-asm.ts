@@ -42,6 +42,12 @@ export class Bytes {
     this.buf[this.length++] = b;
   }
 
+  /** Empties the buffer (keeping its memory) and returns it. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+
   /** The bytes so far (a view, valid until the next push). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.length);

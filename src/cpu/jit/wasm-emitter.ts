@@ -87,8 +87,11 @@ export class Unsupported extends Error {}
 
 export const MASK: Record<number, number> = { 8: 0xff, 16: 0xffff, 32: -1 };
 
+/** The code buffer every emitter writes into (one translation at a time; functionBody copies it out). */
+const scratch = new Bytes();
+
 export class WasmEmitter {
-  readonly o = new Bytes();
+  readonly o = scratch.reset();
   /** Case index of the block being emitted, the number of cases, and nesting inside the case. */
   ci = 0;
   cases = 0;
