@@ -444,3 +444,31 @@ test('translations compiled again 64 to a module (wasm-tier.ts rebatch) run as b
   assert.ok(s.batches > w.batchesBefore, `the rewritten blocks' code and the rest of their batches compiled again (${s.batches})`);
   assert.ok(s.invalidated >= BLOCKS, `${s.invalidated} blocks invalidated`);
 });
+
+test('addresses halfway to the threshold are translated with the next that reaches it, into one module (jit.ts notePending)', () => {
+  // mov ecx, 30; L: call f0 .. call f39; dec ecx; jnz L; hlt — f_i at 4000h + 10h*i: add eax, imm_i; ret
+  const F = 40;
+  const f = (i: number) => 0x4000 + 0x10 * i;
+  const code = [0xb9, 30, 0, 0, 0];
+  for (let i = 0; i < F; i++) code.push(0xe8, ...le32(f(i) - (CODE_BASE + code.length + 5)));
+  code.push(0x49, 0x0f, 0x85, ...le32(5 - (code.length + 7)), 0xf4);
+  const run = (wasm: boolean | undefined) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, false);
+    for (let i = 0; i < F; i++) m.memory.writeBytes(f(i), Uint8Array.from([0x05, ...le32(i * 0x01000193), 0xc3]));
+    m.cpu.regs[4] = 0x9000;
+    if (wasm !== undefined) m.cpu.setJit({ threshold: 20, wasm });
+    m.run(1e6);
+    return { m, state: { eax: m.cpu.regs[0], eip: m.cpu.eip, n: m.cpu.instructions } };
+  };
+  const a = run(undefined).state;
+  let sum = 0;
+  for (let i = 0; i < F; i++) sum = (sum + i * 0x01000193) >>> 0;
+  assert.equal(a.eax, (30 * sum) >>> 0);
+  const w = run(true);
+  assert.deepEqual(w.state, a);
+  assert.deepEqual(run(false).state, a);
+  const s = w.m.cpu.jit!.stats;
+  assert.ok(s.translated >= 2 * F, `${s.translated} translations`);
+  assert.ok(s.modules <= 4, `${s.translated} translations in ${s.modules} modules`);
+});
