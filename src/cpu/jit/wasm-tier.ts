@@ -191,7 +191,7 @@ export class WasmTier {
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0), cpl0: c.cpl === 0 };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return null;
-    let f: WebAssembly.ExportValue[] | null = null;
+    let f: unknown[] | null = null;
     if (!this.batching) {
       f = this.compile([code.body]);
       if (f === null) return null; // e.g. a host without WebAssembly compilation: the JavaScript runs
@@ -243,7 +243,7 @@ export class WasmTier {
   }
 
   /** The functions of a module made of these bodies, or null when it cannot be compiled. */
-  private compile(bodies: readonly Uint8Array[]): WebAssembly.ExportValue[] | null {
+  private compile(bodies: readonly Uint8Array[]): unknown[] | null {
     this.stats.modules++;
     try {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(bodies)), this.imports).exports;
