@@ -349,20 +349,24 @@ const PROMPT = GUEST_PROMPT.trimEnd();
 /** The xterm buffer as displayed (wrapped rows joined), not the raw serial bytes. */
 const terminalLines = (page: Page) => page.evaluate(() => (window as any).ringmaster.terminalLines() as string[]);
 
-/** Types a command into the xterm terminal and returns the first terminal line after it matching `answer`. */
+/**
+ * Types a command into the xterm terminal and returns the first terminal line after it matching
+ * `answer`. The echoed command follows the prompt on its line, or starts a line of its own when a
+ * kernel message (host-timed in the browser, e.g. "hrtimer: interrupt took …") landed after the prompt.
+ */
 async function shellCommand(page: Page, command: string, answer: RegExp, timeout: number): Promise<string> {
   await page.click('#terminal');
   await page.keyboard.type(`${command}\n`);
   const handle = await page.waitForFunction(
-    ([c, src, flags]) => {
+    ([p, c, src, flags]) => {
       const lines = (window as any).ringmaster.terminalLines() as string[];
       let at = -1;
-      for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.endsWith(c)) { at = i; break; }
+      for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.endsWith(`${p} ${c}`) || lines[i] === c) { at = i; break; }
       if (at < 0) return null;
       const re = new RegExp(src, flags);
       return lines.slice(at + 1).find((l) => re.test(l)) ?? null;
     },
-    [`${PROMPT} ${command}`, answer.source, answer.flags] as const,
+    [PROMPT, command, answer.source, answer.flags] as const,
     { timeout, polling: 250 },
   );
   return (await handle.jsonValue()) as string;
