@@ -295,6 +295,37 @@ test('unaligned accesses stay in the WebAssembly code; one that crosses a page e
   assert.ok(s.wasmBails > 0 && s.wasmBails < 40, `${s.wasmBails} bail-outs`);
 });
 
+test('a page checked once in a call serves its later accesses: a store into a page only read so far is still checked for code (SMC seen), and stored pages are marked dirty', () => {
+  const imm = CODE_BASE + 17; // the immediate of `mov ebx, 0` below, rewritten by the loop before it runs
+  const code = [
+    0xb9, 100, 0, 0, 0, //               mov ecx, 100
+    0xa1, ...le32(imm), //               L: mov eax, [imm] (the code page, read first)
+    0x40, //                             inc eax
+    0xa3, ...le32(imm), //               mov [imm], eax (the same page, written)
+    0xbb, 0, 0, 0, 0, //                 mov ebx, <imm>
+    0x01, 0x1d, ...le32(0x2004), //      add [2004h], ebx
+    0x01, 0x0d, ...le32(0x3ffc), //      add [3FFCh], ecx
+    0x49, 0x75, 0xe1, //                 dec ecx; jnz L
+    0xf4, //                             hlt
+  ];
+  assert.equal(code[imm - CODE_BASE - 1], 0xbb);
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.memory.dirtyPages.fill(0);
+    m.run(100000);
+    const dirty = [2, 3].map((p) => m.memory.dirtyPages[p]);
+    return { m, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, data: [0x2004, 0x3ffc].map((x) => m.memory.read32(x)), dirty } };
+  };
+  const a = run(false).state;
+  const { m, state: b } = run(true);
+  assert.deepEqual(b, a);
+  assert.deepEqual(a.data, [5050, 5050], 'each iteration ran the immediate it had just stored');
+  assert.deepEqual(a.dirty, [1, 1]);
+  assert.ok(m.cpu.jit!.stats.wasm > 0, 'the loop was WebAssembly code');
+});
+
 test('REP MOVS/STOS in WebAssembly code: counts, budgets, overlaps, page ends and DF as the interpreter (ops/string.ts)', () => {
   // mov ecx, n; mov esi, s; mov edi, t; [std]; [66] [f3] op; hlt — data around 5000h-9000h.
   const forms: number[][] = [[0xa4], [0xa5], [0x66, 0xa5], [0xaa], [0xab], [0x66, 0xab]];

@@ -79,8 +79,13 @@ export const F_OP = 9, F_DST = 10, F_SRC = 11, F_RES = 12, F_BITS = 13, F_LAZY =
 export const J = 16, P = 17, X_EIP = 18, X_RET = 19, X_KIND = 20;
 export const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29, LIN = 30;
 export const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
-export const I32_LOCALS = 36;
-export const L64 = 37;
+/**
+ * The last page read and the last page written through the full check in this call (linear
+ * address & -4096; 1 = none) and their RAM page bases (WasmEmitter.ramAddress).
+ */
+export const READ_PAGE = 37, READ_BASE = 38, WRITE_PAGE = 39, WRITE_BASE = 40;
+export const I32_LOCALS = 40;
+export const L64 = 41;
 
 /** An instruction or operand without a WebAssembly form (the code stops before it). */
 export class Unsupported extends Error {}
@@ -201,7 +206,16 @@ export class WasmEmitter {
     if (d.disp !== 0 || n === 0) { this.c32(d.disp | 0); if (n > 0) this.op(W.I32_ADD); }
   }
 
-  /** Sets Q to the RAM address of a `size`-byte access within one page at the offset in local `a`, or bails out. */
+  /**
+   * Sets Q to the RAM address of a `size`-byte access within one page at the offset in local
+   * `a`, or bails out. A write also marks the page dirty (memory.dirtyPages).
+   *
+   * The page that passed the full check last (one for reads, one for writes) is remembered in
+   * locals for the rest of the call: nothing in a call can change what the check saw (the TLB,
+   * the memory map, A20 and codePages change only outside WebAssembly code, and dirtyPages is
+   * cleared only there), so another access inside that page needs only the page compare and the
+   * page-end test. Stack frames and the data a loop walks are mostly such accesses.
+   */
   ramAddress(seg: number, off: number, size: number, write: boolean): void {
     let a = off;
     if (((this.spec.flat >> seg) & 1) !== 0) {
@@ -215,7 +229,16 @@ export class WasmEmitter {
       throw new Unsupported();
     }
     const L = this.layout;
-    if (this.spec.paging) {
+    const paging = this.spec.paging;
+    const memoPage = write ? WRITE_PAGE : READ_PAGE;
+    const memoBase = write ? WRITE_BASE : READ_BASE;
+    this.get(a); this.c32(-4096); this.op(W.I32_AND); this.get(memoPage); this.op(W.I32_EQ);
+    if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_LE_U); this.op(W.I32_AND); }
+    this.open(W.IF);
+    if (paging) { this.get(memoBase); this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.op(W.I32_OR); } else { this.get(a); }
+    this.set(Q);
+    this.op(W.ELSE);
+    if (paging) {
       const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
       this.get(a); this.c32(12); this.op(W.I32_SHR_U); this.c32(2); this.op(W.I32_SHL);
       this.mem(W.I32_LOAD, 2, L.tlbFast); this.tee(E);
@@ -227,8 +250,8 @@ export class WasmEmitter {
     // Unaligned is fine (WebAssembly loads and stores are byte-addressed); crossing into the next page is not.
     if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_GT_U); this.op(W.I32_OR); }
     this.bailIf();
-    if (this.spec.paging) {
-      this.get(E); this.c32(-4096); this.op(W.I32_AND); this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
+    if (paging) {
+      this.get(E); this.c32(-4096); this.op(W.I32_AND); this.tee(memoBase); this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
     } else {
       this.get(a);
     }
@@ -236,7 +259,10 @@ export class WasmEmitter {
     if (write) {
       this.get(Q); this.c32(12); this.op(W.I32_SHR_U); this.mem(W.I32_LOAD8_U, 0, L.codePages);
       this.bailIf();
+      this.markDirty();
     }
+    this.get(a); this.c32(-4096); this.op(W.I32_AND); this.set(memoPage);
+    this.close();
   }
 
   /** Pushes a `bits` read at seg:[local a] (dwords as int32). */
@@ -255,7 +281,6 @@ export class WasmEmitter {
     if (bits === 32) this.mem(W.I32_STORE, 2, 0);
     else if (bits === 16) this.mem(W.I32_STORE16, 1, 0);
     else this.mem(W.I32_STORE8, 0, 0);
-    this.markDirty();
   }
 
   /** Marks the RAM page at local Q written (memory.dirtyPages). */

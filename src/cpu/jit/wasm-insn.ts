@@ -112,7 +112,6 @@ function stringStore(e: WasmEmitter): number {
     e.br(0);
     e.close(); e.close();
   }
-  e.markDirty();
   e.get(R0 + 7); e.get(U); e.op(W.I32_ADD); e.set(R0 + 7);
   if (rep) {
     e.get(ecx); e.get(X); e.op(W.I32_SUB); e.tee(ecx);
@@ -301,7 +300,6 @@ function compareExchange8(e: WasmEmitter): number {
   e.ramAddress(e.d.eaSeg, A, 8, true);
   e.get(Q); e.mem(W.I32_LOAD, 0, 0); e.set(X);
   e.get(Q); e.mem(W.I32_LOAD, 0, 4); e.set(Y);
-  e.markDirty();
   e.flushFlags();
   e.get(EFL); e.c32(~Flag.ZF); e.op(W.I32_AND); e.set(EFL);
   e.get(X); e.get(R0); e.op(W.I32_EQ); e.get(Y); e.get(R0 + 2); e.op(W.I32_EQ); e.op(W.I32_AND);
