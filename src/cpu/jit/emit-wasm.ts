@@ -18,7 +18,7 @@ import { emitOne } from './wasm-insn.js';
 import { Producer } from './emit-inline.js';
 import {
   WasmEmitter, Unsupported, ExchangeWord, WasmExit,
-  ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS, READ_PAGE, WRITE_PAGE,
+  ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS, MEMO0, MEMOS,
   type WasmBlock, type WasmLayout, type WasmSpec,
 } from './wasm-emitter.js';
 
@@ -67,7 +67,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
     if (((spec.based >> s) & 1) !== 0) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * (ExchangeWord.SEG_BASE + s)); e.set(BASE0 + s); }
   }
   // No page passed a check yet (a page address has its low 12 bits clear).
-  e.c32(1); e.set(READ_PAGE); e.c32(1); e.set(WRITE_PAGE);
+  for (let i = 0; i < MEMOS; i++) { e.c32(1); e.set(MEMO0 + 2 * i); }
   e.op2(W.BLOCK, VOID); e.op2(W.LOOP, VOID); e.op2(W.BLOCK, VOID);
   for (let i = 0; i < K; i++) e.op2(W.BLOCK, VOID);
   e.get(P);

@@ -80,12 +80,13 @@ export const J = 16, P = 17, X_EIP = 18, X_RET = 19, X_KIND = 20;
 export const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29, LIN = 30;
 export const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
 /**
- * The last page read and the last page written through the full check in this call (linear
- * address & -4096; 1 = none) and their RAM page bases (WasmEmitter.ramAddress).
+ * Pages that passed the full check in this call (WasmEmitter.ramAddress): for reads and writes,
+ * through SS and through the other segments, the page (linear address & -4096; 1 = none) and
+ * its RAM base, in pairs from MEMO0.
  */
-export const READ_PAGE = 37, READ_BASE = 38, WRITE_PAGE = 39, WRITE_BASE = 40;
-export const I32_LOCALS = 40;
-export const L64 = 41;
+export const MEMO0 = 37, MEMOS = 4;
+export const I32_LOCALS = MEMO0 + 2 * MEMOS - 1;
+export const L64 = I32_LOCALS + 1;
 
 /** An instruction or operand without a WebAssembly form (the code stops before it). */
 export class Unsupported extends Error {}
@@ -210,11 +211,12 @@ export class WasmEmitter {
    * Sets Q to the RAM address of a `size`-byte access within one page at the offset in local
    * `a`, or bails out. A write also marks the page dirty (memory.dirtyPages).
    *
-   * The page that passed the full check last (one for reads, one for writes) is remembered in
-   * locals for the rest of the call: nothing in a call can change what the check saw (the TLB,
-   * the memory map, A20 and codePages change only outside WebAssembly code, and dirtyPages is
-   * cleared only there), so another access inside that page needs only the page compare and the
-   * page-end test. Stack frames and the data a loop walks are mostly such accesses.
+   * The page that passed the full check last is remembered in locals for the rest of the call,
+   * one for reads and one for writes, each for SS and for the other segments (a loop reads its
+   * stack frame and a table elsewhere in turn): nothing in a call can change what the check saw
+   * (the TLB, the memory map, A20 and codePages change only outside WebAssembly code, and
+   * dirtyPages is cleared only there), so another access inside that page needs only the page
+   * compare and the page-end test.
    */
   ramAddress(seg: number, off: number, size: number, write: boolean): void {
     let a = off;
@@ -230,8 +232,8 @@ export class WasmEmitter {
     }
     const L = this.layout;
     const paging = this.spec.paging;
-    const memoPage = write ? WRITE_PAGE : READ_PAGE;
-    const memoBase = write ? WRITE_BASE : READ_BASE;
+    const memoPage = MEMO0 + 2 * ((write ? 2 : 0) + (seg === Seg.SS ? 1 : 0));
+    const memoBase = memoPage + 1;
     this.get(a); this.c32(-4096); this.op(W.I32_AND); this.get(memoPage); this.op(W.I32_EQ);
     if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_LE_U); this.op(W.I32_AND); }
     this.open(W.IF);
