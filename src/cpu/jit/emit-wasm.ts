@@ -18,7 +18,7 @@ import { emitOne } from './wasm-insn.js';
 import { Producer } from './emit-inline.js';
 import {
   WasmEmitter, Unsupported, ExchangeWord, WasmExit,
-  ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS, MEMO0, MEMOS,
+  ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS, I32_LOCALS_NO_MEMO, MEMO0, MEMOS,
   type WasmBlock, type WasmLayout, type WasmSpec,
 } from './wasm-emitter.js';
 
@@ -45,7 +45,7 @@ export interface WasmCode {
 export function translateWasm(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | null {
   let members = blocks;
   for (;;) {
-    const r = emitRegion(members, spec, layout);
+    const r = emitRegion(members, spec, layout, members.length > 1);
     if (typeof r !== 'number') return r;
     if (r === 0) return null;
     members = members.filter((_, i) => i !== r);
@@ -53,10 +53,11 @@ export function translateWasm(blocks: WasmBlock[], spec: WasmSpec, layout: WasmL
 }
 
 /** The function for exactly these member blocks, or the index of a block that has no WebAssembly form. */
-function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | number {
+function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loops: boolean): WasmCode | number {
   const members = new Map<number, number>();
   blocks.forEach((b, i) => members.set(b.eip, i));
   const e = new WasmEmitter(layout, spec, members);
+  e.loops = loops;
   const o = e.o;
   const K = blocks.length;
   e.cases = K;
@@ -67,7 +68,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
     if (((spec.based >> s) & 1) !== 0) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * (ExchangeWord.SEG_BASE + s)); e.set(BASE0 + s); }
   }
   // No page passed a check yet (a page address has its low 12 bits clear).
-  for (let i = 0; i < MEMOS; i++) { e.c32(1); e.set(MEMO0 + 2 * i); }
+  if (loops) for (let i = 0; i < MEMOS; i++) { e.c32(1); e.set(MEMO0 + 2 * i); }
   e.op2(W.BLOCK, VOID); e.op2(W.LOOP, VOID); e.op2(W.BLOCK, VOID);
   for (let i = 0; i < K; i++) e.op2(W.BLOCK, VOID);
   e.get(P);
@@ -123,7 +124,8 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): Wa
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
-  return { body: functionBody(o, I32_LOCALS, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
+  if (e.looped) return emitRegion(blocks, spec, layout, true); // the block jumps to itself
+  return { body: functionBody(o, loops ? I32_LOCALS : I32_LOCALS_NO_MEMO, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

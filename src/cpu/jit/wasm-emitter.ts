@@ -86,7 +86,9 @@ export const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
  */
 export const MEMO0 = 37, MEMOS = 4;
 export const I32_LOCALS = MEMO0 + 2 * MEMOS - 1;
-export const L64 = I32_LOCALS + 1;
+/** Functions without memos declare the locals before them only. */
+export const I32_LOCALS_NO_MEMO = MEMO0 - 1;
+
 
 /** An instruction or operand without a WebAssembly form (the code stops before it). */
 export class Unsupported extends Error {}
@@ -110,6 +112,15 @@ export class WasmEmitter {
   producerBits = 32;
   producerSet = false;
   flatUsed = 0;
+  /**
+   * Whether code of this function may run again in the same call (several member blocks, or one
+   * that jumps to itself): only then does it keep page memos (ramAddress). False: `looped` records
+   * a jump back to the only block (emit-wasm.ts then emits the function again as looping).
+   */
+  loops = true;
+  looped = false;
+  /** The i64 local, declared after the i32 locals (whose number depends on `loops`). */
+  get l64(): number { return (this.loops ? I32_LOCALS : I32_LOCALS_NO_MEMO) + 1; }
   basedUsed = 0;
   needs = 0;
 
@@ -151,13 +162,15 @@ export class WasmEmitter {
   goto(t: number, count: number): void {
     const m = this.members.get(t);
     if (m === undefined) { this.exit(t, count, WasmExit.NEXT); return; }
+    if (!this.loops) this.looped = true;
     this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
     this.c32(m); this.set(P);
     this.br(this.loopDepth());
   }
   /** Continues at the EIP in local `l`: a member block, or out. */
   gotoDynamic(l: number, count: number): void {
-    for (const [eip, m] of this.members) {
+    // A single block that returns or jumps to itself through a register leaves and is entered again.
+    if (this.loops) for (const [eip, m] of this.members) {
       this.get(l); this.c32(eip); this.op(W.I32_EQ);
       this.open(W.IF);
       this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
@@ -232,14 +245,18 @@ export class WasmEmitter {
     }
     const L = this.layout;
     const paging = this.spec.paging;
-    const memoPage = MEMO0 + 2 * ((write ? 2 : 0) + (seg === Seg.SS ? 1 : 0));
+    // Only code that may run again in the call has memos (in a single pass they seldom pay for their code).
+    const memo = this.loops ? (write ? 2 : 0) + (seg === Seg.SS ? 1 : 0) : -1;
+    const memoPage = MEMO0 + 2 * memo;
     const memoBase = memoPage + 1;
-    this.get(a); this.c32(-4096); this.op(W.I32_AND); this.get(memoPage); this.op(W.I32_EQ);
-    if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_LE_U); this.op(W.I32_AND); }
-    this.open(W.IF);
-    if (paging) { this.get(memoBase); this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.op(W.I32_OR); } else { this.get(a); }
-    this.set(Q);
-    this.op(W.ELSE);
+    if (memo >= 0) {
+      this.get(a); this.c32(-4096); this.op(W.I32_AND); this.get(memoPage); this.op(W.I32_EQ);
+      if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_LE_U); this.op(W.I32_AND); }
+      this.open(W.IF);
+      if (paging) { this.get(memoBase); this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.op(W.I32_OR); } else { this.get(a); }
+      this.set(Q);
+      this.op(W.ELSE);
+    }
     if (paging) {
       const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
       this.get(a); this.c32(12); this.op(W.I32_SHR_U); this.c32(2); this.op(W.I32_SHL);
@@ -253,7 +270,8 @@ export class WasmEmitter {
     if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_GT_U); this.op(W.I32_OR); }
     this.bailIf();
     if (paging) {
-      this.get(E); this.c32(-4096); this.op(W.I32_AND); this.tee(memoBase); this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
+      this.get(E); this.c32(-4096); this.op(W.I32_AND); if (memo >= 0) this.tee(memoBase);
+      this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
     } else {
       this.get(a);
     }
@@ -263,8 +281,10 @@ export class WasmEmitter {
       this.bailIf();
       this.markDirty();
     }
-    this.get(a); this.c32(-4096); this.op(W.I32_AND); this.set(memoPage);
-    this.close();
+    if (memo >= 0) {
+      this.get(a); this.c32(-4096); this.op(W.I32_AND); this.set(memoPage);
+      this.close();
+    }
   }
 
   /** Pushes a `bits` read at seg:[local a] (dwords as int32). */

@@ -5,7 +5,7 @@ import { KEEPS_FLAGS, Producer, producerOf } from './emit-inline.js';
 import { W } from './wasm-asm.js';
 import {
   WasmEmitter, MASK, Need, TSC_WORDS, TscWord, WasmExit,
-  ROOM, R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T, U, L64,
+  ROOM, R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T, U,
 } from './wasm-emitter.js';
 
 /** Pushes the value of ALU kind on locals X, Y (ops/alu.ts aluValue; ADC/SBB read CF), masked to bits. */
@@ -167,12 +167,12 @@ function multiply(e: WasmEmitter, bits: number, signed: boolean): number {
     if (signed) { e.c32(32 - bits); e.op(W.I32_SHL); e.c32(32 - bits); e.op(W.I32_SHR_S); } else if (l === R0) { e.c32(MASK[bits]); e.op(W.I32_AND); }
   };
   if (bits === 32) {
-    ext(R0); ext(X); e.op(W.I64_MUL); e.tee(L64); e.op(W.I32_WRAP_I64); e.set(V);
-    e.get(L64); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHR_U); e.op(W.I32_WRAP_I64); e.set(R0 + 2);
+    ext(R0); ext(X); e.op(W.I64_MUL); e.tee(e.l64); e.op(W.I32_WRAP_I64); e.set(V);
+    e.get(e.l64); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHR_U); e.op(W.I32_WRAP_I64); e.set(R0 + 2);
     e.get(V); e.set(R0);
     e.resultFlags(V, 32, () => {
       e.c32(CF_OF); e.c32(0);
-      if (signed) { e.get(L64); e.get(V); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_NE); } else { e.get(R0 + 2); }
+      if (signed) { e.get(e.l64); e.get(V); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_NE); } else { e.get(R0 + 2); }
       e.op(W.SELECT);
     });
     return 1;
@@ -201,9 +201,9 @@ function divide(e: WasmEmitter, bits: number): number {
   if (bits === 32) {
     e.get(R0 + 2); e.get(X); e.op(W.I32_GE_U); e.bailIf(WasmExit.INTERPRET);
     e.get(R0 + 2); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHL);
-    e.get(R0); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_OR); e.set(L64);
-    e.get(L64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_REM_U); e.op(W.I32_WRAP_I64); e.set(V);
-    e.get(L64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_DIV_U); e.op(W.I32_WRAP_I64); e.set(R0);
+    e.get(R0); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_OR); e.set(e.l64);
+    e.get(e.l64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_REM_U); e.op(W.I32_WRAP_I64); e.set(V);
+    e.get(e.l64); e.get(X); e.op(W.I64_EXTEND_I32_U); e.op(W.I64_DIV_U); e.op(W.I32_WRAP_I64); e.set(R0);
     e.get(V); e.set(R0 + 2);
     return 1;
   }
@@ -432,8 +432,8 @@ function emitInsn(e: WasmEmitter): number {
       f(TscWord.COUNT); e.get(J); e.c32(e.k); e.op(W.I32_ADD); e.op(W.F64_CONVERT_I32_U); e.op(W.F64_ADD);
       f(TscWord.SLOPE); e.op(W.F64_MUL); e.op(W.F64_ADD); e.op(W.F64_FLOOR);
       f(TscWord.OFFSET); e.op(W.F64_ADD);
-      e.op(W.I64_TRUNC_F64_S); e.tee(L64); e.op(W.I32_WRAP_I64); e.set(R0);
-      e.get(L64); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHR_U); e.op(W.I32_WRAP_I64); e.set(R0 + 2);
+      e.op(W.I64_TRUNC_F64_S); e.tee(e.l64); e.op(W.I32_WRAP_I64); e.set(R0);
+      e.get(e.l64); e.op(W.I64_CONST); e.op(32); e.op(W.I64_SHR_U); e.op(W.I32_WRAP_I64); e.set(R0 + 2);
       return 1;
     }
     case 0x9c: // ops/stack.ts pushf (no V86 here)
@@ -603,11 +603,11 @@ function imul(e: WasmEmitter): number {
   e.set(Y);
   const overflow = CF_OF;
   if (o32) {
-    e.get(X); e.op(W.I64_EXTEND_I32_S); e.get(Y); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_MUL); e.tee(L64);
+    e.get(X); e.op(W.I64_EXTEND_I32_S); e.get(Y); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_MUL); e.tee(e.l64);
     e.op(W.I32_WRAP_I64); e.tee(V); e.setReg(32, d.reg);
     e.resultFlags(V, 32, () => {
       e.c32(overflow); e.c32(0);
-      e.get(L64); e.get(V); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_NE);
+      e.get(e.l64); e.get(V); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_NE);
       e.op(W.SELECT);
     });
   } else {
