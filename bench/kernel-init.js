@@ -9,7 +9,8 @@
 // build fit where one full boot of each would (the machines here drift ±15-30 % in minutes:
 // compare medians of alternating runs, never two single runs).
 // Usage: npm run build && node bench/kernel-init.js [--runs N] DIST_A [DIST_B ...]
-//   a single DIST just times it; JIT=off times the interpreter alone.
+//   a single DIST just times it; JIT=off times the interpreter alone; JIT_OPTIONS='{"threshold":500}'
+//   passes translator options (src/cpu/jit/jit.ts JitOptions) to every build.
 import fs from 'node:fs'; import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +40,7 @@ for (let r = 0; r < runs; r++) {
   for (const [i, d] of dists.entries()) {
     const m = JSON.parse(execFileSync(process.execPath, [self, '--child', d], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
     times[i].push(m);
-    const st = m.stats ? `; translated ${m.stats.translated}, WebAssembly ${m.stats.wasm}, entries ${m.stats.executed} (${m.stats.chained} chained)` : '';
+    const st = m.stats ? `; translated ${m.stats.translated}, WebAssembly ${m.stats.wasm} in ${m.stats.modules} modules, entries ${m.stats.executed} (${m.stats.chained} chained), translation ${m.stats.translateMs} ms` : '';
     console.log(`run ${r + 1}/${runs} ${d}: ${m.wall.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU, ${(m.instructions / 1e6).toFixed(0)} M instructions${st}`);
   }
 }
@@ -57,7 +58,8 @@ for (const [i, d] of dists.entries()) {
 async function runOnce(out) {
   const { Pc, GUEST_PROMPT, snapshot } = await guestSnapshot(out, 'kinit', (pc) => pc.instructions >= SNAPSHOT_AT);
   let serial = snapshot.serial;
-  const pc = new Pc({ memoryBytes: GUEST_MEMORY, serialSink: (b) => { serial += String.fromCharCode(b); }, jit: process.env.JIT === 'off' ? null : {} });
+  const jit = process.env.JIT === 'off' ? null : JSON.parse(process.env.JIT_OPTIONS ?? '{}');
+  const pc = new Pc({ memoryBytes: GUEST_MEMORY, serialSink: (b) => { serial += String.fromCharCode(b); }, jit });
   pc.loadState(snapshot.state);
   const i0 = pc.instructions;
   const c0 = process.cpuUsage();

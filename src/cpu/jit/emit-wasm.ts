@@ -43,13 +43,36 @@ export interface WasmCode {
  * budget check before it), as emit.ts translateRegion does.
  */
 export function translateWasm(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout): WasmCode | null {
-  let members = blocks;
+  let members = fallThroughOrder(blocks);
   for (;;) {
     const r = emitRegion(members, spec, layout, members.length > 1);
     if (typeof r !== 'number') return r;
     if (r === 0) return null;
     members = members.filter((_, i) => i !== r);
   }
+}
+
+/**
+ * The blocks in case order: the entry first, then each block's fall-through successor (where a
+ * block without a taken branch goes on) right after it where it can be, so that the code falls
+ * from case to case instead of going round the loop through br_table.
+ */
+function fallThroughOrder(blocks: WasmBlock[]): WasmBlock[] {
+  const byEip = new Map<number, WasmBlock>();
+  for (const b of blocks) byEip.set(b.eip, b);
+  const out: WasmBlock[] = [];
+  const placed = new Set<number>();
+  let i = 0;
+  while (out.length < blocks.length) {
+    let b = out.length === 0 ? undefined : byEip.get(out[out.length - 1].end);
+    if (b === undefined || placed.has(b.eip)) {
+      while (placed.has(blocks[i].eip)) i++;
+      b = blocks[i];
+    }
+    out.push(b);
+    placed.add(b.eip);
+  }
+  return out;
 }
 
 /** The function for exactly these member blocks, or the index of a block that has no WebAssembly form. */
@@ -115,7 +138,8 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
       if (r === 2) { ended = true; break; }
     }
     if (!ended) e.goto(b.end, b.insns.length);
-    o.push(W.UNREACHABLE);
+    if (e.tailEnd === o.length && e.tailCase === i + 1) o.length = e.tailFrom; // falls into the next case
+    else o.push(W.UNREACHABLE);
   }
   e.op(W.END); e.op(W.UNREACHABLE); e.op(W.END); e.op(W.END); // $default, loop, $out
   // Epilogue: the state back to memory.

@@ -119,6 +119,14 @@ export class WasmEmitter {
    */
   loops = true;
   looped = false;
+  /**
+   * The last jump to a member emitted outside any nesting: its case and where its `P = case; br
+   * $L` starts and ends in the code. At the end of a case, a jump to the case after it that
+   * nothing follows is cut: the code falls into that case (no br_table, no loop back-edge).
+   */
+  tailCase = -1;
+  tailFrom = -1;
+  tailEnd = -1;
   /** The i64 local, declared after the i32 locals (whose number depends on `loops`). */
   get l64(): number { return (this.loops ? I32_LOCALS : I32_LOCALS_NO_MEMO) + 1; }
   basedUsed = 0;
@@ -164,8 +172,10 @@ export class WasmEmitter {
     if (m === undefined) { this.exit(t, count, WasmExit.NEXT); return; }
     if (!this.loops) this.looped = true;
     this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
+    const at = this.o.length;
     this.c32(m); this.set(P);
     this.br(this.loopDepth());
+    if (this.nest === 0) { this.tailCase = m; this.tailFrom = at; this.tailEnd = this.o.length; }
   }
   /** Continues at the EIP in local `l`: a member block, or out. */
   gotoDynamic(l: number, count: number): void {
