@@ -84,9 +84,6 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
   const o = e.o;
   const K = blocks.length;
   e.cases = K;
-  // Prologue: registers and flags into locals.
-  for (let i = 0; i < 8; i++) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.regs + 4 * i); e.set(R0 + i); }
-  FLAG_LOCALS.forEach((l, i) => { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * i); e.set(l); });
   for (let s = 0; s < 6; s++) {
     if (((spec.based >> s) & 1) !== 0) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * (ExchangeWord.SEG_BASE + s)); e.set(BASE0 + s); }
   }
@@ -142,14 +139,24 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
     else o.push(W.UNREACHABLE);
   }
   e.op(W.END); e.op(W.UNREACHABLE); e.op(W.END); e.op(W.END); // $default, loop, $out
-  // Epilogue: the state back to memory.
-  for (let i = 0; i < 8; i++) { e.c32(0); e.get(R0 + i); e.mem(W.I32_STORE, 2, layout.regs + 4 * i); }
-  FLAG_LOCALS.forEach((l, i) => { e.c32(0); e.get(l); e.mem(W.I32_STORE, 2, layout.exchange + 4 * i); });
+  // Epilogue: what the code assigned back to memory; the prologue (stateLoads) loads what it uses.
+  const { touched, written } = e;
+  for (let i = 0; i < 8; i++) if (((written >> (R0 + i)) & 1) !== 0) { e.c32(0); e.get(R0 + i); e.mem(W.I32_STORE, 2, layout.regs + 4 * i); }
+  FLAG_LOCALS.forEach((l, i) => { if (((written >> l) & 1) !== 0) { e.c32(0); e.get(l); e.mem(W.I32_STORE, 2, layout.exchange + 4 * i); } });
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
   if (e.looped) return emitRegion(blocks, spec, layout, true); // the block jumps to itself
-  return { body: functionBody(o, loops ? I32_LOCALS : I32_LOCALS_NO_MEMO, 1), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
+  return { body: functionBody(o, loops ? I32_LOCALS : I32_LOCALS_NO_MEMO, 1, stateLoads(touched, layout)), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
+}
+
+/** The function's prologue: the registers and lazy-flag fields in `touched` (bit l: local l) into their locals. */
+function stateLoads(touched: number, layout: WasmLayout): Uint8Array {
+  const out: number[] = [];
+  const load = (l: number, at: number) => { out.push(W.I32_CONST, 0, W.I32_LOAD, 2); uleb(out, at); out.push(W.LOCAL_SET, l); };
+  for (let i = 0; i < 8; i++) if (((touched >> (R0 + i)) & 1) !== 0) load(R0 + i, layout.regs + 4 * i);
+  FLAG_LOCALS.forEach((l, i) => { if (((touched >> l) & 1) !== 0) load(l, layout.exchange + 4 * i); });
+  return Uint8Array.from(out);
 }
 
 /** The lazy-flag locals in ExchangeWord order. */

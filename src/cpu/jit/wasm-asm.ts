@@ -96,17 +96,18 @@ function name(out: number[], s: string): void {
 
 /**
  * One function's body as the code section holds it (§5.5.13, without its size): `i32Locals`
- * i32 locals and `i64Locals` i64 locals after the parameter, then `code` and the final END.
+ * i32 locals and `i64Locals` i64 locals after the parameter, then `prologue`, `code` and the final END.
  */
-export function functionBody(code: Bytes, i32Locals: number, i64Locals: number): Uint8Array<ArrayBuffer> {
+export function functionBody(code: Bytes, i32Locals: number, i64Locals: number, prologue: Uint8Array = new Uint8Array(0)): Uint8Array<ArrayBuffer> {
   const locals: number[] = [2];
   uleb(locals, i32Locals);
   locals.push(I32);
   uleb(locals, i64Locals);
   locals.push(I64);
-  const out = new Uint8Array(locals.length + code.length + 1);
+  const out = new Uint8Array(locals.length + prologue.length + code.length + 1);
   out.set(locals);
-  out.set(code.view(), locals.length);
+  out.set(prologue, locals.length);
+  out.set(code.view(), locals.length + prologue.length);
   out[out.length - 1] = W.END;
   return out;
 }

@@ -127,6 +127,12 @@ export class WasmEmitter {
   tailCase = -1;
   tailFrom = -1;
   tailEnd = -1;
+  /**
+   * The register and lazy-flag locals (bit l for local l, up to EFL) the code uses, and those it
+   * assigns: the function loads only the first from memory at entry and stores only the second.
+   */
+  touched = 0;
+  written = 0;
   /** The i64 local, declared after the i32 locals (whose number depends on `loops`). */
   get l64(): number { return (this.loops ? I32_LOCALS : I32_LOCALS_NO_MEMO) + 1; }
   basedUsed = 0;
@@ -138,9 +144,9 @@ export class WasmEmitter {
   op(b: number): void { this.o.push(b); }
   /** Pushes opcode `op` with a one-byte operand. */
   op2(op: number, x: number): void { this.o.push(op); this.o.push(x); }
-  get(l: number): void { this.op2(W.LOCAL_GET, l); }
-  set(l: number): void { this.op2(W.LOCAL_SET, l); }
-  tee(l: number): void { this.op2(W.LOCAL_TEE, l); }
+  get(l: number): void { if (l <= EFL) this.touched |= 1 << l; this.op2(W.LOCAL_GET, l); }
+  set(l: number): void { if (l <= EFL) { this.touched |= 1 << l; this.written |= 1 << l; } this.op2(W.LOCAL_SET, l); }
+  tee(l: number): void { if (l <= EFL) { this.touched |= 1 << l; this.written |= 1 << l; } this.op2(W.LOCAL_TEE, l); }
   c32(v: number): void { this.o.push(W.I32_CONST); sleb(this.o, v); }
   /** A load/store with alignment hint `align` (log2) at constant offset `off`. */
   mem(opcode: number, align: number, off: number): void { this.op2(opcode, align); uleb(this.o, off); }
