@@ -371,6 +371,55 @@ test('REP MOVS/STOS in WebAssembly code: counts, budgets, overlaps, page ends an
   assert.ok(modules > 100 && bails > 0, `${modules} modules, ${bails} stops`);
 });
 
+test('REPE/REPNE CMPS and SCAS in WebAssembly code: counts, early stops, budgets, page ends and DF as the interpreter (ops/string.ts)', () => {
+  // mov eax, v; mov ecx, n; mov esi, s; mov edi, t; [std]; [66] f3|f2 op; hlt. Memory 5000h-9FFFh holds 5Ah
+  // but for 11h at s + x and 00h at t + x, so CMPS meets a difference and SCAS finds 00h (bytes) at offset x.
+  const forms: number[][] = [[0xa6], [0xa7], [0x66, 0xa7], [0xae], [0xaf], [0x66, 0xaf]];
+  const cases: [number, number, number, number][] = [
+    [0, 0x5000, 0x7000, 3], [1, 0x5000, 0x7000, 0], [5, 0x5000, 0x7000, 2], [300, 0x5003, 0x7001, 200], [1500, 0x5000, 0x7000, 1400],
+    [3000, 0x5000, 0x7100, 2900], [40, 0x5ff0, 0x7000, 30], [40, 0x5000, 0x7ff0, 35], [2048, 0x5000, 0x7000, 0x1800], [700, 0x5000, 0x8000, 699],
+  ];
+  let modules = 0;
+  let inPage = 0;
+  for (const form of forms) {
+    for (const rep of [0xf3, 0xf2]) {
+      for (const eax of [0x5a5a5a5a, 0]) {
+        if (eax === 0 && (form[form.length - 1] & ~1) === 0xa6) continue; // EAX matters to SCAS only
+        for (const [n, src, dst, x] of cases) {
+          for (const std of [false, true]) {
+            if (std && n !== 5) continue;
+            const code = [0xb8, ...le32(eax), 0xb9, ...le32(n), 0xbe, ...le32(src), 0xbf, ...le32(dst), ...(std ? [0xfd] : []),
+              ...form.slice(0, -1), rep, form[form.length - 1], 0xf4];
+            for (const [slice, paging] of [[100000, false], [100000, true], [3, true], [700, false]] as const) {
+              const run = (jit: boolean) => {
+                const m = makeMachine(code, RAM);
+                enterFlat(m, paging);
+                m.memory.ram.fill(0x5a, 0x5000, 0xa000);
+                m.memory.write8(src + x, 0x11);
+                m.memory.write8(dst + x, 0);
+                if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+                for (let k = 0; k < 40 && !m.cpu.halted; k++) m.run(slice);
+                return { m, state: { regs: Array.from(m.cpu.regs), eip: m.cpu.eip, n: m.cpu.instructions, flags: m.cpu.getEflags() } };
+              };
+              const a = run(false).state;
+              const { m, state: b } = run(true);
+              const what = `${form} rep ${rep.toString(16)} eax ${eax.toString(16)} n ${n} src ${src.toString(16)} dst ${dst.toString(16)} std ${std} slice ${slice} paging ${paging}`;
+              assert.deepEqual(b, a, what);
+              modules += m.cpu.jit!.stats.wasm;
+              // All it could read in one page of each operand, no paging: only HLT stops the code.
+              if (!paging && !std && n <= 1000 && (dst & 0xfff) + 4 * n <= 0x1000 && (src & 0xfff) + 4 * n <= 0x1000) {
+                assert.ok(m.cpu.jit!.stats.wasmBails <= 1, `${what}: ${m.cpu.jit!.stats.wasmBails} stops`);
+                inPage++;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.ok(modules > 100 && inPage > 20, `${modules} modules, ${inPage} runs in one page`);
+});
+
 test('a module made at CPL 0 with CLI is not entered at CPL 1: the JavaScript runs it and CLI raises #GP as in the interpreter (IOPL 0)', () => {
   // cli; inc eax; hlt — run once at CPL 0 (the module is made), then again from the start at CPL 1.
   const code = [0xfa, 0x40, 0xf4];

@@ -122,6 +122,57 @@ function stringStore(e: WasmEmitter): number {
 }
 
 /**
+ * REPE/REPNE CMPS and SCAS upwards with 32-bit addressing (ops/string.ts stringOp): one
+ * execution compares up to N = min(ECX, REP_CHUNK, budget left) elements and stops early at the
+ * first that ends the repeat, as the interpreter does. The elements are compared in temporaries;
+ * only when every element read lies in the page of the first (RAM fast path) are ESI, EDI, ECX
+ * and the flags (of the last comparison) updated, else the interpreter runs the instruction with
+ * nothing changed yet. Unfinished (no stop, ECX not 0), it retires and the code leaves at its
+ * own EIP, as stringStore.
+ */
+function stringCompareRep(e: WasmEmitter): number {
+  const d = e.d;
+  const cmps = (d.op & ~1) === 0xa6;
+  const bits = (d.op & 1) === 0 ? 8 : vbits(e);
+  const size = bits >> 3;
+  const ecx = R0 + 1, SI = R0 + 6, DI = R0 + 7;
+  const equal = d.rep === 0xf3 ? W.I32_EQ : W.I32_NE; // the repeat goes on while X, Y compare so
+  const load = () => e.mem(size === 4 ? W.I32_LOAD : size === 2 ? W.I32_LOAD16_U : W.I32_LOAD8_U, 0, 0);
+  e.get(ecx); e.open(W.IF);
+  e.get(EFL); e.c32(Flag.DF); e.op(W.I32_AND); e.bailIf(WasmExit.INTERPRET);
+  // U: N, the most elements this execution compares.
+  e.get(ecx); e.c32(REP_CHUNK); e.get(ecx); e.c32(REP_CHUNK); e.op(W.I32_LE_U); e.op(W.SELECT); e.set(U);
+  e.get(ROOM); e.get(J); e.op(W.I32_SUB); e.c32(e.k); e.op(W.I32_SUB); e.set(Y); // the budget left: at least 1
+  e.get(U); e.get(Y); e.get(U); e.get(Y); e.op(W.I32_LE_U); e.op(W.SELECT); e.set(U);
+  if (cmps) { e.ramAddress(d.segOvr >= 0 ? d.segOvr : Seg.DS, SI, 1, false); e.get(Q); e.set(S); }
+  e.ramAddress(Seg.ES, DI, 1, false);
+  if (!cmps) { e.reg(bits, 0); e.set(X); }
+  // T: the byte offset of the element, A: elements compared.
+  e.c32(0); e.set(T); e.c32(0); e.set(A);
+  const pastPage = (base: number) => { e.get(base); e.c32(0xfff); e.op(W.I32_AND); e.get(T); e.op(W.I32_ADD); e.c32(0x1000 - size); e.op(W.I32_GT_U); };
+  e.open(W.LOOP);
+  pastPage(Q);
+  if (cmps) { pastPage(S); e.op(W.I32_OR); }
+  e.bailIf(WasmExit.INTERPRET);
+  if (cmps) { e.get(S); e.get(T); e.op(W.I32_ADD); load(); e.set(X); }
+  e.get(Q); e.get(T); e.op(W.I32_ADD); load(); e.set(Y);
+  e.get(T); e.c32(size); e.op(W.I32_ADD); e.set(T);
+  e.get(A); e.c32(1); e.op(W.I32_ADD); e.tee(A);
+  e.get(U); e.op(W.I32_LT_U); e.get(X); e.get(Y); e.op(equal); e.op(W.I32_AND);
+  e.op2(W.BR_IF, 0);
+  e.close();
+  // Commit: the flags of the last comparison, the pointers, the count.
+  aluValue(e, 7, bits); e.set(V); aluFlags(e, 7, bits);
+  if (cmps) { e.get(SI); e.get(T); e.op(W.I32_ADD); e.set(SI); }
+  e.get(DI); e.get(T); e.op(W.I32_ADD); e.set(DI);
+  e.get(ecx); e.get(A); e.op(W.I32_SUB); e.tee(ecx);
+  e.c32(0); e.op(W.I32_NE); e.get(X); e.get(Y); e.op(equal); e.op(W.I32_AND);
+  e.open(W.IF); e.exit(d.eip, e.k + 1, WasmExit.NEXT); e.close();
+  e.close();
+  return 1; // no known flag producer after it: with ECX 0 the flags stay as they were
+}
+
+/**
  * 0F B0/B1 CMPXCHG r/m, reg (ops/alu.ts cmpxchg): flags of CMP accumulator, destination; the
  * destination is written either way (the source if equal, else its own value), then the
  * accumulator gets the old destination if they differed. The store comes before any
@@ -321,6 +372,7 @@ function emitInsn(e: WasmEmitter): number {
   if (op === 0x90 && d.rep === 0xf3 && !d.lock) return 1; // PAUSE
   if (op >= 0x118 && op <= 0x11f && !d.lock && (d.isReg || d.a32)) return 1; // hint NOPs (0F 1F: padding; no memory access)
   if ((op === 0xa4 || op === 0xa5 || op === 0xaa || op === 0xab) && !d.lock && d.a32) return stringStore(e);
+  if (((op & ~1) === 0xa6 || (op & ~1) === 0xae) && d.rep !== 0 && !d.lock && d.a32) return stringCompareRep(e);
   // LOCK only with a memory operand (ops/lock.ts checkLock): one CPU, so the locked form is the plain one.
   if ((op === 0x1b0 || op === 0x1b1 || op === 0x1c0 || op === 0x1c1) && d.rep === 0 && !(d.lock && d.isReg)) {
     return op < 0x1c0 ? compareExchange(e) : exchangeAdd(e);
