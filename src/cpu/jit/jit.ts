@@ -534,7 +534,7 @@ export class Jit {
       }
       return js(cpu);
     };
-    const w = wasmState ? this.wasm!.install(b, code.blocks, lazy) : null;
+    const w = wasmState ? this.wasm!.install(b, code.blocks, lazy, !hot) : null;
     this.setModule(b, w);
     if (w !== null) {
       b.fn = lazy;
