@@ -11,11 +11,13 @@ if (!existsSync(fileURLToPath(main))) {
 }
 const flags = compilerPoolFlags();
 if (flags.length === 0) {
-  if (process.env.RINGMASTER_PARENT_CHANNEL === '1' && process.channel) {
-    // Started again by the block below: go when that process goes, even if it was killed outright.
+  if (process.env.RINGMASTER_PARENT_CHANNEL === '1') {
+    // Started again by the block below: go when that process goes, even if it was killed outright
+    // (its end of the IPC channel closes), also before this line was reached.
     delete process.env.RINGMASTER_PARENT_CHANNEL;
+    if (!process.connected) process.exit(137);
     process.on('disconnect', () => process.exit(137));
-    process.channel.unref();
+    process.channel?.unref();
   }
   await import(main.href);
 } else {

@@ -1,0 +1,80 @@
+// bin/ringmaster.js starts Node again with the V8 flags of bin/node-flags.js (a compiler pool
+// that leaves the guest its core): the restarted process must behave as the one started, and
+// end with it however it ends.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/ringmaster.js', import.meta.url));
+const { compilerPoolFlags } = (await import(new URL('../../bin/node-flags.js', import.meta.url).href)) as { compilerPoolFlags: (argv: string[]) => string[] };
+const restarts = compilerPoolFlags([]).length > 0;
+const skip = restarts ? undefined : 'this machine has enough cores for V8’s own compiler pool: no restart';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** The processes whose parent is `pid`, with their command lines (Linux ps). */
+const children = (pid: number): { pid: number; args: string }[] =>
+  execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map((l) => {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(l)!;
+    return { pid: Number(m[1]), args: m[2]! };
+  }).filter((p) => p.args.includes('ringmaster.js'));
+
+/** A 64 KiB BIOS whose reset vector jumps to itself: a machine that runs until it is stopped. */
+function loopRom(dir: string): string {
+  const rom = new Uint8Array(0x10000);
+  rom.set([0xeb, 0xfe], 0xfff0);
+  const file = join(dir, 'loop.rom');
+  writeFileSync(file, rom);
+  return file;
+}
+
+async function startLooping(dir: string) {
+  const p = spawn(process.execPath, [BIN, 'run', '--bios', loopRom(dir)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let kids: { pid: number; args: string }[] = [];
+  for (let i = 0; i < 50 && kids.length === 0; i++) {
+    await sleep(100);
+    kids = children(p.pid!);
+  }
+  assert.equal(kids.length, 1, 'one restarted process');
+  assert.match(kids[0]!.args, /--v8-pool-size=\d/);
+  return { p, kid: kids[0]!.pid };
+}
+
+test('the restarted ringmaster passes its exit status back (a bad option: 2, --version: 0)', { skip }, () => {
+  const bad = spawnSync(process.execPath, [BIN, 'run', '--no-such-option'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown option '--no-such-option'/);
+  const ok = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0);
+  assert.match(ok.stdout, /^\d+\.\d+\.\d+/);
+});
+
+test('a killed ringmaster takes its restarted process with it (SIGKILL: the IPC channel closes; SIGTERM: passed on)', { skip, timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-restart-'));
+  try {
+    const a = await startLooping(dir);
+    a.p.kill('SIGKILL');
+    for (let i = 0; i < 50 && alive(a.kid); i++) await sleep(100);
+    assert.ok(!alive(a.kid), 'the restarted process ended with its killed parent');
+
+    const b = await startLooping(dir);
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((r) => b.p.on('exit', (code, signal) => r([code, signal])));
+    b.p.kill('SIGTERM');
+    assert.deepEqual(await ended, [null, 'SIGTERM'], 'the parent ends as its child did, by SIGTERM');
+    for (let i = 0; i < 50 && alive(b.kid); i++) await sleep(100);
+    assert.ok(!alive(b.kid));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
