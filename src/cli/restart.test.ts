@@ -1,9 +1,9 @@
 // bin/ringmaster.js starts Node again with the V8 flags of bin/node-flags.js (a compiler pool
 // that leaves the guest its core): the restarted process must behave as the one started, and
-// end with it however it ends.
+// end with it however it ends (Linux: children are found through /proc).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -23,12 +23,23 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
-/** The processes whose parent is `pid`, with their command lines (Linux ps). */
-const children = (pid: number): { pid: number; args: string }[] =>
-  execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map((l) => {
-    const m = /^\s*(\d+)\s+(.*)$/.exec(l)!;
-    return { pid: Number(m[1]), args: m[2]! };
-  }).filter((p) => p.args.includes('ringmaster.js'));
+/** The ringmaster processes whose parent is `pid`, with their command lines (from Linux /proc). */
+const children = (pid: number): { pid: number; args: string }[] => {
+  const out: { pid: number; args: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // stat: "pid (comm) state ppid ...": the fields after the last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
+      if (args.includes('ringmaster.js')) out.push({ pid: Number(name), args });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+};
 
 /** A 64 KiB BIOS whose reset vector jumps to itself: a machine that runs until it is stopped. */
 function loopRom(dir: string): string {
