@@ -89,7 +89,6 @@ export const I32_LOCALS = MEMO0 + 2 * MEMOS - 1;
 /** Functions without memos declare the locals before them only. */
 export const I32_LOCALS_NO_MEMO = MEMO0 - 1;
 
-
 /** An instruction or operand without a WebAssembly form (the code stops before it). */
 export class Unsupported extends Error {}
 
