@@ -52,8 +52,9 @@ function loopRom(dir: string): string {
 
 async function startLooping(dir: string) {
   const p = spawn(process.execPath, [BIN, 'run', '--bios', loopRom(dir)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Until the child has exec'd, /proc shows it with the parent's command line.
   let kids: { pid: number; args: string }[] = [];
-  for (let i = 0; i < 50 && kids.length === 0; i++) {
+  for (let i = 0; i < 50 && !(kids.length === 1 && /--v8-pool-size=\d/.test(kids[0]!.args)); i++) {
     await sleep(100);
     kids = children(p.pid!);
   }
