@@ -141,8 +141,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
   e.op(W.END); e.op(W.UNREACHABLE); e.op(W.END); e.op(W.END); // $default, loop, $out
   // Epilogue: what the code assigned back to memory; the prologue (stateLoads) loads what it uses.
   const { touched, written } = e;
-  for (let i = 0; i < 8; i++) if (((written >> (R0 + i)) & 1) !== 0) { e.c32(0); e.get(R0 + i); e.mem(W.I32_STORE, 2, layout.regs + 4 * i); }
-  FLAG_LOCALS.forEach((l, i) => { if (((written >> l) & 1) !== 0) { e.c32(0); e.get(l); e.mem(W.I32_STORE, 2, layout.exchange + 4 * i); } });
+  for (const [l, at] of stateSlots(layout)) if (((written >> l) & 1) !== 0) { e.c32(0); e.get(l); e.mem(W.I32_STORE, 2, at); }
   e.c32(0); e.get(X_EIP); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.EIP);
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
@@ -153,11 +152,20 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
 /** The function's prologue: the registers and lazy-flag fields in `touched` (bit l: local l) into their locals. */
 function stateLoads(touched: number, layout: WasmLayout): Uint8Array {
   const out: number[] = [];
-  const load = (l: number, at: number) => { out.push(W.I32_CONST, 0, W.I32_LOAD, 2); uleb(out, at); out.push(W.LOCAL_SET, l); };
-  for (let i = 0; i < 8; i++) if (((touched >> (R0 + i)) & 1) !== 0) load(R0 + i, layout.regs + 4 * i);
-  FLAG_LOCALS.forEach((l, i) => { if (((touched >> l) & 1) !== 0) load(l, layout.exchange + 4 * i); });
+  for (const [l, at] of stateSlots(layout)) {
+    if (((touched >> l) & 1) === 0) continue;
+    out.push(W.I32_CONST, 0, W.I32_LOAD, 2); uleb(out, at); out.push(W.LOCAL_SET, l);
+  }
   return Uint8Array.from(out);
 }
 
 /** The lazy-flag locals in ExchangeWord order. */
 const FLAG_LOCALS = [F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL];
+
+/** Each register and lazy-flag local with its word in memory (Cpu.regs, then the ExchangeWord flag words). */
+function stateSlots(layout: WasmLayout): [number, number][] {
+  const slots: [number, number][] = [];
+  for (let i = 0; i < 8; i++) slots.push([R0 + i, layout.regs + 4 * i]);
+  FLAG_LOCALS.forEach((l, i) => slots.push([l, layout.exchange + 4 * i]));
+  return slots;
+}

@@ -183,9 +183,9 @@ export class WasmTier {
    * WebAssembly code for the block or region `blocks` (translated for the CPU's present state)
    * of block b, in front of `js`, their JavaScript translation; null when the code or the state
    * has no WebAssembly form. The caller attaches it (attach()). Compiled alone (outside a batch),
-   * it is compiled again with others later (rebatch()) unless `rebatch` is false.
+   * it is compiled again with others later (rebatch()) unless `batchLater` is false.
    */
-  install(b: Block, blocks: WasmBlock[], js: BlockFn, rebatch = true): WasmCode | null {
+  install(b: Block, blocks: WasmBlock[], js: BlockFn, batchLater = true): WasmCode | null {
     const c = this.cpu;
     if (!this.accepts(c)) return null;
     const flat = flatSegments(c);
@@ -209,7 +209,7 @@ export class WasmTier {
     this.table.set(slot, f[0]);
     // A hot region keeps its module: it is hot from the start, so V8 soon optimizes it (TurboFan,
     // ~10-50 ms for a big one), and compiled again in a batch it would be optimized again.
-    if (!rebatch) return w;
+    if (!batchLater) return w;
     this.fresh.push(w);
     if (this.fresh.length >= BATCH) this.rebatch();
     return w;
