@@ -87,3 +87,37 @@ test('a global page invalidated and filled again is listed once across CR3 loads
   m.memory.write32(TABLE + 6 * 4, 0xb000 | 0x100 | 7);
   assert.equal(translate(m.cpu, 0x6000, false, false), 0xa000);
 });
+
+test('a global page invalidated and filled again many times between CR3 loads does not overflow the lists', () => {
+  const m = pagedMachine(true);
+  mapPage5(m, 0x8000, true);
+  m.memory.write32(TABLE + 6 * 4, 0xa000 | 0x100 | 7); // page 6: global, filled once
+  assert.equal(translate(m.cpu, 0x6000, false, false), 0xa000);
+  for (let i = 0; i < 10000; i++) {
+    m.cpu.tlb.invalidate(5); // INVLPG (kmap-style), refilled at once: listed again each time
+    translate(m.cpu, 0x5000, false, false);
+  }
+  m.cpu.tlb.flushNonGlobal();
+  m.memory.write32(TABLE + 6 * 4, 0xb000 | 0x100 | 7);
+  assert.equal(translate(m.cpu, 0x6000, false, false), 0xa000, 'page 6 kept: no overflow flush');
+});
+
+test('a translation whose G bit changes on a refill (no INVLPG) is flushed as it is now', () => {
+  // TlbState directly: a refill happens when a cached entry lacks a permission (e.g. the dirty
+  // bit for a write), and the tables may have changed meanwhile (SDM Vol. 3A §4.10.4.3: either is allowed to be cached).
+  const m = pagedMachine(true);
+  const tlb = m.cpu.tlb;
+  tlb.fill(5, 0x8000, 1, true, -1, false);
+  tlb.fill(5, 0x8000, 3, true, -1, true); // now global
+  tlb.flushNonGlobal();
+  assert.notEqual(tlb.flags[5], 0, 'now global: survives CR3');
+  tlb.flushNonGlobal();
+  assert.notEqual(tlb.flags[5], 0, 'and the next CR3 load');
+  tlb.flush();
+  assert.equal(tlb.flags[5], 0, 'a full flush drops it');
+  tlb.fill(6, 0x9000, 1, true, -1, true);
+  tlb.fill(6, 0x9000, 3, true, -1, false); // no longer global
+  tlb.flushNonGlobal();
+  assert.equal(tlb.flags[6], 0, 'non-global now: dropped by CR3');
+  assert.equal(tlb.fast[6], 0);
+});

@@ -34,7 +34,7 @@ export function tlbFetchable(f: number, user: boolean): boolean {
 /** Linear 4 KiB pages: the TLB has one entry per page. */
 export const TLB_PAGES = 1 << 20;
 const PAGES = TLB_PAGES;
-/** Entries remembered for a cheap flush; beyond this a flush clears the whole table. */
+/** Entries remembered per list for a cheap flush; beyond this a flush clears the whole table. */
 const USED_MAX = 4096;
 
 /** The translation cache of one CPU. */
@@ -49,8 +49,15 @@ export class TlbState {
   readonly fast: Int32Array;
   /** 1: the translation came from a global entry (G set, CR4.PGE on) and survives CR3 writes. */
   private readonly global = new Uint8Array(PAGES);
-  private readonly used = new Int32Array(USED_MAX);
-  private usedCount = 0;
+  /**
+   * The pages filled since the last flush, in two lists: a CR3 load walks only the non-global
+   * one (Linux's kernel mappings are global: ~1000 of them were walked at every context switch).
+   * Every cached page is in at least one list; stale and repeated entries are harmless.
+   */
+  private readonly local = new Int32Array(USED_MAX);
+  private localCount = 0;
+  private readonly globals = new Int32Array(USED_MAX);
+  private globalCount = 0;
   private overflow = false;
 
   /** `fast`: where to keep TlbState.fast (the CPU area of a WebAssembly memory); a new array otherwise. */
@@ -59,8 +66,11 @@ export class TlbState {
   }
 
   fill(page: number, physBase: number, flags: number, ram: boolean, a20Mask: number, global: boolean): void {
-    if (this.flags[page] === 0) {
-      if (this.usedCount < USED_MAX) this.used[this.usedCount++] = page;
+    // A page already cached stays listed where it is, unless it stops being global: then the
+    // non-global list must hold it too, or a CR3 load would keep it.
+    if (this.flags[page] === 0 || (!global && this.global[page] === 1)) {
+      if (global) this.listGlobal(page);
+      else if (this.localCount < USED_MAX) this.local[this.localCount++] = page;
       else this.overflow = true;
     }
     this.phys[page] = physBase;
@@ -83,34 +93,51 @@ export class TlbState {
       this.global.fill(0);
       this.overflow = false;
     } else {
-      for (let i = 0; i < this.usedCount; i++) this.invalidate(this.used[i]);
+      for (let i = 0; i < this.localCount; i++) this.invalidate(this.local[i]);
+      for (let i = 0; i < this.globalCount; i++) this.invalidate(this.globals[i]);
     }
-    this.usedCount = 0;
+    this.localCount = 0;
+    this.globalCount = 0;
   }
 
   /**
    * A CR3 load (MOV or task switch): forgets every translation except global ones (SDM Vol. 3A
    * §4.10.4.1). Linux marks its kernel mappings global, so they stay cached across context
-   * switches. When more pages were filled than the list holds, everything goes (allowed).
+   * switches. When more pages were filled than the lists hold, everything goes (allowed).
    */
   flushNonGlobal(): void {
     if (this.overflow) {
       this.flush();
       return;
     }
-    // A page invalidated and filled again is listed twice: keep it once (2 marks "kept").
+    const n = this.localCount;
+    this.localCount = 0;
+    for (let i = 0; i < n; i++) {
+      const p = this.local[i];
+      // Filled non-global, then again as global (without an INVLPG between): keep it, listed with the global ones.
+      if (this.global[p] === 1 && this.flags[p] !== 0) this.listGlobal(p);
+      else this.invalidate(p);
+    }
+  }
+
+  private listGlobal(page: number): void {
+    if (this.globalCount === USED_MAX) this.compactGlobals();
+    if (this.globalCount < USED_MAX) this.globals[this.globalCount++] = page;
+    else this.overflow = true;
+  }
+
+  /** Drops the global list's entries that are no longer cached global pages, and repeats (INVLPG and refill list a page again). */
+  private compactGlobals(): void {
     let kept = 0;
-    for (let i = 0; i < this.usedCount; i++) {
-      const p = this.used[i];
+    for (let i = 0; i < this.globalCount; i++) {
+      const p = this.globals[i];
       if (this.global[p] === 1 && this.flags[p] !== 0) {
-        this.used[kept++] = p;
-        this.global[p] = 2;
-      } else if (this.global[p] !== 2) {
-        this.invalidate(p);
+        this.globals[kept++] = p;
+        this.global[p] = 2; // seen: a repeat is dropped
       }
     }
-    for (let i = 0; i < kept; i++) this.global[this.used[i]] = 1;
-    this.usedCount = kept;
+    for (let i = 0; i < kept; i++) this.global[this.globals[i]] = 1;
+    this.globalCount = kept;
   }
 }
 
