@@ -354,37 +354,9 @@ export class Cpu {
           const start = this.eip;
           this.instStart = start;
           this.startEsp = this.regs[Reg.ESP] | 0; // signed: stays a small integer, not a boxed double
-          if (this.decodeDirty) {
-            // Only after prefixes or a change of CS.D: most instructions skip these stores.
-            this.o32 = this.codeBig;
-            this.a32 = this.codeBig;
-            this.segOvr = SEG_NONE;
-            this.rep = 0;
-            this.lock = false;
-            this.decodeDirty = false;
-            this.fetchSpan = this.fetchEnd - this.fetchMin; // drop a prefixed instruction's 15-byte cap
-          }
+          if (this.decodeDirty) this.resetDecode();
           let b = fetch8(this);
-          while (PREFIX[b] !== 0) {
-            // Without prefixes no instruction reaches 15 bytes (at most 11), so the window is
-            // capped at instStart + 14 (the #GP(0) length limit) only once a prefix is seen.
-            this.decodeDirty = true;
-            const cap = start + 14;
-            this.fetchSpan = (cap < this.fetchEnd ? cap : this.fetchEnd) - this.fetchMin;
-            switch (b) {
-              case 0x26: this.segOvr = Seg.ES; break;
-              case 0x2e: this.segOvr = Seg.CS; break;
-              case 0x36: this.segOvr = Seg.SS; break;
-              case 0x3e: this.segOvr = Seg.DS; break;
-              case 0x64: this.segOvr = Seg.FS; break;
-              case 0x65: this.segOvr = Seg.GS; break;
-              case 0x66: this.o32 = !this.codeBig; break;
-              case 0x67: this.a32 = !this.codeBig; break;
-              case 0xf0: this.lock = true; break;
-              default: this.rep = b; break; // F2, F3
-            }
-            b = fetch8(this);
-          }
+          if (PREFIX[b] !== 0) b = readPrefixes(this, b, start);
           if (b === 0x0f) b = 0x100 | fetch8(this);
           this.op = b;
           const inf = info[b];
@@ -429,6 +401,55 @@ export class Cpu {
       this.mapGeneration = this.mem.mapGeneration;
       this.tlb.flush();
     }
+  }
+
+  /**
+   * Runs the one instruction at EIP as run() does, for translated code that calls out to the
+   * interpreter (jit/wasm-tier.ts interpretCall; no interrupt, TF or debug checks: the caller
+   * runs only where run() would have found none), counting from `count` (what c.instructions
+   * would be had the translated code kept it). True when it completed; false when it faulted
+   * (the fault is delivered as run() delivers it) or ended the run (HLT, a triple fault).
+   */
+  interpretOne(count: number): boolean {
+    const instructions = this.instructions;
+    this.instructions = count;
+    try {
+      const start = this.eip;
+      this.instStart = start;
+      this.startEsp = this.regs[Reg.ESP] | 0;
+      if (this.decodeDirty) this.resetDecode();
+      let b = fetch8(this);
+      if (PREFIX[b] !== 0) b = readPrefixes(this, b, start);
+      if (b === 0x0f) b = 0x100 | fetch8(this);
+      this.op = b;
+      const inf = OPCODE_INFO[b];
+      if ((inf & Op.MODRM) !== 0) decodeModRM(this);
+      if (this.lock) checkLock(this, inf);
+      HANDLERS[b](this);
+      return this.stopAt !== 0;
+    } catch (e) {
+      if (e !== this.fault) throw e;
+      this.instructions = count + 1;
+      if (!deliverFault(this)) {
+        this.exitReason = CpuExit.Shutdown;
+        this.halted = true;
+        this.stopAt = 0;
+      }
+      return false;
+    } finally {
+      this.instructions = instructions;
+    }
+  }
+
+  /** The decode state an instruction without prefixes starts from (only after prefixes or a change of CS.D). */
+  private resetDecode(): void {
+    this.o32 = this.codeBig;
+    this.a32 = this.codeBig;
+    this.segOvr = SEG_NONE;
+    this.rep = 0;
+    this.lock = false;
+    this.decodeDirty = false;
+    this.fetchSpan = this.fetchEnd - this.fetchMin; // drop a prefixed instruction's 15-byte cap
   }
 
   /** Stops the current run() after this instruction with the given reason (HLT, breakpoints). */
@@ -529,4 +550,29 @@ export class Cpu {
     this.decodeDirty = true; // the default operand/address size may have changed
     debugFlagsChanged(this); // CPL or VM changed: alignment checking (debug.ts)
   }
+}
+
+/** Reads the prefixes from byte `b` on (PREFIX[b] !== 0) into the decode state; returns the byte after them. */
+function readPrefixes(c: Cpu, b: number, start: number): number {
+  while (PREFIX[b] !== 0) {
+    // Without prefixes no instruction reaches 15 bytes (at most 11), so the window is
+    // capped at instStart + 14 (the #GP(0) length limit) only once a prefix is seen.
+    c.decodeDirty = true;
+    const cap = start + 14;
+    c.fetchSpan = (cap < c.fetchEnd ? cap : c.fetchEnd) - c.fetchMin;
+    switch (b) {
+      case 0x26: c.segOvr = Seg.ES; break;
+      case 0x2e: c.segOvr = Seg.CS; break;
+      case 0x36: c.segOvr = Seg.SS; break;
+      case 0x3e: c.segOvr = Seg.DS; break;
+      case 0x64: c.segOvr = Seg.FS; break;
+      case 0x65: c.segOvr = Seg.GS; break;
+      case 0x66: c.o32 = !c.codeBig; break;
+      case 0x67: c.a32 = !c.codeBig; break;
+      case 0xf0: c.lock = true; break;
+      default: c.rep = b; break; // F2, F3
+    }
+    b = fetch8(c);
+  }
+  return b;
 }

@@ -37,9 +37,13 @@ const PLAIN = new Uint8Array(512);
 
 /** True when the block may go on after this instruction (run through its handler). */
 export function isPlain(d: Insn): boolean {
-  if ((d.info & Op.INVALID) !== 0) return false;
-  const op = d.op;
+  return isPlainOp(d.op, d.info, d.reg);
+}
+
+/** isPlain for opcode `op` (0x1xx: 0F xx), its OPCODE_INFO and its ModRM reg field. */
+export function isPlainOp(op: number, info: number, reg: number): boolean {
+  if ((info & Op.INVALID) !== 0) return false;
   if (PLAIN[op] === 0) return false;
-  if (op === 0xff) return d.reg <= 1 || d.reg === 6; // INC DEC PUSH; CALL/JMP end the block
+  if (op === 0xff) return reg <= 1 || reg === 6; // INC DEC PUSH; CALL/JMP end the block
   return true;
 }

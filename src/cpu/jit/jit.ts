@@ -458,6 +458,8 @@ export class Jit {
       b.lastEip = code.lastEip;
       b.ranges = code.ranges;
       this.stats.translated++;
+    } else if (this.wasm !== null && this.inline && !this.noEval) {
+      this.setModule(b, this.wasm.installInterpreted(b)); // the dispatcher has the interpreter run it
     }
     this.stats.translateMs += this.now() - t0;
     return b;

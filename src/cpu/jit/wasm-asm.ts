@@ -5,7 +5,7 @@
 /** Opcodes used by the translator (Core spec §5.4). */
 export const enum W {
   UNREACHABLE = 0x00, BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c,
-  BR_IF = 0x0d, BR_TABLE = 0x0e, RETURN = 0x0f, CALL_INDIRECT = 0x11, DROP = 0x1a, SELECT = 0x1b,
+  BR_IF = 0x0d, BR_TABLE = 0x0e, RETURN = 0x0f, CALL = 0x10, CALL_INDIRECT = 0x11, DROP = 0x1a, SELECT = 0x1b,
   LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22,
   I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I32_STORE8 = 0x3a, I32_STORE16 = 0x3b,
   I32_CONST = 0x41,
@@ -257,5 +257,26 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   uleb(fn, body.length);
   for (const x of body) fn.push(x);
   section(out, 10, [1, ...fn]);
+  return Uint8Array.from(out);
+}
+
+/**
+ * A module whose one export "f" (i32) -> i32 calls the imported JavaScript function "e"."i"
+ * with its argument: a JavaScript function as a table entry the dispatcher can call.
+ */
+export function callOutModule(): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(out, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
+  const imports: number[] = [1];
+  name(imports, 'e');
+  name(imports, 'i');
+  imports.push(0x00, 0x00); // function of type 0 (function index 0)
+  section(out, 2, imports);
+  section(out, 3, [1, 0]); // function 1 has type 0
+  const exports: number[] = [1];
+  name(exports, 'f');
+  exports.push(0x00, 0x01);
+  section(out, 7, exports);
+  section(out, 10, [1, 6, 0, W.LOCAL_GET, 0, W.CALL, 0, W.END]); // no locals; call import 0
   return Uint8Array.from(out);
 }

@@ -50,6 +50,11 @@ export const enum WasmExit {
   BAIL = 2,
   /** Stopped before an instruction without a WebAssembly form: interpret it. */
   INTERPRET = 3,
+  /**
+   * The interpreter ran an instruction for the dispatcher (wasm-tier.ts interpretCall) that was
+   * not plain or faulted: back to the run loop, at a boundary, EIP as the instruction left it.
+   */
+  STOP = 4,
 }
 
 /** One member block of a region: its instructions as emit.ts decoded them. */

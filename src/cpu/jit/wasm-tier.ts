@@ -10,7 +10,9 @@ import { Tlb, tlbNeed } from '../paging.js';
 import { Seg } from '../state.js';
 import { flatSegments, hasFlatLimits } from './emit.js';
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
-import { dispatchModule, moduleBytes, CHAIN_UNCOUNTED } from './wasm-asm.js';
+import { dispatchModule, moduleBytes, callOutModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
+import { OPCODE_INFO } from '../decoder.js';
+import { isPlainOp } from './classify.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
@@ -59,6 +61,8 @@ export class WasmCode {
   leftAt = 0;
   /** The module it sits in once compiled again with others (null: still alone in its first). */
   batch: Batch | null = null;
+  /** The interpreter runs the block's instruction (WasmTier.installInterpreted): nothing to count or compile. */
+  interpreted = false;
   constructor(
     readonly slot: number,
     /** Cap bits the entry must offer. */
@@ -134,6 +138,11 @@ export class WasmTier {
   private nextSlot = 0;
   /** The block whose code ran last in enter() (the dispatcher may have gone on past the first). */
   last: Block | null = null;
+  /** The table entry of blocks the interpreter runs from the dispatcher (installInterpreted). */
+  private readonly callOut: unknown;
+  /** c.instructions and the budget at the current enter(): interpretCall counts from them. */
+  private entryCount = 0;
+  private entryRoom = 0;
 
   private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats, private readonly hotRuns: number) {
     this.imports = { e: { m: memory } };
@@ -160,6 +169,8 @@ export class WasmTier {
     });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory, t: this.table } });
     this.dispatch = instance.exports.d as (slot: number, room: number, caps: number, need: number) => number;
+    const callOut = new WebAssembly.Instance(new WebAssembly.Module(callOutModule()), { e: { i: (room: number) => this.interpretCall(room) } });
+    this.callOut = callOut.exports.f;
   }
 
   /** The tier for `cpu`, or null when its state is not in a WebAssembly memory (or the host compiles none). */
@@ -246,6 +257,56 @@ export class WasmTier {
     for (const w of members) w.batch = batch;
   }
 
+  /**
+   * For block b that has no translation (its first instruction straddles a page end): a slot
+   * whose function has the interpreter run that instruction (interpretCall), so that the
+   * dispatcher goes through it instead of returning to the run loop (kernel init: a binary
+   * search loop with such an instruction left the dispatcher 580 K times). The interpreter
+   * fetches the bytes itself, so nothing here depends on them.
+   */
+  installInterpreted(b: Block): WasmCode | null {
+    const c = this.cpu;
+    if (!this.accepts(c) || b.buf !== c.ram) return null;
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
+    if (slot >= this.table.length) this.table.grow(this.table.length);
+    this.table.set(slot, this.callOut);
+    const w = new WasmCode(slot, 0, 0, () => WasmExit.BAIL, b, new Uint8Array(0));
+    w.interpreted = true;
+    this.codes[slot] = w;
+    return w;
+  }
+
+  /**
+   * The dispatcher's call of a block installed by installInterpreted: runs the instruction at
+   * the exchange EIP through the interpreter, with the lazy flags the translated code left in
+   * the exchange words (registers are in memory between functions). The dispatcher goes on
+   * when it was plain and completed (classify.ts: the boundary checks would come out as
+   * before), else stops (WasmExit.STOP). One instruction retired, fault or not.
+   */
+  private interpretCall(room: number): number {
+    const c = this.cpu;
+    const x = this.exchange;
+    c.eip = x[ExchangeWord.EIP] >>> 0;
+    c.fOp = x[ExchangeWord.F_OP];
+    c.fDst = x[ExchangeWord.F_DST];
+    c.fSrc = x[ExchangeWord.F_SRC];
+    c.fRes = x[ExchangeWord.F_RES];
+    c.fBits = x[ExchangeWord.F_BITS];
+    c.fLazy = x[ExchangeWord.F_LAZY];
+    c.eflags = x[ExchangeWord.EFLAGS];
+    const completed = c.interpretOne(this.entryCount + (this.entryRoom - room));
+    x[ExchangeWord.F_OP] = c.fOp;
+    x[ExchangeWord.F_DST] = c.fDst;
+    x[ExchangeWord.F_SRC] = c.fSrc;
+    x[ExchangeWord.F_RES] = c.fRes;
+    x[ExchangeWord.F_BITS] = c.fBits;
+    x[ExchangeWord.F_LAZY] = c.fLazy;
+    x[ExchangeWord.EFLAGS] = c.eflags;
+    x[ExchangeWord.EIP] = c.eip;
+    x[ExchangeWord.KIND] = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? WasmExit.NEXT : WasmExit.STOP;
+    return 1;
+  }
+
   /** The functions of a module made of these bodies, or null when it cannot be compiled. */
   private compile(bodies: readonly Uint8Array[]): unknown[] | null {
     this.stats.modules++;
@@ -287,7 +348,8 @@ export class WasmTier {
     b.module = w;
     if (w === null) return;
     w.runsAt = b.runs;
-    const left = b.runs >= this.hotRuns ? CHAIN_UNCOUNTED : Math.min(this.hotRuns - b.runs, CHAIN_UNCOUNTED - 1);
+    // Uncounted: enough entries made it hot, or it has no translation to make hot (installInterpreted).
+    const left = b.runs >= this.hotRuns || w.interpreted ? CHAIN_UNCOUNTED : Math.min(this.hotRuns - b.runs, CHAIN_UNCOUNTED - 1);
     w.leftAt = left;
     if (w.slot >= CHAIN_SLOTS) return;
     this.left[w.slot] = left;
@@ -382,7 +444,9 @@ export class WasmTier {
     const room = c.stopAt - c.instructions;
     // Other code is looked up only where EIP is the linear address (CS base 0).
     const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
-    const retired = this.dispatch(w.slot, room > 0x7fffffff ? 0x7fffffff : room, chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
+    this.entryCount = c.instructions;
+    this.entryRoom = room > 0x7fffffff ? 0x7fffffff : room;
+    const retired = this.dispatch(w.slot, this.entryRoom, chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
     c.fOp = x[ExchangeWord.F_OP];
     c.fDst = x[ExchangeWord.F_DST];
     c.fSrc = x[ExchangeWord.F_SRC];
@@ -397,11 +461,18 @@ export class WasmTier {
       x[CHAINED_WORD] = 0;
       this.stats.executed += chained;
       this.stats.chained += chained;
-      w = this.codes[x[LAST_WORD]]!;
+      // null: the interpreter (interpretCall) invalidated the last code it ran (a store into its page).
+      const lw = this.codes[x[LAST_WORD]];
+      if (lw === null || lw === undefined) {
+        this.last = null;
+        return 1;
+      }
+      w = lw;
       this.last = w.block;
     }
     const kind = x[ExchangeWord.KIND];
     if (kind === WasmExit.NEXT) return 0;
+    if (kind === WasmExit.STOP) return 1; // run loop: boundary checks
     this.stats.wasmBails++;
     if (kind === WasmExit.INTERPRET) return WasmExit.BAIL; // always here: JavaScript would call the handler the same way
     w.retired += retired;
