@@ -168,7 +168,7 @@ export interface DispatchLayout {
   tlbFast: number;
   pageKind: number;
   codePages: number;
-  /** The chain table: `chainEntries` (a power of two) entries of four int32s: pa, eip, slot, requirements. */
+  /** The chain table: `chainEntries` (a power of two) entries of four int32s: pa, eip, slot, requirements; two-way sets of entries 2k, 2k+1. */
   chain: number;
   chainEntries: number;
   /** Int32 per table slot: entries the dispatcher may still make into it (CHAIN_UNCOUNTED: no count). */
@@ -233,9 +233,14 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   get(EIP); c32(12); op(W.I32_SHR_U); mem(W.I32_LOAD8_U, 0, L.pageKind); c32(1 /* PageKind.Ram */); op(W.I32_NE); out_(1);
   get(EIP); set(PA);
   op(W.END);
-  get(PA); get(PA); c32(14); op(W.I32_SHR_U); op(W.I32_XOR); c32(L.chainEntries - 1); op(W.I32_AND); c32(4); op(W.I32_SHL); tee(H);
-  load(L.chain); get(PA); op(W.I32_NE); out_(0);
-  get(H); load(L.chain + 4); get(EIP); op(W.I32_NE); out_(0);
+  // Two ways per set (entries 2k, 2k+1: one 32-byte pair): the first, else the second.
+  get(PA); get(PA); c32(14); op(W.I32_SHR_U); op(W.I32_XOR); c32(L.chainEntries - 2); op(W.I32_AND); c32(4); op(W.I32_SHL); tee(H);
+  load(L.chain); get(PA); op(W.I32_EQ); get(H); load(L.chain + 4); get(EIP); op(W.I32_EQ); op(W.I32_AND);
+  op(W.IF, VOID);
+  op(W.ELSE);
+  get(H); c32(16); op(W.I32_OR); tee(H); load(L.chain); get(PA); op(W.I32_NE); out_(1);
+  get(H); load(L.chain + 4); get(EIP); op(W.I32_NE); out_(1);
+  op(W.END);
   get(H); load(L.chain + 12); get(CAPS); c32(-1); op(W.I32_XOR); op(W.I32_AND); out_(0);
   get(PA); c32(12); op(W.I32_SHR_U); mem(W.I32_LOAD8_U, 0, L.codePages); op(W.I32_EQZ); out_(0);
   get(H); load(L.chain + 8); tee(NEXT); c32(2); op(W.I32_SHL); load(L.left); tee(E); c32(1); op(W.I32_LT_S); out_(0);

@@ -356,9 +356,14 @@ export class WasmTier {
     // RAM code without RDTSC (its TSC words hold the first entry's count) goes in the chain table.
     if (b.buf !== this.cpu.ram || (w.req & Cap.TSC) !== 0) return;
     const pa = b.pa;
-    const at = ((pa ^ (pa >>> 14)) & (CHAIN_ENTRIES - 1)) * 4;
+    // Its set's first way; the code there moves to the second, whose code leaves the table.
+    const at = ((pa ^ (pa >>> 14)) & (CHAIN_ENTRIES - 2)) * 4;
     const ch = this.chain;
-    if (ch[at] !== -1) this.codes[ch[at + 2]]!.chainAt = -1;
+    if (ch[at] !== -1) {
+      if (ch[at + 4] !== -1) this.codes[ch[at + 6]]!.chainAt = -1;
+      ch.copyWithin(at + 4, at, at + 4);
+      this.codes[ch[at + 6]]!.chainAt = at + 4;
+    }
     ch[at] = pa;
     ch[at + 1] = b.key;
     ch[at + 2] = w.slot;
