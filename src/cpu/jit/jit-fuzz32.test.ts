@@ -593,3 +593,27 @@ test('an instruction straddling a page end is run by the interpreter from the di
     }
   }
 });
+
+test('RDTSC code is chained: the dispatcher goes into it and the count it reads includes the instructions retired before it in the chain', () => {
+  // mov ecx, 300; L: call F; add esi, eax; adc edi, edx; dec ecx; jnz L; hlt — F (3000h): rdtsc; ret.
+  const code = new Array<number>(0x2002).fill(0x90);
+  code.splice(0, 17, 0xb9, ...le32(300), 0xe8, ...le32(0x2000 - 10), 0x01, 0xc6, 0x11, 0xd7, 0x49, 0x75, 0xf4, 0xf4);
+  code.splice(0x2000, 3, 0x0f, 0x31, 0xc3);
+  for (const paging of [false, true]) {
+    const run = (jit: boolean) => {
+      const m = makeMachine(code, RAM);
+      enterFlat(m, paging);
+      if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+      m.run(1e5);
+      const s = m.cpu.jit?.stats;
+      // Entries made from JavaScript (across pages: not by the run loop's links).
+      const fromJs = s === undefined ? 0 : s.executed - s.chained;
+      return { fromJs, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, halted: m.cpu.halted } };
+    };
+    const a = run(false).state;
+    const { fromJs, state: b } = run(true);
+    assert.deepEqual(b, a, `paging ${paging}`);
+    assert.equal(a.n, 1 + 300 * 7 + 1);
+    assert.ok(fromJs < 20, `paging ${paging}: ${fromJs} entries from JavaScript`);
+  }
+});

@@ -171,6 +171,8 @@ export interface DispatchLayout {
   /** The chain table: `chainEntries` (a power of two) entries of four int32s: pa, eip, slot, requirements; two-way sets of entries 2k, 2k+1. */
   chain: number;
   chainEntries: number;
+  /** Exchange word written with the instructions retired so far before each call (ExchangeWord.RETIRED). */
+  retiredWord: number;
   /** Int32 per table slot: entries the dispatcher may still make into it (CHAIN_UNCOUNTED: no count). */
   left: number;
 }
@@ -217,6 +219,7 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   /** Leaves the loop (depth: blocks opened inside it). */
   const out_ = (depth: number) => { op(W.BR_IF); uleb(b, depth + 1); };
   op(W.BLOCK, VOID, W.LOOP, VOID);
+  c32(0); get(TOTAL); mem(W.I32_STORE, 2, L.retiredWord);
   get(ROOM); get(SLOT); op(W.CALL_INDIRECT, 0, 0); tee(R);
   get(TOTAL); op(W.I32_ADD); set(TOTAL);
   get(ROOM); get(R); op(W.I32_SUB); set(ROOM);

@@ -23,6 +23,8 @@ export const enum ExchangeWord {
   F_OP = 0, F_DST = 1, F_SRC = 2, F_RES = 3, F_BITS = 4, F_LAZY = 5, EFLAGS = 6, EIP = 7, KIND = 8,
   /** Segment bases (ES..GS) of the segments in WasmCode.basedUsed, written at entry. */
   SEG_BASE = 9,
+  /** Instructions the dispatcher's earlier calls retired since the entry (written before each call): RDTSC counts from it. */
+  RETIRED = 18,
 }
 
 /** What a module needs from the CPU at entry beyond its segments (WasmCode.needs, a bit set). */
@@ -37,7 +39,7 @@ export const enum Need {
 export const enum TscWord {
   /** tsc.ts tscLine: ticks = floor(BASE + count × SLOPE). */
   BASE = 0, SLOPE = 1,
-  /** Cpu.instructions at entry, and Cpu.tscOffset. */
+  /** Cpu.instructions at the dispatcher's entry (ExchangeWord.RETIRED counts on from it), and Cpu.tscOffset. */
   COUNT = 2, OFFSET = 3,
 }
 export const TSC_WORDS = 128;

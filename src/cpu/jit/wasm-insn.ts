@@ -4,7 +4,7 @@ import { Flag, Seg } from '../state.js';
 import { KEEPS_FLAGS, Producer, producerOf } from './emit-inline.js';
 import { W } from './wasm-asm.js';
 import {
-  WasmEmitter, MASK, Need, TSC_WORDS, TscWord, WasmExit,
+  WasmEmitter, MASK, Need, TSC_WORDS, TscWord, WasmExit, ExchangeWord,
   R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T,
 } from './wasm-emitter.js';
 import { aluValue, aluFlags, vbits } from './wasm-alu.js';
@@ -338,7 +338,9 @@ function emitInsn(e: WasmEmitter): number {
       e.needs |= Need.TSC | Need.CPL0;
       const f = (w: number) => { e.c32(0); e.mem(W.F64_LOAD, 3, e.layout.exchange + TSC_WORDS + 8 * w); };
       f(TscWord.BASE);
-      f(TscWord.COUNT); e.get(J); e.c32(e.k); e.op(W.I32_ADD); e.op(W.F64_CONVERT_I32_U); e.op(W.F64_ADD);
+      f(TscWord.COUNT);
+      e.c32(0); e.mem(W.I32_LOAD, 2, e.layout.exchange + 4 * ExchangeWord.RETIRED); e.get(J); e.op(W.I32_ADD); e.c32(e.k); e.op(W.I32_ADD);
+      e.op(W.F64_CONVERT_I32_U); e.op(W.F64_ADD);
       f(TscWord.SLOPE); e.op(W.F64_MUL); e.op(W.F64_ADD); e.op(W.F64_FLOOR);
       f(TscWord.OFFSET); e.op(W.F64_ADD);
       e.op(W.I64_TRUNC_F64_S); e.tee(e.l64); e.op(W.I32_WRAP_I64); e.set(R0);

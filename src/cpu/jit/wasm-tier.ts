@@ -34,7 +34,7 @@ const TSC_OFFSET_MAX = 2 ** 52;
  */
 const enum Cap {
   PAGING = 1, NO_PAGING = 2, USER = 4, SUPERVISOR = 8, CPL0 = 16,
-  /** The TscWord values were written for this entry (so never offered to the dispatcher: they hold the first entry's count). */
+  /** The TscWord values were written for this entry (RDTSC adds the instructions retired since, ExchangeWord.RETIRED). */
   TSC = 32,
   /** Segment s flat (base 0, 4 GiB limits): 1 << (FLAT + s); 4 GiB limits, base in the exchange words: 1 << (BASED + s). */
   FLAT = 6, BASED = 12,
@@ -165,7 +165,7 @@ export class WasmTier {
     const bytes = dispatchModule({
       eipWord: x + 4 * ExchangeWord.EIP, kindWord: x + 4 * ExchangeWord.KIND, lastWord: x + 4 * LAST_WORD, chainedWord: x + 4 * CHAINED_WORD,
       tlbFast: this.layout.tlbFast, pageKind: this.layout.pageKind, codePages: this.layout.codePages,
-      chain: chainAt, chainEntries: CHAIN_ENTRIES, left: chainAt + CHAIN_ENTRIES * 16,
+      chain: chainAt, chainEntries: CHAIN_ENTRIES, left: chainAt + CHAIN_ENTRIES * 16, retiredWord: x + 4 * ExchangeWord.RETIRED,
     });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory, t: this.table } });
     this.dispatch = instance.exports.d as (slot: number, room: number, caps: number, need: number) => number;
@@ -353,8 +353,8 @@ export class WasmTier {
     w.leftAt = left;
     if (w.slot >= CHAIN_SLOTS) return;
     this.left[w.slot] = left;
-    // RAM code without RDTSC (its TSC words hold the first entry's count) goes in the chain table.
-    if (b.buf !== this.cpu.ram || (w.req & Cap.TSC) !== 0) return;
+    // RAM code goes in the chain table.
+    if (b.buf !== this.cpu.ram) return;
     const pa = b.pa;
     // Its set's first way; the code there moves to the second, whose code leaves the table.
     const at = ((pa ^ (pa >>> 14)) & (CHAIN_ENTRIES - 2)) * 4;
@@ -431,14 +431,15 @@ export class WasmTier {
       x[ExchangeWord.SEG_BASE + s] = base;
       caps |= (base === 0 ? (1 << Cap.FLAT) | (1 << Cap.BASED) : 1 << Cap.BASED) << s;
     }
-    if ((w.req & ~(caps | Cap.TSC)) !== 0) return w.js(c);
-    if ((w.needs & Need.TSC) !== 0) {
-      // A TSC written far out (WRMSR) could leave the range the module converts exactly.
-      const tsc = this.tsc;
-      if (!(Math.abs(c.tscOffset) < TSC_OFFSET_MAX) || !tscLine(c, tsc, TscWord.BASE)) return w.js(c);
+    // The TSC words, for this code or any the dispatcher goes on to. A TSC written far out
+    // (WRMSR) could leave the range the modules convert exactly.
+    const tsc = this.tsc;
+    if (Math.abs(c.tscOffset) < TSC_OFFSET_MAX && tscLine(c, tsc, TscWord.BASE)) {
       tsc[TscWord.COUNT] = c.instructions;
       tsc[TscWord.OFFSET] = c.tscOffset;
+      caps |= Cap.TSC;
     }
+    if ((w.req & ~caps) !== 0) return w.js(c);
     x[ExchangeWord.F_OP] = c.fOp;
     x[ExchangeWord.F_DST] = c.fDst;
     x[ExchangeWord.F_SRC] = c.fSrc;
