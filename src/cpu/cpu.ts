@@ -414,6 +414,8 @@ export class Cpu {
     const instructions = this.instructions;
     this.instructions = count;
     try {
+      // run()'s decode and dispatch, which stays written out there: called as a method from the
+      // loop, it made the interpreter ~7 % slower (bench/cpu-loop.js).
       const start = this.eip;
       this.instStart = start;
       this.startEsp = this.regs[Reg.ESP] | 0;

@@ -287,21 +287,9 @@ export class WasmTier {
     const c = this.cpu;
     const x = this.exchange;
     c.eip = x[ExchangeWord.EIP] >>> 0;
-    c.fOp = x[ExchangeWord.F_OP];
-    c.fDst = x[ExchangeWord.F_DST];
-    c.fSrc = x[ExchangeWord.F_SRC];
-    c.fRes = x[ExchangeWord.F_RES];
-    c.fBits = x[ExchangeWord.F_BITS];
-    c.fLazy = x[ExchangeWord.F_LAZY];
-    c.eflags = x[ExchangeWord.EFLAGS];
+    flagsFromExchange(c, x);
     const completed = c.interpretOne(this.entryCount + (this.entryRoom - room));
-    x[ExchangeWord.F_OP] = c.fOp;
-    x[ExchangeWord.F_DST] = c.fDst;
-    x[ExchangeWord.F_SRC] = c.fSrc;
-    x[ExchangeWord.F_RES] = c.fRes;
-    x[ExchangeWord.F_BITS] = c.fBits;
-    x[ExchangeWord.F_LAZY] = c.fLazy;
-    x[ExchangeWord.EFLAGS] = c.eflags;
+    flagsToExchange(c, x);
     x[ExchangeWord.EIP] = c.eip;
     x[ExchangeWord.KIND] = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
@@ -440,26 +428,14 @@ export class WasmTier {
       caps |= Cap.TSC;
     }
     if ((w.req & ~caps) !== 0) return w.js(c);
-    x[ExchangeWord.F_OP] = c.fOp;
-    x[ExchangeWord.F_DST] = c.fDst;
-    x[ExchangeWord.F_SRC] = c.fSrc;
-    x[ExchangeWord.F_RES] = c.fRes;
-    x[ExchangeWord.F_BITS] = c.fBits;
-    x[ExchangeWord.F_LAZY] = c.fLazy;
-    x[ExchangeWord.EFLAGS] = c.eflags;
+    flagsToExchange(c, x);
     const room = c.stopAt - c.instructions;
     // Other code is looked up only where EIP is the linear address (CS base 0).
     const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
     this.entryCount = c.instructions;
     this.entryRoom = room > 0x7fffffff ? 0x7fffffff : room;
     const retired = this.dispatch(w.slot, this.entryRoom, chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
-    c.fOp = x[ExchangeWord.F_OP];
-    c.fDst = x[ExchangeWord.F_DST];
-    c.fSrc = x[ExchangeWord.F_SRC];
-    c.fRes = x[ExchangeWord.F_RES];
-    c.fBits = x[ExchangeWord.F_BITS];
-    c.fLazy = x[ExchangeWord.F_LAZY];
-    c.eflags = x[ExchangeWord.EFLAGS];
+    flagsFromExchange(c, x);
     c.eip = x[ExchangeWord.EIP] >>> 0;
     c.instructions += retired;
     const chained = x[CHAINED_WORD];
@@ -498,4 +474,26 @@ function limitsFlat(c: Cpu): number {
 /** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
 function flatMachine(c: Cpu): boolean {
   return c.stackMask === FLAT_MAX && c.a20Mask === FLAT_MAX && c.segLimit[Seg.CS] === FLAT_MAX;
+}
+
+/** The lazy-flag fields and EFLAGS into the exchange words, where translated code keeps them. */
+function flagsToExchange(c: Cpu, x: Int32Array): void {
+  x[ExchangeWord.F_OP] = c.fOp;
+  x[ExchangeWord.F_DST] = c.fDst;
+  x[ExchangeWord.F_SRC] = c.fSrc;
+  x[ExchangeWord.F_RES] = c.fRes;
+  x[ExchangeWord.F_BITS] = c.fBits;
+  x[ExchangeWord.F_LAZY] = c.fLazy;
+  x[ExchangeWord.EFLAGS] = c.eflags;
+}
+
+/** The lazy-flag fields and EFLAGS back from the exchange words. */
+function flagsFromExchange(c: Cpu, x: Int32Array): void {
+  c.fOp = x[ExchangeWord.F_OP];
+  c.fDst = x[ExchangeWord.F_DST];
+  c.fSrc = x[ExchangeWord.F_SRC];
+  c.fRes = x[ExchangeWord.F_RES];
+  c.fBits = x[ExchangeWord.F_BITS];
+  c.fLazy = x[ExchangeWord.F_LAZY];
+  c.eflags = x[ExchangeWord.EFLAGS];
 }
