@@ -112,13 +112,18 @@ export function functionBody(code: Bytes, i32Locals: number, i64Locals: number, 
   return out;
 }
 
+/** "\0asm", version 1: how every module begins (Core spec §5.5.16). */
+function moduleHeader(): number[] {
+  return [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+}
+
 /**
  * A module that imports memory "e"."m" and exports functions "0", "1", ... of type (i32) -> i32
  * with these bodies (functionBody), in order.
  */
 export function moduleBytes(bodies: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const n = bodies.length;
-  const head = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const head = moduleHeader();
   section(head, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
   const imports: number[] = [1];
   name(imports, 'e');
@@ -192,7 +197,7 @@ export const CHAIN_UNCOUNTED = 0x7fffffff;
  * LAST and the number of calls after the first added to CHAINED.
  */
 export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const out = moduleHeader();
   section(out, 1, [2, 0x60, 1, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]); // types 0: (i32) -> i32, 1: (i32 x4) -> i32
   const imports: number[] = [2];
   name(imports, 'e');
@@ -273,7 +278,7 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
  * with its argument: a JavaScript function as a table entry the dispatcher can call.
  */
 export function callOutModule(): Uint8Array<ArrayBuffer> {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const out = moduleHeader();
   section(out, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
   const imports: number[] = [1];
   name(imports, 'e');

@@ -24,7 +24,7 @@ export const enum ExchangeWord {
   /** Segment bases (ES..GS) of the segments in WasmCode.basedUsed, written at entry. */
   SEG_BASE = 9,
   /** Instructions the dispatcher's earlier calls retired since the entry (written before each call): RDTSC counts from it. */
-  RETIRED = 18,
+  RETIRED = 15,
 }
 
 /** What a module needs from the CPU at entry beyond its segments (WasmCode.needs, a bit set). */

@@ -67,8 +67,6 @@ export class WasmCode {
     readonly slot: number,
     /** Cap bits the entry must offer. */
     readonly req: number,
-    /** emit-wasm.ts Need bits. */
-    readonly needs: number,
     readonly js: BlockFn,
     readonly block: Block,
     /** Its function body (wasm-asm.ts functionBody), to compile it again in a batch. */
@@ -140,9 +138,6 @@ export class WasmTier {
   last: Block | null = null;
   /** The table entry of blocks the interpreter runs from the dispatcher (installInterpreted). */
   private readonly callOut: unknown;
-  /** c.instructions and the budget at the current enter(): interpretCall counts from them. */
-  private entryCount = 0;
-  private entryRoom = 0;
 
   private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats, private readonly hotRuns: number) {
     this.imports = { e: { m: memory } };
@@ -208,10 +203,9 @@ export class WasmTier {
       f = this.compile([code.body]);
       if (f === null) return null; // e.g. a host without WebAssembly compilation: the JavaScript runs
     }
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
-    if (slot >= this.table.length) this.table.grow(this.table.length);
+    const slot = this.newSlot();
     this.stats.wasm++;
-    const w = new WasmCode(slot, requirements(spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs), code.needs, js, b, code.body);
+    const w = new WasmCode(slot, requirements(spec.paging, spec.user, code.flatUsed, code.basedUsed, code.needs), js, b, code.body);
     this.codes[slot] = w;
     if (f === null) {
       this.batch.push(w); // its function arrives with endBatch(), before any code runs
@@ -267,10 +261,9 @@ export class WasmTier {
   installInterpreted(b: Block): WasmCode | null {
     const c = this.cpu;
     if (!this.accepts(c) || b.buf !== c.ram) return null;
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
-    if (slot >= this.table.length) this.table.grow(this.table.length);
+    const slot = this.newSlot();
     this.table.set(slot, this.callOut);
-    const w = new WasmCode(slot, 0, 0, () => WasmExit.BAIL, b, new Uint8Array(0));
+    const w = new WasmCode(slot, 0, () => WasmExit.BAIL, b, new Uint8Array(0));
     w.interpreted = true;
     this.codes[slot] = w;
     return w;
@@ -288,11 +281,19 @@ export class WasmTier {
     const x = this.exchange;
     c.eip = x[ExchangeWord.EIP] >>> 0;
     flagsFromExchange(c, x);
-    const completed = c.interpretOne(this.entryCount + (this.entryRoom - room));
+    // c.instructions and c.stopAt stay as enter() found them while the dispatcher runs.
+    const completed = c.interpretOne(c.instructions + (dispatchRoom(c) - room));
     flagsToExchange(c, x);
     x[ExchangeWord.EIP] = c.eip;
     x[ExchangeWord.KIND] = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
+  }
+
+  /** A free table slot (the table doubles when full). */
+  private newSlot(): number {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
+    if (slot >= this.table.length) this.table.grow(this.table.length);
+    return slot;
   }
 
   /** The functions of a module made of these bodies, or null when it cannot be compiled. */
@@ -429,12 +430,9 @@ export class WasmTier {
     }
     if ((w.req & ~caps) !== 0) return w.js(c);
     flagsToExchange(c, x);
-    const room = c.stopAt - c.instructions;
     // Other code is looked up only where EIP is the linear address (CS base 0).
     const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
-    this.entryCount = c.instructions;
-    this.entryRoom = room > 0x7fffffff ? 0x7fffffff : room;
-    const retired = this.dispatch(w.slot, this.entryRoom, chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
+    const retired = this.dispatch(w.slot, dispatchRoom(c), chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
     flagsFromExchange(c, x);
     c.eip = x[ExchangeWord.EIP] >>> 0;
     c.instructions += retired;
@@ -496,4 +494,10 @@ function flagsFromExchange(c: Cpu, x: Int32Array): void {
   c.fBits = x[ExchangeWord.F_BITS];
   c.fLazy = x[ExchangeWord.F_LAZY];
   c.eflags = x[ExchangeWord.EFLAGS];
+}
+
+/** The instructions the dispatcher may retire in this entry (its int32 budget). */
+function dispatchRoom(c: Cpu): number {
+  const room = c.stopAt - c.instructions;
+  return room > 0x7fffffff ? 0x7fffffff : room;
 }
