@@ -292,6 +292,13 @@ export function hasFlatLimits(c: SegmentCaches, s: number): boolean {
   return c.segMin[s] === 0 && c.segRMax[s] === 0xffffffff && c.segWMax[s] === 0xffffffff;
 }
 
+/** The segments (ES..GS) with 4 GiB read and write limits, any base. */
+export function limitsFlat(c: SegmentCaches): number {
+  let m = 0;
+  for (let s = 0; s < 6; s++) if (hasFlatLimits(c, s)) m |= 1 << s;
+  return m;
+}
+
 /** The segments among ES, SS, DS that are flat: base 0 and 4 GiB limits. */
 export function flatSegments(c: SegmentCaches): number {
   let flat = 0;

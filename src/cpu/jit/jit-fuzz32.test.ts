@@ -33,7 +33,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    const kind = r() % (SHARED_FORMS + 22);
+    const kind = r() % (SHARED_FORMS + 23);
     if (kind < SHARED_FORMS) {
       out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
       continue;
@@ -137,6 +137,11 @@ function program(seed: number): number[] {
         const dsp = r() % 0x70;
         if (r() % 2) out.push(0x8b, 0x46, dsp, 0x8b, 0x56, dsp + 4);
         out.push(...pick([[], [0xf0], [0x3e]]), 0x0f, 0xc7, 0x4e, dsp);
+        break;
+      }
+      case 21: { // POPF (32-bit: in the module at CPL 0; 16-bit: interpreted) of random flags, IF and DF included; PUSHF; POP reg
+        const flags = r() & 0x7ed5; // CF PF AF ZF SF IF DF OF IOPL NT (TF clear below: no single-step here)
+        out.push(0x68, ...le32(flags & ~0x100), ...(r() % 4 === 0 ? [0x66] : []), 0x9d, 0x9c, 0x58 + wreg());
         break;
       }
       default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction
@@ -615,5 +620,63 @@ test('RDTSC code is chained: the dispatcher goes into it and the count it reads 
     assert.deepEqual(b, a, `paging ${paging}`);
     assert.equal(a.n, 1 + 300 * 7 + 1);
     assert.ok(fromJs < 20, `paging ${paging}: ${fromJs} entries from JavaScript`);
+  }
+});
+
+/**
+ * enterFlat plus a GDT (08h code, 10h data, flat ring 0) and an IDT whose vector 20h goes to a
+ * handler at 5000h that logs the interrupted EIP (at the pointer in 4F00h) and returns with IF
+ * clear in the saved EFLAGS, so that the next interrupt waits for the program to enable it.
+ */
+function withLoggingInterrupts(code: number[], paging: boolean) {
+  const m = makeMachine(code, RAM);
+  enterFlat(m, paging);
+  const mem = m.memory;
+  const desc = (at: number, access: number) => { mem.write32(at, 0xffff); mem.write32(at + 4, 0x00cf0000 | (access << 8)); };
+  desc(0x508, 0x9a);
+  desc(0x510, 0x92);
+  mem.write32(0x600 + 0x20 * 8, (0x08 << 16) | 0x5000);
+  mem.write32(0x600 + 0x20 * 8 + 4, 0x8e00);
+  const c = m.cpu;
+  c.gdtrBase = 0x500;
+  c.gdtrLimit = 0x17;
+  c.idtrBase = 0x600;
+  c.idtrLimit = 0x7ff;
+  mem.writeBytes(0x5000, Uint8Array.from([
+    0x50, 0x8b, 0x44, 0x24, 0x04, 0x52, // push eax; mov eax, [esp+4] (the pushed EIP); push edx
+    0x8b, 0x15, ...le32(0x4f00), 0x89, 0x02, 0x83, 0x05, ...le32(0x4f00), 0x04, // mov edx, [4F00h]; mov [edx], eax; add dword [4F00h], 4
+    0x81, 0x64, 0x24, 0x10, ...le32(~0x200), // and dword [esp+16], ~IF (the saved EFLAGS)
+    0x5a, 0x58, 0xcf, // pop edx; pop eax; iret
+  ]));
+  mem.write32(0x4f00, 0x4f10);
+  const log = () => { const n = (mem.read32(0x4f00) - 0x4f10) / 4; return Array.from({ length: n }, (_, i) => mem.read32(0x4f10 + 4 * i)); };
+  return { m, log };
+}
+
+test('STI and POPF in WebAssembly code: pending interrupts arrive where the interpreter takes them (the STI shadow, budget ends included)', () => {
+  const code = [
+    0xfb, 0x90, 0x90, // 1000: sti; nop (the shadow); nop — the first interrupt comes before 1002h
+    0x68, ...le32(0x202), 0x9d, 0x90, // 1003: push 202h; popf (IF on); nop — the second before 1009h
+    0xfb, 0x90, 0xf4, // 100A: sti with nothing pending; nop; hlt
+  ];
+  for (const paging of [false, true]) {
+    // Pending from the start, or raised only after the first `slice` instructions (a budget end
+    // right after the STI must keep its shadow into the next run()).
+    for (let slice = 0; slice <= 12; slice++) {
+      const run = (jit: boolean) => {
+        const { m, log } = withLoggingInterrupts(code, paging);
+        if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+        if (slice === 0) m.interrupts.pending.push(0x20, 0x20);
+        else {
+          m.run(slice);
+          m.interrupts.pending.push(0x20, 0x20);
+        }
+        m.run(1000);
+        return { log: log(), regs: Array.from(m.cpu.regs), eflags: m.cpu.getEflags(), n: m.cpu.instructions, eip: m.cpu.eip, halted: m.cpu.halted };
+      };
+      const a = run(false);
+      assert.deepEqual(run(true), a, `paging ${paging}, slice ${slice}`);
+      if (slice === 0) assert.deepEqual(a.log, [0x1002, 0x1009]);
+    }
   }
 });

@@ -13,7 +13,7 @@ import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js'
 import { getCF, testCC } from '../flags.js';
 import { shift } from '../ops/shift.js';
 import { raise } from '../interrupts.js';
-import { translate, translateRegion, flatSegments, ENV_NAMES, JS_REGION, WASM_REGION, type BlockCode, type RegionLimits } from './emit.js';
+import { translate, translateRegion, flatSegments, limitsFlat, ENV_NAMES, JS_REGION, WASM_REGION, type BlockCode, type RegionLimits } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
 import { WasmTier, type WasmCode } from './wasm-tier.js';
@@ -164,9 +164,14 @@ const PAGE_SIZE = 4096;
 /** Pending addresses (Jit.notePending) that are translated together without waiting for one to reach the threshold. */
 const PENDING_MAX = 64;
 
-/** What a translation made now is specialised to, as a number (pending addresses noted in another state wait for the threshold). */
+/**
+ * What a translation made now is specialised to, as a number (pending addresses noted in another
+ * state wait for the threshold). It includes the segments with 4 GiB limits: the kernel's
+ * per-CPU FS is one only after its entry code loads it, and code translated before that would
+ * stop at every FS access for good.
+ */
 function translationState(c: Cpu): number {
-  return (c.paging ? 1 : 0) | (c.user ? 2 : 0) | (c.cpl === 0 ? 4 : 0) | (c.codeBig ? 8 : 0) | (flatSegments(c) << 4);
+  return (c.paging ? 1 : 0) | (c.user ? 2 : 0) | (c.cpl === 0 ? 4 : 0) | (c.codeBig ? 8 : 0) | (flatSegments(c) << 4) | (limitsFlat(c) << 10);
 }
 
 /** Interpreted instructions that count as one more entry of the address they started at (Jit.creditRun). */

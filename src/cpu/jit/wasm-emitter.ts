@@ -25,6 +25,13 @@ export const enum ExchangeWord {
   SEG_BASE = 9,
   /** Instructions the dispatcher's earlier calls retired since the entry (written before each call): RDTSC counts from it. */
   RETIRED = 15,
+  /**
+   * 1 when the interrupt controller had an interrupt pending at the entry from JavaScript.
+   * Nothing run in between changes that: devices raise interrupts only between the CPU's
+   * slices or in instructions the interpreter runs, and after such an instruction the
+   * dispatcher stops (interpretCall) or the code has left. STI reads it.
+   */
+  PENDING = 16,
 }
 
 /** What a module needs from the CPU at entry beyond its segments (WasmCode.needs, a bit set). */

@@ -1,11 +1,11 @@
 // One guest instruction as WebAssembly (emit-wasm.ts): each form does what its emit-inline.ts
 // emitter (and the interpreter's handler named in its comment) does, on the emitter's locals.
-import { Flag, Seg } from '../state.js';
+import { Flag, Seg, EFLAGS_WRITABLE } from '../state.js';
 import { KEEPS_FLAGS, Producer, producerOf } from './emit-inline.js';
 import { W } from './wasm-asm.js';
 import {
   WasmEmitter, MASK, Need, TSC_WORDS, TscWord, WasmExit, ExchangeWord,
-  R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T,
+  ROOM, R0, F_LAZY, EFL, J, X, Y, V, A, Q, S, T,
 } from './wasm-emitter.js';
 import { aluValue, aluFlags, vbits } from './wasm-alu.js';
 import { stringStore, stringCompareRep, stringOnce } from './wasm-string.js';
@@ -362,6 +362,41 @@ function emitInsn(e: WasmEmitter): number {
       e.needs |= Need.CPL0;
       e.get(EFL); e.c32(~Flag.IF); e.op(W.I32_AND); e.set(EFL);
       return 1;
+    case 0xfb: // ops/system.ts flagOp: STI at CPL 0
+      // Setting IF delays interrupts until after the next instruction (SDM Vol. 2B STI). With
+      // none pending at the entry (ExchangeWord.PENDING), none can arrive before the code
+      // returns to the run loop, so the shadow changes nothing if that next instruction runs
+      // in this run() slice: STI ends its block (classify.ts), so the budget must hold one more
+      // instruction. Else the interpreter runs the STI and keeps the shadow.
+      if (!e.spec.cpl0) return 0;
+      e.needs |= Need.CPL0;
+      e.get(EFL); e.c32(Flag.IF); e.op(W.I32_AND); e.op(W.I32_EQZ);
+      e.c32(0); e.mem(W.I32_LOAD, 2, e.layout.exchange + 4 * ExchangeWord.PENDING);
+      e.get(J); e.c32(e.k + 2); e.op(W.I32_ADD); e.get(ROOM); e.op(W.I32_GT_S); e.op(W.I32_OR);
+      e.op(W.I32_AND);
+      e.bailIf(WasmExit.INTERPRET);
+      e.get(EFL); e.c32(Flag.IF); e.op(W.I32_OR); e.set(EFL);
+      return 1;
+    case 0x9d: { // ops/stack.ts popf, POPFD at CPL 0 (real mode writes the same bits)
+      if (!e.spec.cpl0 || !d.o32) return 0;
+      e.needs |= Need.CPL0;
+      const m = EFLAGS_WRITABLE & ~(Flag.VM | Flag.VIP | Flag.VIF | Flag.RF);
+      e.get(R0 + 4); e.set(S);
+      e.read(32, Seg.SS, S); e.set(V);
+      // The interpreter's cases (nothing changed yet): TF or AC set (single-step, debug.ts slow
+      // checks), or IF turned on with an interrupt pending (taken at the next boundary).
+      e.get(V); e.c32(Flag.TF | Flag.AC); e.op(W.I32_AND);
+      e.get(V); e.get(EFL); e.op(W.I32_XOR); e.get(V); e.op(W.I32_AND); e.c32(Flag.IF); e.op(W.I32_AND);
+      e.c32(0); e.mem(W.I32_LOAD, 2, e.layout.exchange + 4 * ExchangeWord.PENDING); e.op(W.I32_MUL);
+      e.op(W.I32_OR);
+      e.bailIf(WasmExit.INTERPRET);
+      e.get(S); e.c32(4); e.op(W.I32_ADD); e.set(R0 + 4);
+      // Every arithmetic flag is in m: the lazy ones are all overwritten.
+      e.get(EFL); e.c32(~(m | Flag.RF)); e.op(W.I32_AND); e.get(V); e.c32(m); e.op(W.I32_AND); e.op(W.I32_OR);
+      e.c32(Flag.FIXED1); e.op(W.I32_OR); e.set(EFL);
+      e.c32(0); e.set(F_LAZY);
+      return 1;
+    }
     case 0xfc: case 0xfd: // CLD, STD
       e.get(EFL);
       if (op === 0xfc) { e.c32(~Flag.DF); e.op(W.I32_AND); } else { e.c32(Flag.DF); e.op(W.I32_OR); }

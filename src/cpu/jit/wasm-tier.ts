@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
 import { CPU_AREA_CHAIN, CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Tlb, tlbNeed } from '../paging.js';
 import { Seg } from '../state.js';
-import { flatSegments, hasFlatLimits } from './emit.js';
+import { flatSegments, hasFlatLimits, limitsFlat } from './emit.js';
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import { dispatchModule, moduleBytes, callOutModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
 import { OPCODE_INFO } from '../decoder.js';
@@ -101,8 +101,8 @@ const CHAIN_ENTRIES = 1 << 14;
 const CHAIN_SLOTS = 1 << 16;
 const CHAIN_BYTES = CHAIN_ENTRIES * 16 + CHAIN_SLOTS * 4;
 /** Exchange words of the dispatcher, after the translations' (emit-wasm.ts ExchangeWord). */
-const LAST_WORD = 16;
-const CHAINED_WORD = 17;
+const LAST_WORD = 17;
+const CHAINED_WORD = 18;
 
 export class WasmTier {
   private readonly imports: { e: { m: WebAssembly.Memory } };
@@ -284,6 +284,7 @@ export class WasmTier {
     // c.instructions and c.stopAt stay as enter() found them while the dispatcher runs.
     const completed = c.interpretOne(c.instructions + (dispatchRoom(c) - room));
     flagsToExchange(c, x);
+    x[ExchangeWord.PENDING] = c.host.interrupts.hasPending() ? 1 : 0; // a plain store may reach a device
     x[ExchangeWord.EIP] = c.eip;
     x[ExchangeWord.KIND] = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
@@ -430,6 +431,7 @@ export class WasmTier {
     }
     if ((w.req & ~caps) !== 0) return w.js(c);
     flagsToExchange(c, x);
+    x[ExchangeWord.PENDING] = c.host.interrupts.hasPending() ? 1 : 0;
     // Other code is looked up only where EIP is the linear address (CS base 0).
     const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
     const retired = this.dispatch(w.slot, dispatchRoom(c), chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
@@ -460,13 +462,6 @@ export class WasmTier {
     if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && last.module === w) this.attach(last, null);
     return WasmExit.BAIL;
   }
-}
-
-/** The segments (ES..GS) with 4 GiB read and write limits, any base. */
-function limitsFlat(c: Cpu): number {
-  let m = 0;
-  for (let s = 0; s < 6; s++) if (hasFlatLimits(c, s)) m |= 1 << s;
-  return m;
 }
 
 /** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
