@@ -192,9 +192,17 @@ export class WasmEmitter {
     if (!this.loops) this.looped = true;
     this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
     const at = this.o.length;
+    this.toCase(m);
+    if (this.nest === 0) { this.tailCase = m; this.tailFrom = at; this.tailEnd = this.o.length; }
+  }
+  /**
+   * Branches to case m. A later case is the end of its block, which encloses this one: one br
+   * out to it. An earlier one (a loop) goes round through the loop header and br_table.
+   */
+  private toCase(m: number): void {
+    if (m > this.ci) { this.br(m - this.ci - 1 + this.nest); return; }
     this.c32(m); this.set(P);
     this.br(this.loopDepth());
-    if (this.nest === 0) { this.tailCase = m; this.tailFrom = at; this.tailEnd = this.o.length; }
   }
   /** Continues at the EIP in local `l`: a member block, or out. */
   gotoDynamic(l: number, count: number): void {
@@ -203,8 +211,7 @@ export class WasmEmitter {
       this.get(l); this.c32(eip); this.op(W.I32_EQ);
       this.open(W.IF);
       this.get(J); this.c32(count); this.op(W.I32_ADD); this.set(J);
-      this.c32(m); this.set(P);
-      this.br(this.loopDepth());
+      this.toCase(m);
       this.close();
     }
     this.get(l); this.set(X_EIP);
