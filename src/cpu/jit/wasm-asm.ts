@@ -194,7 +194,7 @@ export const CHAIN_UNCOUNTED = 0x7fffffff;
  * page must be RAM), the chain table entry at the physical address's hash, whose EIP and
  * requirements (a subset of `caps`) must match, a page still marked as code, and entries left
  * in its count. It returns the instructions retired by all of them and leaves the last slot in
- * LAST and the number of calls after the first added to CHAINED.
+ * LAST and the number of calls after the first in CHAINED.
  */
 export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   const out = moduleHeader();
@@ -212,7 +212,7 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   name(exports, 'd');
   exports.push(0x00, 0x00);
   section(out, 7, exports);
-  const SLOT = 0, ROOM = 1, CAPS = 2, NEED = 3, TOTAL = 4, R = 5, EIP = 6, PA = 7, H = 8, E = 9, NEXT = 10;
+  const SLOT = 0, ROOM = 1, CAPS = 2, NEED = 3, TOTAL = 4, R = 5, EIP = 6, PA = 7, H = 8, E = 9, NEXT = 10, CHAINS = 11;
   const b = new Bytes();
   const op = (...xs: number[]) => { for (const x of xs) b.push(x); };
   const get = (l: number) => op(W.LOCAL_GET, l);
@@ -256,14 +256,15 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   op(W.IF, VOID);
   get(NEXT); c32(2); op(W.I32_SHL); get(E); c32(1); op(W.I32_SUB); mem(W.I32_STORE, 2, L.left);
   op(W.END);
-  c32(0); c32(0); load(L.chainedWord); c32(1); op(W.I32_ADD); mem(W.I32_STORE, 2, L.chainedWord);
+  get(CHAINS); c32(1); op(W.I32_ADD); set(CHAINS);
   get(NEXT); set(SLOT);
   op(W.BR, 0);
   op(W.END, W.END);
   c32(0); get(SLOT); mem(W.I32_STORE, 2, L.lastWord);
+  c32(0); get(CHAINS); mem(W.I32_STORE, 2, L.chainedWord);
   get(TOTAL);
   op(W.END);
-  const body: number[] = [1, 7, I32]; // locals: 7 i32 after the 4 parameters
+  const body: number[] = [1, 8, I32]; // locals: 8 i32 after the 4 parameters
   const code = b.view();
   for (let i = 0; i < code.length; i++) body.push(code[i]);
   const fn: number[] = [];

@@ -440,7 +440,6 @@ export class WasmTier {
     c.instructions += retired;
     const chained = x[CHAINED_WORD];
     if (chained !== 0) {
-      x[CHAINED_WORD] = 0;
       this.stats.executed += chained;
       this.stats.chained += chained;
       // null: the interpreter (interpretCall) invalidated the last code it ran (a store into its page).
