@@ -33,7 +33,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    const kind = r() % (SHARED_FORMS + 23);
+    const kind = r() % (SHARED_FORMS + 24);
     if (kind < SHARED_FORMS) {
       out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
       continue;
@@ -142,6 +142,12 @@ function program(seed: number): number[] {
       case 21: { // POPF (32-bit: in the module at CPL 0; 16-bit: interpreted) of random flags, IF and DF included; PUSHF; POP reg
         const flags = r() & 0x7ed5; // CF PF AF ZF SF IF DF OF IOPL NT (TF clear below: no single-step here)
         out.push(0x68, ...le32(flags & ~0x100), ...(r() % 4 === 0 ? [0x66] : []), 0x9d, 0x9c, 0x58 + wreg());
+        break;
+      }
+      case 22: { // BSF/BSR r, r/m (F3: TZCNT/LZCNT, run as BSF/BSR), from a zero source 1 in 4
+        const src = wreg();
+        if (r() % 4 === 0) out.push(0x31, 0xc0 | (src << 3) | src);
+        out.push(...(r() % 3 === 0 ? [0xf3] : []), ...p66, 0x0f, pick([0xbc, 0xbd]), ...rm(wreg(), src));
         break;
       }
       default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction

@@ -528,6 +528,20 @@ function emitInsn(e: WasmEmitter): number {
       e.setProducer(Producer.ZS, bits);
       return 1;
     }
+    case 0x1bc: case 0x1bd: { // ops/shift.ts bitScan: BSF, BSR (TZCNT, LZCNT with F3: the same here, CPUID has no BMI1/ABM)
+      const bits = vbits(e);
+      e.memPrologue(); e.rmRead(bits); e.set(V);
+      e.flushFlags();
+      e.get(V); e.op(W.I32_EQZ);
+      e.open(W.IF); // a zero source sets ZF and leaves the destination
+      e.get(EFL); e.c32(Flag.ZF); e.op(W.I32_OR); e.set(EFL);
+      e.op(W.ELSE);
+      if (op === 0x1bc) { e.get(V); e.op(W.I32_CTZ); } else { e.c32(31); e.get(V); e.op(W.I32_CLZ); e.op(W.I32_SUB); }
+      e.setReg(bits, d.reg);
+      e.get(EFL); e.c32(~Flag.ZF); e.op(W.I32_AND); e.set(EFL);
+      e.close();
+      return 1;
+    }
     case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
       const src = op === 0x1b6 || op === 0x1be ? 8 : 16;
       e.memPrologue(); e.rmRead(src);
