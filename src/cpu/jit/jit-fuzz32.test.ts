@@ -33,7 +33,7 @@ function program(seed: number): number[] {
     // FS: base FS_BASE (unaligned), 4 GiB limit, as the kernel's per-CPU segment
     const seg = () => (mem && r() % 3 === 0 ? [0x64] : []);
     const immV = () => (wide ? imm32() : [r() & 0xff, r() & 0xff]);
-    const kind = r() % (SHARED_FORMS + 24);
+    const kind = r() % (SHARED_FORMS + 25);
     if (kind < SHARED_FORMS) {
       out.push(...sharedForm(kind, { r, pick, p66, rm, wreg, breg, immV, seg }));
       continue;
@@ -148,6 +148,16 @@ function program(seed: number): number[] {
         const src = wreg();
         if (r() % 4 === 0) out.push(0x31, 0xc0 | (src << 3) | src);
         out.push(...(r() % 3 === 0 ? [0xf3] : []), ...p66, 0x0f, pick([0xbc, 0xbd]), ...rm(wreg(), src));
+        break;
+      }
+      case 23: { // LOCK (the barrier `lock add [esp-4], 0` and atomics) on ALU r/m, reg; group 1 r/m, imm8; INC/DEC/NOT/NEG r/m: memory only
+        const m = [0x46 | (r() % 8) << 3, r() % 0x78]; // [ESI+disp8]
+        const form = r() % 4;
+        if (form === 0) out.push(0xf0, ...p66, pick([0x00, 0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31]), m[0], m[1]);
+        else if (form === 1) out.push(0xf0, ...p66, 0x83, (m[0] & 0xc7) | (r() % 7) << 3, m[1], r() & 0xff); // not CMP (/7)
+        else if (form === 2) out.push(0xf0, ...p66, pick([0xff, 0xf7]), (m[0] & 0xc7) | pick([0, 1]) << 3, m[1]);
+        else out.push(0xf0, 0x83, 0x44, 0x24, 0xfc, 0x00); // lock add dword [esp-4], 0
+        if (form === 2 && (out[out.length - 3] === 0xf7)) out[out.length - 2] |= 0x10; // F7: NOT/NEG (/2, /3), not TEST
         break;
       }
       default: { // MOV EAX, target; CALL EAX to a RET (jumped over on return), or JMP EAX to the next instruction

@@ -9,6 +9,7 @@ import {
 } from './wasm-emitter.js';
 import { aluValue, aluFlags, vbits } from './wasm-alu.js';
 import { stringStore, stringCompareRep, stringOnce } from './wasm-string.js';
+import { lockValid } from '../ops/lock.js';
 
 function relTarget(e: WasmEmitter, disp: number): number {
   const t = e.next + disp;
@@ -239,7 +240,9 @@ function emitInsn(e: WasmEmitter): number {
     if (op === 0x1c7 && d.reg === 1) return compareExchange8(e);
     if (op === 0x1ab || op === 0x1b3 || op === 0x1bb || (op === 0x1ba && d.reg >= 5)) return bitTest(e);
   }
-  if (d.lock || d.rep !== 0) return 0;
+  // LOCK where ops/lock.ts allows it (a memory destination): one CPU, so the plain form. Else
+  // the interpreter raises #UD.
+  if ((d.lock && !lockValid(op, d.info, d.reg, d.isReg)) || d.rep !== 0) return 0;
   if (d.hasModrm && !d.isReg && !d.a32) return 0;
   if (op === 0x1a3 || op === 0x1ab || op === 0x1b3 || op === 0x1bb || (op === 0x1ba && d.reg >= 4)) return bitTest(e);
   if ((op === 0x1a4 || op === 0x1a5 || op === 0x1ac || op === 0x1ad) && d.o32) return shiftDouble(e);

@@ -6,13 +6,18 @@ import { Vec } from '../state.js';
 import { raise } from '../interrupts.js';
 
 export function checkLock(c: Cpu, info: number): void {
-  if ((info & Op.LOCKABLE) === 0 || c.isReg) raise(c, Vec.UD);
-  const r = c.reg;
-  switch (c.op) {
-    case 0x80: case 0x81: case 0x82: case 0x83: if (r === 7) raise(c, Vec.UD); return; // not CMP
-    case 0xf6: case 0xf7: if (r !== 2 && r !== 3) raise(c, Vec.UD); return; // NOT, NEG
-    case 0xfe: case 0xff: if (r > 1) raise(c, Vec.UD); return; // INC, DEC
-    case 0x1ba: if (r < 5) raise(c, Vec.UD); return; // BTS, BTR, BTC
-    case 0x1c7: if (r !== 1) raise(c, Vec.UD); return; // CMPXCHG8B
+  if (!lockValid(c.op, info, c.reg, c.isReg)) raise(c, Vec.UD);
+}
+
+/** Whether LOCK is allowed on opcode `op` (0x1xx: 0F xx) with this OPCODE_INFO, ModRM reg field and operand kind. */
+export function lockValid(op: number, info: number, reg: number, isReg: boolean): boolean {
+  if ((info & Op.LOCKABLE) === 0 || isReg) return false;
+  switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return reg !== 7; // not CMP
+    case 0xf6: case 0xf7: return reg === 2 || reg === 3; // NOT, NEG
+    case 0xfe: case 0xff: return reg <= 1; // INC, DEC
+    case 0x1ba: return reg >= 5; // BTS, BTR, BTC
+    case 0x1c7: return reg === 1; // CMPXCHG8B
   }
+  return true;
 }
