@@ -335,7 +335,11 @@ const FLAT_CANDIDATES = (1 << Seg.ES) | (1 << Seg.SS) | (1 << Seg.DS);
 
 /** Instructions that load a data segment register and let the block go on (classify.ts). */
 function loadsSegment(d: Insn): boolean {
-  const op = d.op;
+  return loadsSegmentOp(d.op);
+}
+
+/** loadsSegment for opcode `op` (0x1xx: 0F xx). */
+export function loadsSegmentOp(op: number): boolean {
   return op === 0x07 || op === 0x17 || op === 0x1f || op === 0x8e || op === 0xc4 || op === 0xc5 ||
     op === 0x1a1 || op === 0x1a9 || op === 0x1b2 || op === 0x1b4 || op === 0x1b5;
 }

@@ -578,19 +578,33 @@ test('an instruction straddling a page end is run by the interpreter from the di
   // mov ecx, N; mov esi, S; jmp L — L (2FFAh): add eax, ebx; 2FFCh: mov edx, [esi+0] (disp32:
   // bytes 2FFC-3001h, across the page end) or in al, 80h at 2FFFh; add ebx, edx; add esi, 100h;
   // dec ecx; jnz L; hlt.
-  const L = 0x2ffa;
-  const variants = [
+  const variants: { name: string; n: number; esi: number; body: number[]; L?: number }[] = [
     { name: 'mov, 1000 iterations', n: 1000, esi: DATA, body: [0x01, 0xd8, 0x8b, 0x96, 0, 0, 0, 0] },
+    // 2FF4h: add eax, ebx; mov edx, ecx; and edx, 8; add edx, 18h; push edx; 2FFFh: pop fs (18h or
+    // 20h: bases 40h and 100h, across the page end); mov edx, fs:[esi]. The code after a segment
+    // load must not run with the base the dispatcher was entered with: the dispatcher stops.
+    { name: 'pop fs, alternating bases', n: 1000, esi: DATA, L: 0x2ff4,
+      body: [0x01, 0xd8, 0x89, 0xca, 0x83, 0xe2, 0x08, 0x83, 0xc2, 0x18, 0x52, 0x0f, 0xa1, 0x64, 0x8b, 0x16] },
     // ESI walks past the 4 MiB the page tables map: #PF in the straddling MOV, then #DF and shutdown (no IDT).
     { name: 'mov, faulting', n: 1000, esi: RAM - 0x800, body: [0x01, 0xd8, 0x8b, 0x96, 0, 0, 0, 0] },
     { name: 'in al, 80h (not plain: the dispatcher stops after it)', n: 300, esi: DATA, body: [0x01, 0xd8, 0x90, 0x90, 0x90, 0xe4, 0x80] },
   ];
   for (const v of variants) {
+    const L = v.L ?? 0x2ffa;
     for (const paging of [false, true]) {
       const run = (jit: boolean) => {
         const m = makeMachine([0xb9, ...le32(v.n), 0xbe, ...le32(v.esi), 0xe9, ...le32(L - (CODE_BASE + 15))], RAM);
         m.memory.writeBytes(L, Uint8Array.from([...v.body, 0x01, 0xd3, 0x81, 0xc6, 0x00, 0x01, 0x00, 0x00, 0x49, 0x75, (L - (L + v.body.length + 11)) & 0xff, 0xf4]));
         enterFlat(m, paging);
+        // GDT 18h and 20h: flat-limit data segments with bases 40h and 100h (for POP FS).
+        const desc = (at: number, base: number) => {
+          m.memory.write32(at, ((base & 0xffff) << 16) | 0xffff);
+          m.memory.write32(at + 4, (base & 0xff000000) | 0x00cf9200 | ((base >>> 16) & 0xff));
+        };
+        desc(0x518, 0x40);
+        desc(0x520, 0x100);
+        m.cpu.gdtrBase = 0x500;
+        m.cpu.gdtrLimit = 0x27;
         let lookups = 0;
         if (jit) {
           m.cpu.setJit({ threshold: 0, hotRuns: 0 });
@@ -605,6 +619,7 @@ test('an instruction straddling a page end is run by the interpreter from the di
       const a = run(false).state;
       const { lookups, state: b } = run(true);
       assert.deepEqual(b, a, `${v.name}, paging ${paging}`);
+      if (v.name.startsWith('pop fs')) assert.equal(a.n, 3 + 11 * 1000 + 1);
       if (v.name.startsWith('mov, 1000')) {
         assert.equal(a.n, 3 + 6 * 1000 + 1);
         // The run loop asked for translated code a handful of times; the dispatcher went on through the rest.

@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
 import { CPU_AREA_CHAIN, CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Tlb, tlbNeed } from '../paging.js';
 import { Seg } from '../state.js';
-import { flatSegments, hasFlatLimits, limitsFlat } from './emit.js';
+import { flatSegments, hasFlatLimits, limitsFlat, loadsSegmentOp } from './emit.js';
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import { dispatchModule, moduleBytes, callOutModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
 import { OPCODE_INFO } from '../decoder.js';
@@ -274,7 +274,8 @@ export class WasmTier {
    * the exchange EIP through the interpreter, with the lazy flags the translated code left in
    * the exchange words (registers are in memory between functions). The dispatcher goes on
    * when it was plain and completed (classify.ts: the boundary checks would come out as
-   * before), else stops (WasmExit.STOP). One instruction retired, fault or not.
+   * before) and loaded no segment register (the code after it would address through the bases
+   * and limits the entry found), else stops (WasmExit.STOP). One instruction retired, fault or not.
    */
   private interpretCall(room: number): number {
     const c = this.cpu;
@@ -286,7 +287,9 @@ export class WasmTier {
     flagsToExchange(c, x);
     x[ExchangeWord.PENDING] = c.host.interrupts.hasPending() ? 1 : 0; // a plain store may reach a device
     x[ExchangeWord.EIP] = c.eip;
-    x[ExchangeWord.KIND] = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? WasmExit.NEXT : WasmExit.STOP;
+    // A segment load changes what the dispatcher's entry offered (its caps, the SEG_BASE words).
+    const goOn = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) && !loadsSegmentOp(c.op);
+    x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
   }
 
