@@ -8,7 +8,7 @@
 // back to back within the machine's drift.
 // Usage: npm run build && node bench/guest-sha.js [compiled dir, default dist]
 //   MIB=8 (MiB hashed)  JIT=off (interpreter)  WASM=off (translator without WebAssembly code)
-//   PROF=f.cpuprofile (V8 CPU profile of the command)
+//   PROF=f.cpuprofile (V8 CPU profile of the command; WebAssembly functions named by guest EIP, JitOptions.names)
 import fs from 'node:fs'; import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { guestSnapshot, GUEST_MEMORY } from './lib/guest-snapshot.js';
@@ -24,6 +24,7 @@ const pc = new Pc({ memoryBytes: GUEST_MEMORY, serialSink: (b) => { serial += St
 pc.loadState(snapshot.state);
 if (process.env.JIT === 'off') pc.cpu.setJit(null);
 else if (process.env.WASM === 'off') pc.cpu.setJit({ wasm: false });
+else if (process.env.PROF) pc.cpu.setJit({ names: true }); // the profile names WebAssembly functions by guest EIP
 
 serial = '';
 pc.com1.receive(new TextEncoder().encode(`dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | sha256sum; echo rm-bench-$((40+2))\n`));

@@ -16,6 +16,7 @@ export interface MachineFlags {
   tripleFault?: string;
   jit?: string;
   jitThreshold?: string;
+  jitNames?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -34,5 +35,6 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--deterministic', 'virtual time from instructions executed: same inputs, same output')
     .option('--triple-fault <action>', 'on a triple fault: reset (as a PC does, the default) or stop')
     .option('--jit <on|off|js>', 'translate warm guest code to WebAssembly, or JavaScript where it cannot (default on; js = JavaScript only; off = interpreter only)')
-    .option('--jit-threshold <n>', 'executions of a block before it is translated (0 = translate everything)');
+    .option('--jit-threshold <n>', 'executions of a block before it is translated (0 = translate everything)')
+    .option('--jit-names', 'name each WebAssembly function after its guest address, for profilers (node --cpu-prof, DevTools)');
 }

@@ -51,6 +51,8 @@ export interface MachineConfig {
   jit?: boolean | 'js' | null;
   /** Block executions before translation; null = the translator's default. */
   jitThreshold?: number | null;
+  /** WebAssembly functions named after their guest code, for V8's profilers (JitOptions.names). */
+  jitNames?: boolean;
 }
 
 /** What a front end hands in: flag values as typed (strings) or JSON values. */
@@ -73,6 +75,7 @@ export interface MachineConfigInput {
   tripleFault?: string;
   jit?: string | boolean;
   jitThreshold?: string | number;
+  jitNames?: boolean;
 }
 
 export const KiB = 1024;
@@ -239,6 +242,9 @@ const schema = z
       const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
       return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 1e6 ? n : `expected a whole number of executions 0-1000000, got ${show(v)}`;
     }).optional(),
+    jitNames: z
+      .boolean({ errorMap: (_i, ctx) => ({ message: `expected true or false, got ${show(ctx.data)}` }) })
+      .optional(),
   })
   .strict();
 
@@ -315,5 +321,6 @@ export function parseConfig(input: unknown): MachineConfig {
     tripleFault: o.tripleFault ?? 'reset',
     jit: o.jit ?? null,
     jitThreshold: o.jitThreshold ?? null,
+    jitNames: o.jitNames ?? false,
   };
 }

@@ -30,7 +30,7 @@ test('guest 1 boots to the same serial transcript, at the same instruction, with
   assert.equal(jit.serial, interp.serial);
 });
 
-test('config: --jit on|off|js and --jit-threshold N are validated; the Pc takes them', () => {
+test('config: --jit on|off|js, --jit-threshold N and --jit-names are validated; the Pc takes them', () => {
   const c = parseConfig({ jit: 'on', jitThreshold: '0' });
   assert.equal(c.jit, true);
   assert.equal(c.jitThreshold, 0);
@@ -46,4 +46,8 @@ test('config: --jit on|off|js and --jit-threshold N are validated; the Pc takes 
   assert.equal(jitOptions(parseConfig({ jit: 'js' }))?.wasm, false);
   assert.equal(jitOptions(parseConfig({ jit: 'on' }))?.wasm, undefined);
   assert.equal(jitOptions(parseConfig({ jit: 'off' })), null);
+  // --jit-names: WebAssembly functions named for profilers (wasm-asm.test.ts checks the section)
+  assert.equal(jitOptions(parseConfig({ jitNames: true }))?.names, true);
+  assert.equal(jitOptions(parseConfig({}))?.names, undefined);
+  assert.throws(() => parseConfig({ jitNames: 'yes' }), /--jit-names.*true or false/);
 });

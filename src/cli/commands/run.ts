@@ -83,6 +83,7 @@ function toConfigInput(flags: RunFlags): MachineConfigInput {
     tripleFault: flags.tripleFault,
     jit: flags.jit,
     jitThreshold: flags.jitThreshold,
+    jitNames: flags.jitNames ?? false,
   };
   if (!input.kernel && !input.bios && !input.disk && !input.cdrom) {
     input.kernel = imagePath(DEFAULT_GUEST.kernel);
@@ -171,13 +172,14 @@ async function runCommand(flags: RunFlags): Promise<number> {
   return report(outcome);
 }
 
-/** --jit / --jit-threshold → Pc options (null: interpreter only). */
+/** --jit / --jit-threshold / --jit-names → Pc options (null: interpreter only). */
 export function jitOptions(config: MachineConfig): JitOptions | null {
   const on = config.jit ?? PC_DEFAULT_JIT !== null;
   if (on === false) return null;
   const o: JitOptions = { ...(PC_DEFAULT_JIT ?? {}), now: () => performance.now() };
   if (on === 'js') o.wasm = false;
   if (config.jitThreshold !== undefined && config.jitThreshold !== null) o.threshold = config.jitThreshold;
+  if (config.jitNames === true) o.names = true;
   return o;
 }
 

@@ -224,6 +224,24 @@ test('random 32-bit programs: WebAssembly regions == JavaScript regions == inter
   assert.ok(bails > 100, `${bails} bail-outs`);
 });
 
+test('JitOptions.names (a name section per module) changes nothing the guest sees: 40 random programs as without it', () => {
+  let wasm = 0;
+  for (let seed = 1001; seed <= 1040; seed++) {
+    const code = program(seed);
+    const paging = seed % 2 === 0;
+    const run = (names: boolean) => {
+      const m = makeMachine(code, RAM);
+      enterFlat(m, paging);
+      m.cpu.setJit({ threshold: 0, hotRuns: 0, names });
+      return { ...runSeeded(m, seed, DATA, 0x100), wasm: m.cpu.jit!.stats.wasm };
+    };
+    const a = run(false);
+    wasm += a.wasm;
+    assert.deepEqual(run(true), a, `seed ${seed}`);
+  }
+  assert.ok(wasm > 100, `${wasm} functions`);
+});
+
 test('WebAssembly code whose store always hits a page holding code bails out to the interpreter, then goes back to JavaScript', () => {
   // mov ecx, 1000; L: mov [1F00h], eax (the code's own page); inc eax; dec ecx; jnz L; hlt
   const code = [0xb9, 0xe8, 0x03, 0, 0, 0x89, 0x05, 0x00, 0x1f, 0, 0, 0x40, 0x49, 0x75, 0xf6, 0xf4];

@@ -42,6 +42,12 @@ export interface JitOptions {
   hotRuns?: number;
   /** Translations also as WebAssembly where the state allows (default true; jit/wasm-tier.ts); false: JavaScript only. */
   wasm?: boolean;
+  /**
+   * Name each WebAssembly function after its guest code (a "name" section: `g<EIP hex><k|u>_<blocks>`,
+   * k for supervisor code, u for user code), so that V8's profilers (`node --cpu-prof`, DevTools)
+   * show time by guest address. Default false (the names cost bytes and module size).
+   */
+  names?: boolean;
   /** Clock for the translation-time statistic (ms); defaults to Date.now. */
   now?: () => number;
 }
@@ -213,7 +219,7 @@ export class Jit {
     this.maxBytes = options.maxBytes ?? 64 << 20;
     this.hotRuns = options.hotRuns ?? (this.threshold === 0 ? 0 : 20000);
     this.now = options.now ?? Date.now;
-    this.wasm = options.wasm === false ? null : WasmTier.create(cpu, this.stats, this.hotRuns);
+    this.wasm = options.wasm === false ? null : WasmTier.create(cpu, this.stats, this.hotRuns, options.names === true);
     const env: Record<string, unknown> = {
       fb: runFallback, jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack, setSp, getCF, testCC, shift, raise,
     };

@@ -119,9 +119,10 @@ function moduleHeader(): number[] {
 
 /**
  * A module that imports memory "e"."m" and exports functions "0", "1", ... of type (i32) -> i32
- * with these bodies (functionBody), in order.
+ * with these bodies (functionBody), in order; with `names`, a name section gives function i the
+ * name names[i] (Core spec §7.4.2.3: custom section "name", function-name subsection 1).
  */
-export function moduleBytes(bodies: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+export function moduleBytes(bodies: readonly Uint8Array[], names?: readonly string[]): Uint8Array<ArrayBuffer> {
   const n = bodies.length;
   const head = moduleHeader();
   section(head, 1, [1, 0x60, 1, I32, 1, I32]); // type 0: (i32) -> i32
@@ -151,7 +152,19 @@ export function moduleBytes(bodies: readonly Uint8Array[]): Uint8Array<ArrayBuff
   head.push(10);
   uleb(head, size);
   for (const b of count) head.push(b);
-  const out = new Uint8Array(head.length + size - count.length);
+  const tail: number[] = [];
+  if (names !== undefined) {
+    const map: number[] = [];
+    uleb(map, n);
+    for (let i = 0; i < n; i++) { uleb(map, i); name(map, names[i]); }
+    const custom: number[] = [];
+    name(custom, 'name');
+    custom.push(1);
+    uleb(custom, map.length);
+    for (const x of map) custom.push(x);
+    section(tail, 0, custom);
+  }
+  const out = new Uint8Array(head.length + size - count.length + tail.length);
   out.set(head);
   let at = head.length;
   for (let i = 0; i < n; i++) {
@@ -160,6 +173,7 @@ export function moduleBytes(bodies: readonly Uint8Array[]): Uint8Array<ArrayBuff
     out.set(bodies[i], at);
     at += bodies[i].length;
   }
+  out.set(tail, at);
   return out;
 }
 

@@ -138,8 +138,11 @@ export class WasmTier {
   last: Block | null = null;
   /** The table entry of blocks the interpreter runs from the dispatcher (installInterpreted). */
   private readonly callOut: unknown;
+  /** With JitOptions.names: each body's function name (moduleBytes writes them into a name section). */
+  private readonly names: WeakMap<Uint8Array, string> | null;
 
-  private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats, private readonly hotRuns: number) {
+  private constructor(private readonly cpu: Cpu, area: Uint8Array, memory: WebAssembly.Memory, private readonly stats: JitStats, private readonly hotRuns: number, names: boolean) {
+    this.names = names ? new WeakMap() : null;
     this.imports = { e: { m: memory } };
     this.layout = {
       regs: area.byteOffset + CPU_AREA_REGS,
@@ -169,12 +172,12 @@ export class WasmTier {
   }
 
   /** The tier for `cpu`, or null when its state is not in a WebAssembly memory (or the host compiles none). */
-  static create(cpu: Cpu, stats: JitStats, hotRuns: number): WasmTier | null {
+  static create(cpu: Cpu, stats: JitStats, hotRuns: number, names = false): WasmTier | null {
     const area = cpu.cpuArea;
     const memory = cpu.mem.wasmMemory;
     if (area === null || memory === null) return null;
     try {
-      return new WasmTier(cpu, area, memory, stats, hotRuns);
+      return new WasmTier(cpu, area, memory, stats, hotRuns, names);
     } catch {
       return null;
     }
@@ -198,6 +201,7 @@ export class WasmTier {
     const spec = { paging: c.paging, user: c.user, flat, based: limitsFlat(c) & ~flat, tscLine: tscLine(c, this.tsc, 0), cpl0: c.cpl === 0 };
     const code = translateWasm(blocks, spec, this.layout);
     if (code === null) return null;
+    this.names?.set(code.body, `g${(b.eip >>> 0).toString(16)}${spec.user ? 'u' : 'k'}_${blocks.length}`);
     let f: unknown[] | null = null;
     if (!this.batching) {
       f = this.compile([code.body]);
@@ -304,7 +308,8 @@ export class WasmTier {
   private compile(bodies: readonly Uint8Array[]): unknown[] | null {
     this.stats.modules++;
     try {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(bodies)), this.imports).exports;
+      const names = this.names === null ? undefined : bodies.map((b) => this.names!.get(b) ?? '');
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(bodies, names)), this.imports).exports;
       return bodies.map((_, i) => exports[i]);
     } catch {
       return null;
