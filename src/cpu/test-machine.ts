@@ -65,3 +65,9 @@ export function makeMachine(code: number[], ramSize = 1 << 20): TestMachine {
     },
   };
 }
+
+/** Writes a flat descriptor at `at`: data (access 92h) or code (9Ah), base `base`, 4 GiB limit (G, D/B set). */
+export function flatDescriptor(m: TestMachine, at: number, access: number, base = 0): void {
+  m.memory.write32(at, ((base & 0xffff) << 16) | 0xffff);
+  m.memory.write32(at + 4, (base & 0xff000000) | 0x00cf0000 | (access << 8) | ((base >>> 16) & 0xff));
+}

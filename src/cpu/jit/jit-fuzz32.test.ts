@@ -6,7 +6,7 @@
 // WebAssembly code bails out to the interpreter; stores into the code page do too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeMachine, CODE_BASE } from '../test-machine.js';
+import { makeMachine, flatDescriptor, CODE_BASE } from '../test-machine.js';
 import { Attr, Cr0, Seg } from '../state.js';
 import { xorshift32 as rng } from '../../bus/xorshift.js';
 import { SHARED_FORMS, sharedForm, runSeeded } from './fuzz-program.js';
@@ -615,12 +615,8 @@ test('an instruction straddling a page end is run by the interpreter from the di
         m.memory.writeBytes(L, Uint8Array.from([...v.body, 0x01, 0xd3, 0x81, 0xc6, 0x00, 0x01, 0x00, 0x00, 0x49, 0x75, (L - (L + v.body.length + 11)) & 0xff, 0xf4]));
         enterFlat(m, paging);
         // GDT 18h and 20h: flat-limit data segments with bases 40h and 100h (for POP FS).
-        const desc = (at: number, base: number) => {
-          m.memory.write32(at, ((base & 0xffff) << 16) | 0xffff);
-          m.memory.write32(at + 4, (base & 0xff000000) | 0x00cf9200 | ((base >>> 16) & 0xff));
-        };
-        desc(0x518, 0x40);
-        desc(0x520, 0x100);
+        flatDescriptor(m, 0x518, 0x92, 0x40);
+        flatDescriptor(m, 0x520, 0x92, 0x100);
         m.cpu.gdtrBase = 0x500;
         m.cpu.gdtrLimit = 0x27;
         let lookups = 0;
@@ -681,9 +677,8 @@ function withLoggingInterrupts(code: number[], paging: boolean) {
   const m = makeMachine(code, RAM);
   enterFlat(m, paging);
   const mem = m.memory;
-  const desc = (at: number, access: number) => { mem.write32(at, 0xffff); mem.write32(at + 4, 0x00cf0000 | (access << 8)); };
-  desc(0x508, 0x9a);
-  desc(0x510, 0x92);
+  flatDescriptor(m, 0x508, 0x9a);
+  flatDescriptor(m, 0x510, 0x92);
   mem.write32(0x600 + 0x20 * 8, (0x08 << 16) | 0x5000);
   mem.write32(0x600 + 0x20 * 8 + 4, 0x8e00);
   const c = m.cpu;

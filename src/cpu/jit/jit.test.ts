@@ -6,7 +6,7 @@
 // run() budget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeMachine, type TestMachine } from '../test-machine.js';
+import { makeMachine, flatDescriptor, type TestMachine } from '../test-machine.js';
 import { Reg, Seg } from '../state.js';
 import { translateRegion } from './emit.js';
 
@@ -177,12 +177,6 @@ test('#DE from a fallback instruction (DIV) mid-block, and #SS from a PUSH at SP
   assert.equal(s.lastVector, 12);
 });
 
-/** A flat data descriptor (access 92h) or code (9Ah) with base `base` and 4 GiB limit at `at`. */
-function descriptor(m: TestMachine, at: number, access: number, base = 0): void {
-  m.memory.write32(at, ((base & 0xffff) << 16) | 0xffff);
-  m.memory.write32(at + 4, (base & 0xff000000) | 0x00cf0000 | (access << 8) | ((base >>> 16) & 0xff));
-}
-
 /** Real mode → 32-bit protected mode: LGDT [4F0h], LIDT [4F8h], CR0.PE, far jump to 8:101Ah. */
 const PROLOGUE = [
   0x0f, 0x01, 0x16, 0xf0, 0x04, 0x0f, 0x01, 0x1e, 0xf8, 0x04, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,
@@ -203,9 +197,9 @@ function identityPaging(m: TestMachine): void {
 
 /** GDT at 500h (8: flat code, 10h: flat data, 18h: data based at 100h), IDT at 600h (#PF → HLT at 2200h). */
 function protectedModeTables(m: TestMachine): void {
-  descriptor(m, 0x508, 0x9a);
-  descriptor(m, 0x510, 0x92);
-  descriptor(m, 0x518, 0x92, 0x100);
+  flatDescriptor(m, 0x508, 0x9a);
+  flatDescriptor(m, 0x510, 0x92);
+  flatDescriptor(m, 0x518, 0x92, 0x100);
   m.memory.write16(0x4f0, 0x1f);
   m.memory.write32(0x4f2, 0x500);
   m.memory.write16(0x4f8, 0x7ff);
