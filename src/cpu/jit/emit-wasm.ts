@@ -18,7 +18,7 @@ import { emitOne } from './wasm-insn.js';
 import { Producer } from './emit-inline.js';
 import {
   WasmEmitter, Unsupported, ExchangeWord, WasmExit,
-  ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS, I32_LOCALS_NO_MEMO, MEMO0, MEMOS,
+  ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS,
   type WasmBlock, type WasmLayout, type WasmSpec,
 } from './wasm-emitter.js';
 
@@ -87,8 +87,6 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
   for (let s = 0; s < 6; s++) {
     if (((spec.based >> s) & 1) !== 0) { e.c32(0); e.mem(W.I32_LOAD, 2, layout.exchange + 4 * (ExchangeWord.SEG_BASE + s)); e.set(BASE0 + s); }
   }
-  // No page passed a check yet (a page address has its low 12 bits clear).
-  if (loops) for (let i = 0; i < MEMOS; i++) { e.c32(1); e.set(MEMO0 + 2 * i); }
   e.op2(W.BLOCK, VOID); e.op2(W.LOOP, VOID); e.op2(W.BLOCK, VOID);
   for (let i = 0; i < K; i++) e.op2(W.BLOCK, VOID);
   e.get(P);
@@ -146,7 +144,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
   e.c32(0); e.get(X_KIND); e.mem(W.I32_STORE, 2, layout.exchange + 4 * ExchangeWord.KIND);
   e.get(X_RET);
   if (e.looped) return emitRegion(blocks, spec, layout, true); // the block jumps to itself
-  return { body: functionBody(o, loops ? I32_LOCALS : I32_LOCALS_NO_MEMO, 1, stateLoads(touched, layout)), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
+  return { body: functionBody(o, I32_LOCALS, 1, stateLoads(touched, layout)), flatUsed: e.flatUsed, basedUsed: e.basedUsed, needs: e.needs };
 }
 
 /** The function's prologue: the registers and lazy-flag fields in `touched` (bit l: local l) into their locals. */

@@ -93,15 +93,7 @@ export const F_OP = 9, F_DST = 10, F_SRC = 11, F_RES = 12, F_BITS = 13, F_LAZY =
 export const J = 16, P = 17, X_EIP = 18, X_RET = 19, X_KIND = 20;
 export const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29, LIN = 30;
 export const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
-/**
- * Pages that passed the full check in this call (WasmEmitter.ramAddress): for reads and writes,
- * through SS and through the other segments, the page (linear address & -4096; 1 = none) and
- * its RAM base, in pairs from MEMO0.
- */
-export const MEMO0 = 37, MEMOS = 4;
-export const I32_LOCALS = MEMO0 + 2 * MEMOS - 1;
-/** Functions without memos declare the locals before them only. */
-export const I32_LOCALS_NO_MEMO = MEMO0 - 1;
+export const I32_LOCALS = BASE0 + 5;
 
 /** An instruction or operand without a WebAssembly form (the code stops before it). */
 export class Unsupported extends Error {}
@@ -127,8 +119,8 @@ export class WasmEmitter {
   flatUsed = 0;
   /**
    * Whether code of this function may run again in the same call (several member blocks, or one
-   * that jumps to itself): only then does it keep page memos (ramAddress). False: `looped` records
-   * a jump back to the only block (emit-wasm.ts then emits the function again as looping).
+   * that jumps to itself). False: `looped` records a jump back to the only block (emit-wasm.ts
+   * then emits the function again as looping).
    */
   loops = true;
   looped = false;
@@ -146,8 +138,8 @@ export class WasmEmitter {
    */
   touched = 0;
   written = 0;
-  /** The i64 local, declared after the i32 locals (whose number depends on `loops`). */
-  get l64(): number { return (this.loops ? I32_LOCALS : I32_LOCALS_NO_MEMO) + 1; }
+  /** The i64 local, declared after the i32 locals. */
+  readonly l64 = I32_LOCALS + 1;
   basedUsed = 0;
   needs = 0;
 
@@ -260,12 +252,10 @@ export class WasmEmitter {
    * Sets Q to the RAM address of a `size`-byte access within one page at the offset in local
    * `a`, or bails out. A write also marks the page dirty (memory.dirtyPages).
    *
-   * The page that passed the full check last is remembered in locals for the rest of the call,
-   * one for reads and one for writes, each for SS and for the other segments (a loop reads its
-   * stack frame and a table elsewhere in turn): nothing in a call can change what the check saw
-   * (the TLB, the memory map, A20 and codePages change only outside WebAssembly code, and
-   * dirtyPages is cleared only there), so another access inside that page needs only the page
-   * compare and the page-end test.
+   * Every access checks its page afresh (TLB fast table or page kind: one load that stays in
+   * L1). Remembering the last page that passed in locals, as earlier versions did in looping
+   * code, made the XZ decompressor's regions 11 % slower: the memo locals were live around
+   * every loop, and TurboFan spilled them and the guest registers to the stack.
    */
   ramAddress(seg: number, off: number, size: number, write: boolean): void {
     let a = off;
@@ -281,18 +271,6 @@ export class WasmEmitter {
     }
     const L = this.layout;
     const paging = this.spec.paging;
-    // Only code that may run again in the call has memos (in a single pass they seldom pay for their code).
-    const memo = this.loops ? (write ? 2 : 0) + (seg === Seg.SS ? 1 : 0) : -1;
-    const memoPage = MEMO0 + 2 * memo;
-    const memoBase = memoPage + 1;
-    if (memo >= 0) {
-      this.get(a); this.c32(-4096); this.op(W.I32_AND); this.get(memoPage); this.op(W.I32_EQ);
-      if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_LE_U); this.op(W.I32_AND); }
-      this.open(W.IF);
-      if (paging) { this.get(memoBase); this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.op(W.I32_OR); } else { this.get(a); }
-      this.set(Q);
-      this.op(W.ELSE);
-    }
     if (paging) {
       const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
       this.get(a); this.c32(12); this.op(W.I32_SHR_U); this.c32(2); this.op(W.I32_SHL);
@@ -306,7 +284,7 @@ export class WasmEmitter {
     if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_GT_U); this.op(W.I32_OR); }
     this.bailIf();
     if (paging) {
-      this.get(E); this.c32(-4096); this.op(W.I32_AND); if (memo >= 0) this.tee(memoBase);
+      this.get(E); this.c32(-4096); this.op(W.I32_AND);
       this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
     } else {
       this.get(a);
@@ -316,10 +294,6 @@ export class WasmEmitter {
       this.get(Q); this.c32(12); this.op(W.I32_SHR_U); this.mem(W.I32_LOAD8_U, 0, L.codePages);
       this.bailIf();
       this.markDirty();
-    }
-    if (memo >= 0) {
-      this.get(a); this.c32(-4096); this.op(W.I32_AND); this.set(memoPage);
-      this.close();
     }
   }
 
