@@ -158,6 +158,7 @@ export class WasmEmitter {
   open(kind: number): void { this.op2(kind, VOID); this.nest++; }
   close(): void { this.o.push(W.END); this.nest--; }
   br(depth: number): void { this.o.push(W.BR); uleb(this.o, depth); }
+  brIf(depth: number): void { this.o.push(W.BR_IF); uleb(this.o, depth); }
   /** memory.copy (dst, src, n on the stack) and memory.fill (dst, byte, n): bulk memory (Core spec 2.0 §5.4.6). */
   memoryCopy(): void { this.op(W.PREFIX_FC); this.op(10); this.op(0); this.op(0); }
   memoryFill(): void { this.op(W.PREFIX_FC); this.op(11); this.op(0); }
@@ -271,6 +272,10 @@ export class WasmEmitter {
     }
     const L = this.layout;
     const paging = this.spec.paging;
+    // Two conditional branches to one bail-out: TurboFan compiles each to a compare and a jump
+    // (an `or` of the two conditions made it materialize both as 0/1 values).
+    this.open(W.BLOCK); // ok
+    this.open(W.BLOCK); // bail
     if (paging) {
       const need = tlbNeed(this.spec.user, write) | Tlb.RAM;
       this.get(a); this.c32(12); this.op(W.I32_SHR_U); this.c32(2); this.op(W.I32_SHL);
@@ -280,9 +285,13 @@ export class WasmEmitter {
       this.get(a); this.c32(12); this.op(W.I32_SHR_U);
       this.mem(W.I32_LOAD8_U, 0, L.pageKind); this.c32(1); this.op(W.I32_NE);
     }
+    this.brIf(0);
     // Unaligned is fine (WebAssembly loads and stores are byte-addressed); crossing into the next page is not.
-    if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_GT_U); this.op(W.I32_OR); }
-    this.bailIf();
+    if (size > 1) { this.get(a); this.c32(0xfff); this.op(W.I32_AND); this.c32(0x1000 - size); this.op(W.I32_GT_U); this.brIf(0); }
+    this.br(1);
+    this.close();
+    this.bail();
+    this.close();
     if (paging) {
       this.get(E); this.c32(-4096); this.op(W.I32_AND);
       this.get(a); this.c32(4095); this.op(W.I32_AND); this.op(W.I32_OR);
