@@ -105,6 +105,8 @@ export function flagEffect(d: Insn): number {
     }
     case 0xf6: case 0xf7:
       return d.reg === 2 ? 0 : -1; // NOT
+    case 0x69: case 0x6b: case 0x1af:
+      return ARITH_FLAGS; // IMUL: CF/OF, and SF/ZF/PF from the result, AF 0 as ops/muldiv.ts leaves them
   }
   if (op >= 0x40 && op <= 0x4f) return ARITH_FLAGS & ~Flag.CF; // INC/DEC keep CF
   if (op >= 0xb0 && op <= 0xbf) return 0;
@@ -586,10 +588,10 @@ function imul(e: Emitter): number {
   const other = d.op === 0x1af ? e.reg(o32 ? 32 : 16, d.reg) : d.op === 0x6b ? String((d.imm << 24) >> 24) : String(d.imm | 0);
   if (o32) {
     block(e, `${memPrologue(e)}const x=${rmRead(e, 32)}|0,y=(${other})|0;const lo=Math.imul(x,y);` +
-      `${e.setReg(32, d.reg, 'lo')}${resultFlags('lo>>>0', 32, `x*y!==lo?${Flag.CF | Flag.OF}:0`)}`);
+      `${e.setReg(32, d.reg, 'lo')}${e.flagsDead ? '' : resultFlags('lo>>>0', 32, `x*y!==lo?${Flag.CF | Flag.OF}:0`)}`);
   } else {
     block(e, `${memPrologue(e)}const x=${rmRead(e, 16)},y=${other};const p=((x<<16)>>16)*((y<<16)>>16);` +
-      `${e.setReg(16, d.reg, 'p&65535')}${resultFlags('p&65535', 16, `p!==((p<<16)>>16)?${Flag.CF | Flag.OF}:0`)}`);
+      `${e.setReg(16, d.reg, 'p&65535')}${e.flagsDead ? '' : resultFlags('p&65535', 16, `p!==((p<<16)>>16)?${Flag.CF | Flag.OF}:0`)}`);
   }
   return 1;
 }

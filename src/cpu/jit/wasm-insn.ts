@@ -568,7 +568,7 @@ function imul(e: WasmEmitter): number {
   if (o32) {
     e.get(X); e.op(W.I64_EXTEND_I32_S); e.get(Y); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_MUL); e.tee(e.l64);
     e.op(W.I32_WRAP_I64); e.tee(V); e.setReg(32, d.reg);
-    e.resultFlags(V, 32, () => {
+    if (!e.flagsDead) e.resultFlags(V, 32, () => {
       e.c32(overflow); e.c32(0);
       e.get(e.l64); e.get(V); e.op(W.I64_EXTEND_I32_S); e.op(W.I64_NE);
       e.op(W.SELECT);
@@ -577,7 +577,7 @@ function imul(e: WasmEmitter): number {
     const sx16 = (l: number) => { e.get(l); e.c32(16); e.op(W.I32_SHL); e.c32(16); e.op(W.I32_SHR_S); };
     sx16(X); sx16(Y); e.op(W.I32_MUL); e.set(T);
     e.get(T); e.c32(0xffff); e.op(W.I32_AND); e.tee(V); e.setReg(16, d.reg);
-    e.resultFlags(V, 16, () => {
+    if (!e.flagsDead) e.resultFlags(V, 16, () => {
       e.c32(overflow); e.c32(0);
       e.get(T); sx16(T); e.op(W.I32_NE);
       e.op(W.SELECT);
