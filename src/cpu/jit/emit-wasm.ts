@@ -99,6 +99,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
     const b = blocks[i];
     e.ci = i;
     e.nest = 0;
+    e.resetMemos();
     e.producer = Producer.NONE;
     // Budget: this block must fit, or leave before it.
     e.get(J); e.c32(b.insns.length); e.op(W.I32_ADD); e.get(ROOM); e.op(W.I32_GT_S);
@@ -123,6 +124,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
         if (e.k === 0) return i;
         o.length = mark;
         e.nest = 0;
+        e.resetMemos();
         e.flatUsed = flatUsed;
         e.basedUsed = basedUsed;
         e.needs = needs;

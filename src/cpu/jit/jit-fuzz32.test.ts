@@ -334,17 +334,18 @@ test('unaligned accesses stay in the WebAssembly code; one that crosses a page e
   assert.ok(s.wasmBails > 0 && s.wasmBails < 40, `${s.wasmBails} bail-outs`);
 });
 
-test('a page checked once in a call serves its later accesses: a store into a page only read so far is still checked for code (SMC seen), and stored pages are marked dirty', () => {
-  const imm = CODE_BASE + 17; // the immediate of `mov ebx, 0` below, rewritten by the loop before it runs
+test('an access through a base register checked in a call serves the later ones through it: a store into a page only read so far is still checked for code (SMC seen), and stored pages are marked dirty', () => {
+  const imm = CODE_BASE + 18; // the immediate of `mov ebx, 0` below, rewritten by the loop before it runs
   const code = [
     0xb9, 100, 0, 0, 0, //               mov ecx, 100
-    0xa1, ...le32(imm), //               L: mov eax, [imm] (the code page, read first)
+    0xbe, ...le32(imm - 1), //           mov esi, imm - 1
+    0x8b, 0x46, 0x01, //                 L: mov eax, [esi+1] (the code page, read first)
     0x40, //                             inc eax
-    0xa3, ...le32(imm), //               mov [imm], eax (the same page, written)
+    0x89, 0x46, 0x01, //                 mov [esi+1], eax (the same page through the same register, written)
     0xbb, 0, 0, 0, 0, //                 mov ebx, <imm>
     0x01, 0x1d, ...le32(0x2004), //      add [2004h], ebx
     0x01, 0x0d, ...le32(0x3ffc), //      add [3FFCh], ecx
-    0x49, 0x75, 0xe1, //                 dec ecx; jnz L
+    0x49, 0x75, 0xe5, //                 dec ecx; jnz L
     0xf4, //                             hlt
   ];
   assert.equal(code[imm - CODE_BASE - 1], 0xbb);
@@ -362,6 +363,42 @@ test('a page checked once in a call serves its later accesses: a store into a pa
   assert.deepEqual(b, a);
   assert.deepEqual(a.data, [5050, 5050], 'each iteration ran the immediate it had just stored');
   assert.deepEqual(a.dirty, [1, 1]);
+  assert.ok(m.cpu.jit!.stats.wasm > 0, 'the loop was WebAssembly code');
+});
+
+test('accesses through one base register (push/pop, [ebx+disp], the bit string of BT/BTS) across a page end into a page mapped elsewhere: as the interpreter', () => {
+  // Virtual 4000h and 5000h map to physical A000h and 6000h: an address taken as "the same page
+  // as the last access through this register" across 5000h would land in the wrong frame.
+  const body = [
+    0x51, 0x53, 0x56, 0x57, //           L: push ecx; push ebx; push esi; push edi (ESP from 5008h down across 5000h)
+    0x8b, 0x43, 0x08, //                 mov eax, [ebx+8]
+    0x01, 0x43, 0x10, //                 add [ebx+10h], eax
+    0x8b, 0x53, 0x0c, //                 mov edx, [ebx+0Ch]
+    0x0f, 0xab, 0x7b, 0x04, //           bts [ebx+4], edi (EDI 45h: bit 5 of the byte at EBX+4+8)
+    0x0f, 0xab, 0x4b, 0xfc, //           bts [ebx-4], ecx
+    0x89, 0x53, 0x14, //                 mov [ebx+14h], edx
+    0x5f, 0x5e, 0x58, 0x5a, //           pop edi; pop esi; pop eax; pop edx
+    0x83, 0xc3, 0x04, //                 add ebx, 4 (EBX from 4FF0h up across 5000h)
+    0x49, //                             dec ecx
+  ];
+  const code = [
+    0xbc, ...le32(0x5008), 0xbb, ...le32(0x4ff0), 0xb9, ...le32(6), 0xbe, ...le32(0x11111111), 0xbf, ...le32(0x45),
+    ...body, 0x75, (-(body.length + 2)) & 0xff, 0xf4, //  jnz L; hlt
+  ];
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    m.memory.write32(PAGE_DIR + 0x1000 + 4 * 4, 0xa000 | 7);
+    m.memory.write32(PAGE_DIR + 0x1000 + 4 * 5, 0x6000 | 7);
+    for (let i = 0; i < 0x1000; i++) { m.memory.write8(0xa000 + i, (i * 29) & 0xff); m.memory.write8(0x6000 + i, (i * 53) & 0xff); }
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.run(100000);
+    return { m, state: { regs: Array.from(m.cpu.regs), flags: m.cpu.getEflags(), n: m.cpu.instructions, ram: Array.from(m.memory.ram.subarray(0x4000, 0xb000)) } };
+  };
+  const a = run(false).state;
+  const { m, state: b } = run(true);
+  assert.deepEqual(b, a);
+  assert.equal(a.n, 5 + 6 * 17 + 1); // 16 instructions and JNZ per iteration
   assert.ok(m.cpu.jit!.stats.wasm > 0, 'the loop was WebAssembly code');
 });
 

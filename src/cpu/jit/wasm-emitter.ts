@@ -93,7 +93,9 @@ export const F_OP = 9, F_DST = 10, F_SRC = 11, F_RES = 12, F_BITS = 13, F_LAZY =
 export const J = 16, P = 17, X_EIP = 18, X_RET = 19, X_KIND = 20;
 export const X = 21, Y = 22, V = 23, A = 24, Q = 25, E = 26, S = 27, T = 28, U = 29, LIN = 30;
 export const BASE0 = 31; // BASE0..BASE0+5: segment bases ES..GS
-export const I32_LOCALS = BASE0 + 5;
+/** PAGE0..PAGE0+7: per base register, the RAM address of the last access through it (WasmEmitter.ramAddress). */
+export const PAGE0 = 37;
+export const I32_LOCALS = PAGE0 + 7;
 
 /** An instruction or operand without a WebAssembly form (the code stops before it). */
 export class Unsupported extends Error {}
@@ -142,6 +144,20 @@ export class WasmEmitter {
   readonly l64 = I32_LOCALS + 1;
   basedUsed = 0;
   needs = 0;
+  /**
+   * Accesses through a base register (ramAddress): per register, how often the code assigned it
+   * so far, and the access that last passed the full check through it: its displacement, the
+   * register's count then (-1: none), whether it was a write, and the nesting it was made at.
+   */
+  private readonly regGen = new Int32Array(8);
+  private readonly memoDisp = new Int32Array(8);
+  private readonly memoGen = new Int32Array(8).fill(-1);
+  private readonly memoWrite = new Uint8Array(8);
+  private readonly memoNest = new Int32Array(8);
+  /** The base register (-1: none) and displacement of the memory operand memPrologue() computed, and the register's count then. */
+  private viaReg = -1;
+  private viaDisp = 0;
+  private viaGen = 0;
 
   constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 
@@ -150,13 +166,27 @@ export class WasmEmitter {
   /** Pushes opcode `op` with a one-byte operand. */
   op2(op: number, x: number): void { this.o.push(op); this.o.push(x); }
   get(l: number): void { if (l <= EFL) this.touched |= 1 << l; this.op2(W.LOCAL_GET, l); }
-  set(l: number): void { if (l <= EFL) { this.touched |= 1 << l; this.written |= 1 << l; } this.op2(W.LOCAL_SET, l); }
-  tee(l: number): void { if (l <= EFL) { this.touched |= 1 << l; this.written |= 1 << l; } this.op2(W.LOCAL_TEE, l); }
+  set(l: number): void { if (l <= EFL || l === A) this.assigned(l); this.op2(W.LOCAL_SET, l); }
+  tee(l: number): void { if (l <= EFL || l === A) this.assigned(l); this.op2(W.LOCAL_TEE, l); }
+  private assigned(l: number): void {
+    // A moved off the operand memPrologue computed (BT's bit string): no longer [base + disp].
+    if (l === A) { this.viaReg = -1; return; }
+    this.touched |= 1 << l;
+    this.written |= 1 << l;
+    if (l >= R0 && l < R0 + 8) this.regGen[l - R0]++;
+  }
   c32(v: number): void { this.o.push(W.I32_CONST); sleb(this.o, v); }
   /** A load/store with alignment hint `align` (log2) at constant offset `off`. */
   mem(opcode: number, align: number, off: number): void { this.op2(opcode, align); uleb(this.o, off); }
   open(kind: number): void { this.op2(kind, VOID); this.nest++; }
-  close(): void { this.o.push(W.END); this.nest--; }
+  close(): void {
+    this.o.push(W.END);
+    this.nest--;
+    // A check made inside the construct just closed did not happen on every path past it.
+    for (let r = 0; r < 8; r++) if (this.memoNest[r] > this.nest) this.memoGen[r] = -1;
+  }
+  /** Forgets every access check (at a block's start, and when an instruction's code is dropped). */
+  resetMemos(): void { this.memoGen.fill(-1); }
   br(depth: number): void { this.o.push(W.BR); uleb(this.o, depth); }
   brIf(depth: number): void { this.o.push(W.BR_IF); uleb(this.o, depth); }
   /** memory.copy (dst, src, n on the stack) and memory.fill (dst, byte, n): bulk memory (Core spec 2.0 §5.4.6). */
@@ -258,7 +288,39 @@ export class WasmEmitter {
    * code, made the XZ decompressor's regions 11 % slower: the memo locals were live around
    * every loop, and TurboFan spilled them and the guest registers to the stack.
    */
-  ramAddress(seg: number, off: number, size: number, write: boolean): void {
+  ramAddress(seg: number, off: number, size: number, write: boolean, via = -1, disp = 0, gen = 0): void {
+    const flat = ((this.spec.flat >> seg) & 1) !== 0;
+    // The same base register, unchanged since an access through it passed the full check
+    // (the same page, readable, and for a write writable, RAM and without translated code,
+    // none of which changes within a call): the offset from that access tells whether this
+    // one is in its page, and then its RAM address (push/pop sequences, a stack frame, a struct).
+    const memo = via >= 0 && flat && gen === this.regGen[via];
+    if (memo && this.memoGen[via] === gen && (!write || this.memoWrite[via] === 1)) {
+      const delta = (disp - this.memoDisp[via]) | 0;
+      this.open(W.BLOCK); // done
+      this.open(W.BLOCK); // full check
+      this.get(PAGE0 + via); this.c32(0xfff); this.op(W.I32_AND);
+      if (delta !== 0) { this.c32(delta); this.op(W.I32_ADD); }
+      this.c32(0x1000 - size); this.op(W.I32_GT_U); this.brIf(0);
+      this.get(PAGE0 + via); if (delta !== 0) { this.c32(delta); this.op(W.I32_ADD); } this.set(Q);
+      this.br(1);
+      this.close();
+      this.fullCheck(seg, off, size, write);
+      this.close();
+    } else {
+      this.fullCheck(seg, off, size, write);
+    }
+    if (memo) {
+      this.get(Q); this.set(PAGE0 + via);
+      this.memoDisp[via] = disp;
+      this.memoGen[via] = gen;
+      this.memoWrite[via] = write ? 1 : 0;
+      this.memoNest[via] = this.nest;
+    }
+  }
+
+  /** ramAddress's check of the TLB fast table or page kind (and for a write, codePages). */
+  private fullCheck(seg: number, off: number, size: number, write: boolean): void {
     let a = off;
     if (((this.spec.flat >> seg) & 1) !== 0) {
       this.flatUsed |= 1 << seg;
@@ -306,9 +368,9 @@ export class WasmEmitter {
     }
   }
 
-  /** Pushes a `bits` read at seg:[local a] (dwords as int32). */
-  read(bits: number, seg: number, a: number): void {
-    this.ramAddress(seg, a, bits >> 3, false);
+  /** Pushes a `bits` read at seg:[local a] (dwords as int32); `via`: a = that register + disp (ramAddress). */
+  read(bits: number, seg: number, a: number, via = -1, disp = 0, gen = 0): void {
+    this.ramAddress(seg, a, bits >> 3, false, via, disp, gen);
     this.get(Q);
     if (bits === 32) this.mem(W.I32_LOAD, 2, 0);
     else if (bits === 16) this.mem(W.I32_LOAD16_U, 1, 0);
@@ -316,8 +378,8 @@ export class WasmEmitter {
   }
 
   /** Stores local `v` (its low `bits`) at seg:[local a], marking the page dirty. */
-  write(bits: number, seg: number, a: number, v: number): void {
-    this.ramAddress(seg, a, bits >> 3, true);
+  write(bits: number, seg: number, a: number, v: number, via = -1, disp = 0, gen = 0): void {
+    this.ramAddress(seg, a, bits >> 3, true, via, disp, gen);
     this.get(Q); this.get(v);
     if (bits === 32) this.mem(W.I32_STORE, 2, 0);
     else if (bits === 16) this.mem(W.I32_STORE16, 1, 0);
@@ -331,30 +393,48 @@ export class WasmEmitter {
 
   /** Sets A to the memory operand's offset (memory forms). */
   memPrologue(): void {
-    if (!this.d.isReg) { this.ea(); this.set(A); }
+    if (this.d.isReg) return;
+    this.ea(); this.set(A);
+    const d = this.d;
+    // [base + disp]: what ramAddress can compare with an earlier access through the same register.
+    this.viaReg = d.index < 0 ? d.base : -1;
+    this.viaDisp = d.disp | 0;
+    this.viaGen = this.viaReg >= 0 ? this.regGen[this.viaReg] : 0;
   }
   /** Pushes the r/m operand. */
   rmRead(bits: number): void {
     if (this.d.isReg) this.reg(bits, this.d.rm);
-    else this.read(bits, this.d.eaSeg, A);
+    else this.read(bits, this.d.eaSeg, A, this.viaReg, this.viaDisp, this.viaGen);
   }
   /** Writes local v to the r/m operand. */
   rmWrite(bits: number, v: number): void {
     if (this.d.isReg) { this.get(v); this.setReg(bits, this.d.rm); }
-    else this.write(bits, this.d.eaSeg, A, v);
+    else this.write(bits, this.d.eaSeg, A, v, this.viaReg, this.viaDisp, this.viaGen);
   }
 
   /** PUSH local v: the store at ESP - size, then ESP (32-bit stack). */
   push(o32: boolean, v: number): void {
-    this.get(R0 + 4); this.c32(o32 ? 4 : 2); this.op(W.I32_SUB); this.set(S);
-    this.write(o32 ? 32 : 16, Seg.SS, S, v);
+    const size = o32 ? 4 : 2;
+    const gen = this.regGen[4];
+    this.get(R0 + 4); this.c32(size); this.op(W.I32_SUB); this.set(S);
+    this.write(o32 ? 32 : 16, Seg.SS, S, v, 4, -size, gen);
     this.get(S); this.set(R0 + 4);
+    this.espMoved(gen, -size);
   }
   /** POP into local v: the read, then ESP. */
   pop(o32: boolean, v: number): void {
+    const size = o32 ? 4 : 2;
+    const gen = this.regGen[4];
     this.get(R0 + 4); this.set(S);
-    this.read(o32 ? 32 : 16, Seg.SS, S); this.set(v);
-    this.get(S); this.c32(o32 ? 4 : 2); this.op(W.I32_ADD); this.set(R0 + 4);
+    this.read(o32 ? 32 : 16, Seg.SS, S, 4, 0, gen); this.set(v);
+    this.get(S); this.c32(size); this.op(W.I32_ADD); this.set(R0 + 4);
+    if (v !== R0 + 4) this.espMoved(gen, size);
+  }
+  /** ESP, as of count `gen`, moved by `delta` (push, pop): its access memo follows it. */
+  private espMoved(gen: number, delta: number): void {
+    if (this.memoGen[4] !== gen || this.regGen[4] !== gen + 1) return;
+    this.memoDisp[4] = (this.memoDisp[4] - delta) | 0;
+    this.memoGen[4] = gen + 1;
   }
 
   // ---- lazy flags (flags.ts; the same fields, as locals) ----
