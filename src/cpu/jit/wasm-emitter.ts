@@ -153,11 +153,14 @@ export class WasmEmitter {
   private readonly memoDisp = new Int32Array(8);
   private readonly memoGen = new Int32Array(8).fill(-1);
   private readonly memoWrite = new Uint8Array(8);
+  private readonly memoSize = new Uint8Array(8);
   private readonly memoNest = new Int32Array(8);
   /** The base register (-1: none) and displacement of the memory operand memPrologue() computed, and the register's count then. */
   private viaReg = -1;
   private viaDisp = 0;
   private viaGen = 0;
+  /** memPrologue(true): the instruction stores to the operand after reading it (rmRead checks for the store). */
+  private viaStore = false;
 
   constructor(readonly layout: WasmLayout, readonly spec: WasmSpec, readonly members: Map<number, number>) {}
 
@@ -295,6 +298,11 @@ export class WasmEmitter {
     // none of which changes within a call): the offset from that access tells whether this
     // one is in its page, and then its RAM address (push/pop sequences, a stack frame, a struct).
     const memo = via >= 0 && flat && gen === this.regGen[via];
+    if (memo && this.memoGen[via] === gen && (!write || this.memoWrite[via] === 1) && disp === this.memoDisp[via] && size <= this.memoSize[via]) {
+      // The very bytes (or some of them) checked before: Q is still their address.
+      this.get(PAGE0 + via); this.set(Q);
+      return;
+    }
     if (memo && this.memoGen[via] === gen && (!write || this.memoWrite[via] === 1)) {
       const delta = (disp - this.memoDisp[via]) | 0;
       this.open(W.BLOCK); // done
@@ -315,6 +323,7 @@ export class WasmEmitter {
       this.memoDisp[via] = disp;
       this.memoGen[via] = gen;
       this.memoWrite[via] = write ? 1 : 0;
+      this.memoSize[via] = size;
       this.memoNest[via] = this.nest;
     }
   }
@@ -371,6 +380,10 @@ export class WasmEmitter {
   /** Pushes a `bits` read at seg:[local a] (dwords as int32); `via`: a = that register + disp (ramAddress). */
   read(bits: number, seg: number, a: number, via = -1, disp = 0, gen = 0): void {
     this.ramAddress(seg, a, bits >> 3, false, via, disp, gen);
+    this.load(bits);
+  }
+  /** Pushes the `bits` at RAM address Q. */
+  private load(bits: number): void {
     this.get(Q);
     if (bits === 32) this.mem(W.I32_LOAD, 2, 0);
     else if (bits === 16) this.mem(W.I32_LOAD16_U, 1, 0);
@@ -392,10 +405,11 @@ export class WasmEmitter {
   }
 
   /** Sets A to the memory operand's offset (memory forms). */
-  memPrologue(): void {
+  memPrologue(rmw = false): void {
     if (this.d.isReg) return;
     this.ea(); this.set(A);
     const d = this.d;
+    this.viaStore = rmw;
     // [base + disp]: what ramAddress can compare with an earlier access through the same register.
     this.viaReg = d.index < 0 ? d.base : -1;
     this.viaDisp = d.disp | 0;
@@ -403,8 +417,13 @@ export class WasmEmitter {
   }
   /** Pushes the r/m operand. */
   rmRead(bits: number): void {
-    if (this.d.isReg) this.reg(bits, this.d.rm);
-    else this.read(bits, this.d.eaSeg, A, this.viaReg, this.viaDisp, this.viaGen);
+    if (this.d.isReg) { this.reg(bits, this.d.rm); return; }
+    // A read-modify-write checks for its store here (the same page, so its store needs no check
+    // of its own); a store it cannot make bails out before anything changed, as the store would.
+    const via = this.viaReg;
+    if (this.viaStore && via >= 0) this.ramAddress(this.d.eaSeg, A, bits >> 3, true, via, this.viaDisp, this.viaGen);
+    else this.ramAddress(this.d.eaSeg, A, bits >> 3, false, via, this.viaDisp, this.viaGen);
+    this.load(bits);
   }
   /** Writes local v to the r/m operand. */
   rmWrite(bits: number, v: number): void {

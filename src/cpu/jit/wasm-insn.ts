@@ -40,7 +40,7 @@ function compareExchange(e: WasmEmitter): number {
   const d = e.d;
   const bits = d.op === 0x1b0 ? 8 : vbits(e);
   // X: the accumulator, Y: the destination, as CMP (aluOp kind 7) has them.
-  e.memPrologue(); e.rmRead(bits); e.set(Y);
+  e.memPrologue(true); e.rmRead(bits); e.set(Y);
   e.reg(bits, 0); e.set(X);
   e.reg(bits, d.reg); e.get(Y); e.get(X); e.get(Y); e.op(W.I32_EQ); e.op(W.SELECT); e.set(T);
   e.rmWrite(bits, T);
@@ -54,7 +54,7 @@ function compareExchange(e: WasmEmitter): number {
 function exchangeAdd(e: WasmEmitter): number {
   const d = e.d;
   const bits = d.op === 0x1c0 ? 8 : vbits(e);
-  e.memPrologue(); e.rmRead(bits); e.set(X);
+  e.memPrologue(true); e.rmRead(bits); e.set(X);
   e.reg(bits, d.reg); e.set(Y);
   e.setProducer(producerOf(0), bits);
   aluValue(e, 0, bits); e.set(V);
@@ -254,7 +254,7 @@ function emitInsn(e: WasmEmitter): number {
       e.reg(bits, 0); e.set(X); e.c32(d.imm | 0); e.set(Y);
       aluOp(e, kind, bits, 0);
     } else if (form < 2) {
-      e.memPrologue(); e.rmRead(bits); e.set(X); e.reg(bits, d.reg); e.set(Y);
+      e.memPrologue(kind !== 7); e.rmRead(bits); e.set(X); e.reg(bits, d.reg); e.set(Y);
       aluOp(e, kind, bits, -1);
     } else {
       e.memPrologue(); e.reg(bits, d.reg); e.set(X); e.rmRead(bits); e.set(Y);
@@ -416,7 +416,7 @@ function emitInsn(e: WasmEmitter): number {
     case 0x80: case 0x81: case 0x82: case 0x83: {
       const bits = op === 0x80 || op === 0x82 ? 8 : vbits(e);
       const imm = op === 0x83 ? ((d.imm << 24) >> 24) & MASK[bits] : d.imm;
-      e.memPrologue(); e.rmRead(bits); e.set(X); e.c32(imm | 0); e.set(Y);
+      e.memPrologue(d.reg !== 7); e.rmRead(bits); e.set(X); e.c32(imm | 0); e.set(Y);
       aluOp(e, d.reg, bits, -1);
       return 1;
     }
@@ -493,7 +493,7 @@ function emitInsn(e: WasmEmitter): number {
       const bits = op === 0xf6 ? 8 : vbits(e);
       if (d.reg === 2 || d.reg === 3) {
         const neg = d.reg === 3;
-        e.memPrologue(); e.rmRead(bits); e.set(X);
+        e.memPrologue(true); e.rmRead(bits); e.set(X);
         if (neg) { e.c32(0); e.get(X); e.op(W.I32_SUB); } else { e.get(X); e.c32(-1); e.op(W.I32_XOR); }
         if (bits !== 32) { e.c32(MASK[bits]); e.op(W.I32_AND); }
         e.set(V); e.rmWrite(bits, V);
@@ -524,7 +524,7 @@ function emitInsn(e: WasmEmitter): number {
       if (d.reg > 1) return 0;
       const bits = op === 0xfe ? 8 : vbits(e);
       const dec = d.reg === 1;
-      e.memPrologue(); e.rmRead(bits); e.set(X);
+      e.memPrologue(true); e.rmRead(bits); e.set(X);
       e.get(X); e.c32(1); e.op(dec ? W.I32_SUB : W.I32_ADD); if (bits !== 32) { e.c32(MASK[bits]); e.op(W.I32_AND); } e.set(V);
       e.rmWrite(bits, V);
       e.incDecFlags(dec ? 1 : 0, X, V, bits);
