@@ -366,7 +366,7 @@ test('an access through a base register checked in a call serves the later ones 
   assert.ok(m.cpu.jit!.stats.wasm > 0, 'the loop was WebAssembly code');
 });
 
-test('accesses through one base register (push/pop, [ebx+disp], the bit string of BT/BTS) across a page end into a page mapped elsewhere: as the interpreter', () => {
+test('accesses through one base register (push/pop, [ebx+disp], the bit string of BT/BTS) or at absolute addresses across a page end into a page mapped elsewhere: as the interpreter', () => {
   // Virtual 4000h and 5000h map to physical A000h and 6000h: an address taken as "the same page
   // as the last access through this register" across 5000h would land in the wrong frame.
   const body = [
@@ -379,6 +379,9 @@ test('accesses through one base register (push/pop, [ebx+disp], the bit string o
     0x89, 0x53, 0x14, //                 mov [ebx+14h], edx
     0x5f, 0x5e, 0x58, 0x5a, //           pop edi; pop esi; pop eax; pop edx
     0x83, 0xc3, 0x04, //                 add ebx, 4 (EBX from 4FF0h up across 5000h)
+    0xa1, ...le32(0x4ff8), //            mov eax, [4FF8h]
+    0x01, 0x05, ...le32(0x5000), //      add [5000h], eax (absolute, the next page)
+    0x89, 0x15, ...le32(0x4ffc), //      mov [4FFCh], edx (absolute, the page of 4FF8h)
     0x49, //                             dec ecx
   ];
   const code = [
@@ -398,7 +401,7 @@ test('accesses through one base register (push/pop, [ebx+disp], the bit string o
   const a = run(false).state;
   const { m, state: b } = run(true);
   assert.deepEqual(b, a);
-  assert.equal(a.n, 5 + 6 * 17 + 1); // 16 instructions and JNZ per iteration
+  assert.equal(a.n, 5 + 6 * 20 + 1); // 19 instructions and JNZ per iteration
   assert.ok(m.cpu.jit!.stats.wasm > 0, 'the loop was WebAssembly code');
 });
 
