@@ -188,6 +188,11 @@ export class WasmEmitter {
     // A check made inside the construct just closed did not happen on every path past it.
     for (let r = 0; r < 8; r++) if (this.memoNest[r] > this.nest) this.memoGen[r] = -1;
   }
+  /** `else` of the innermost `if`: a check made in its first arm did not happen in this one. */
+  elseArm(): void {
+    this.o.push(W.ELSE);
+    for (let r = 0; r < 8; r++) if (this.memoNest[r] >= this.nest) this.memoGen[r] = -1;
+  }
   /** Forgets every access check (at a block's start, and when an instruction's code is dropped). */
   resetMemos(): void { this.memoGen.fill(-1); }
   br(depth: number): void { this.o.push(W.BR); uleb(this.o, depth); }
@@ -286,10 +291,11 @@ export class WasmEmitter {
    * Sets Q to the RAM address of a `size`-byte access within one page at the offset in local
    * `a`, or bails out. A write also marks the page dirty (memory.dirtyPages).
    *
-   * Every access checks its page afresh (TLB fast table or page kind: one load that stays in
-   * L1). Remembering the last page that passed in locals, as earlier versions did in looping
-   * code, made the XZ decompressor's regions 11 % slower: the memo locals were live around
-   * every loop, and TurboFan spilled them and the guest registers to the stack.
+   * The full check reads the TLB fast table or page kinds (one load that stays in L1); only an
+   * access through a base register an earlier access in the same block already checked skips
+   * it (`via`, below). Earlier versions remembered the last page per segment kind for the whole
+   * call instead: those locals were live around every loop, TurboFan spilled them and the
+   * guest registers, and the XZ decompressor's regions ran 11 % slower.
    */
   ramAddress(seg: number, off: number, size: number, write: boolean, via = -1, disp = 0, gen = 0): void {
     const flat = ((this.spec.flat >> seg) & 1) !== 0;

@@ -216,7 +216,7 @@ function compareExchange8(e: WasmEmitter): number {
   e.get(Q); e.get(R0 + 3); e.mem(W.I32_STORE, 0, 0);
   e.get(Q); e.get(R0 + 1); e.mem(W.I32_STORE, 0, 4);
   e.get(EFL); e.c32(Flag.ZF); e.op(W.I32_OR); e.set(EFL);
-  e.op(W.ELSE);
+  e.elseArm();
   e.get(X); e.set(R0);
   e.get(Y); e.set(R0 + 2);
   e.close();
@@ -538,7 +538,7 @@ function emitInsn(e: WasmEmitter): number {
       e.get(V); e.op(W.I32_EQZ);
       e.open(W.IF); // a zero source sets ZF and leaves the destination
       e.get(EFL); e.c32(Flag.ZF); e.op(W.I32_OR); e.set(EFL);
-      e.op(W.ELSE);
+      e.elseArm();
       if (op === 0x1bc) { e.get(V); e.op(W.I32_CTZ); } else { e.c32(31); e.get(V); e.op(W.I32_CLZ); e.op(W.I32_SUB); }
       e.setReg(bits, d.reg);
       e.get(EFL); e.c32(~Flag.ZF); e.op(W.I32_AND); e.set(EFL);
