@@ -366,6 +366,36 @@ test('an access through a base register checked in a call serves the later ones 
   assert.ok(m.cpu.jit!.stats.wasm > 0, 'the loop was WebAssembly code');
 });
 
+test('a read-modify-write into the page of the code it is in (index or base-register operand) bails out before it stores: each iteration runs the immediate it has just incremented', () => {
+  // mov ecx, 100; mov esi, CODE_BASE; mov edi, OFF; L: <RMW +1 on the immediate of the mov below>;
+  // mov ebx, <imm>; add [2004h], ebx; dec ecx; jnz L; hlt
+  const forms: [string, number[]][] = [
+    ['add dword [esi+edi], 1', [0x83, 0x04, 0x3e, 0x01]],
+    ['inc dword [esi+OFF]', [0xff, 0x46, 0x00]], // disp patched below
+  ];
+  for (const [name, rmw] of forms) {
+    const head = [0xb9, ...le32(100), 0xbe, ...le32(CODE_BASE), 0xbf, 0, 0, 0, 0];
+    const loop = [...rmw, 0xbb, 0, 0, 0, 0, 0x01, 0x1d, ...le32(0x2004), 0x49, 0x75, 0];
+    const code = [...head, ...loop, 0xf4];
+    const off = head.length + rmw.length + 1; // the immediate of mov ebx
+    code.splice(11, 4, ...le32(off)); // mov edi, OFF
+    if (rmw[0] === 0xff) code[head.length + 2] = off; // inc [esi+OFF]
+    code[head.length + loop.length - 1] = (-loop.length) & 0xff;
+    const run = (jit: boolean) => {
+      const m = makeMachine(code, RAM);
+      enterFlat(m, true);
+      if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+      m.run(100000);
+      return { m, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, sum: m.memory.read32(0x2004) } };
+    };
+    const a = run(false).state;
+    const { m, state: b } = run(true);
+    assert.deepEqual(b, a, name);
+    assert.equal(a.sum, 5050, name);
+    assert.ok(m.cpu.jit!.stats.wasm > 0, `${name}: the loop was WebAssembly code`);
+  }
+});
+
 test('accesses through one base register (push/pop, [ebx+disp], the bit string of BT/BTS) or at absolute addresses across a page end into a page mapped elsewhere: as the interpreter', () => {
   // Virtual 4000h and 5000h map to physical A000h and 6000h: an address taken as "the same page
   // as the last access through this register" across 5000h would land in the wrong frame.
