@@ -304,12 +304,13 @@ export class WasmEmitter {
     // none of which changes within a call): the offset from that access tells whether this
     // one is in its page, and then its RAM address (push/pop sequences, a stack frame, a struct).
     const memo = via >= 0 && flat && gen === this.regGen[via];
-    if (memo && this.memoGen[via] === gen && (!write || this.memoWrite[via] === 1) && disp === this.memoDisp[via] && size <= this.memoSize[via]) {
+    const checked = memo && this.memoGen[via] === gen && (!write || this.memoWrite[via] === 1);
+    if (checked && disp === this.memoDisp[via] && size <= this.memoSize[via]) {
       // The very bytes (or some of them) checked before: Q is still their address.
       this.get(PAGE0 + via); this.set(Q);
       return;
     }
-    if (memo && this.memoGen[via] === gen && (!write || this.memoWrite[via] === 1)) {
+    if (checked) {
       const delta = (disp - this.memoDisp[via]) | 0;
       this.open(W.BLOCK); // done
       this.open(W.BLOCK); // full check
