@@ -43,10 +43,10 @@ export function stringOp(c: Cpu): void {
     if (rep !== 0) {
       const count = a32 ? regs[Reg.ECX] : r16[Reg.ECX << 1];
       if (count === 0) return;
-      if (a32 && step > 0 && (op === 0xaa || op === 0xab || op === 0xa4 || op === 0xa5) && !c.slowChecks) {
+      if (a32 && (op === 0xaa || op === 0xab || op === 0xa4 || op === 0xa5) && !c.slowChecks) {
         // As many iterations as this execution would run (see the chunk check below), at once.
         const room = Math.min(count, REP_CHUNK - n, Math.max(1, c.stopAt - c.instructions - n));
-        const k = room > 1 ? repInRam(c, op, size, srcSeg, room) : 0;
+        const k = room > 1 ? repInRam(c, op, size, srcSeg, room, step < 0) : 0;
         if (k > 0) {
           regs[Reg.ECX] = count - k;
           n += k;
@@ -149,43 +149,49 @@ export function stringOp(c: Cpu): void {
 let runElements = 0;
 
 /**
- * Physical RAM address of up to `max` elements of `size` bytes from seg:off upwards that need
- * no check beyond what is known now: aligned, inside the segment, in one page the TLB already
- * maps with the permission, RAM, and for writes not holding translated code. -1: none.
+ * Physical RAM address of the lowest of up to `max` elements of `size` bytes from seg:off
+ * upwards (or, `down`, from seg:off downwards) that need no check beyond what is known now:
+ * aligned, inside the segment, in one page the TLB already maps with the permission, RAM, and
+ * for writes not holding translated code. -1: none.
  */
-function ramRun(c: Cpu, seg: number, off: number, size: number, max: number, write: boolean): number {
+function ramRun(c: Cpu, seg: number, off: number, size: number, max: number, write: boolean, down: boolean): number {
   const lin = (c.segBase[seg] + off) | 0;
   if ((lin & (size - 1)) !== 0) return -1;
-  const k = Math.min(max, (0x1000 - (lin & 0xfff)) / size);
-  const q = ramFast(c, seg, off, k * size, size, write);
+  const k = Math.min(max, down ? (lin & 0xfff) / size + 1 : (0x1000 - (lin & 0xfff)) / size);
+  const q = ramFast(c, seg, down ? off - (k - 1) * size : off, k * size, size, write);
   if (q < 0) return -1;
   runElements = k;
   return q;
 }
 
 /**
- * REP STOS/MOVS upwards with 32-bit addressing, up to `max` iterations, straight on RAM: the
+ * REP STOS/MOVS with 32-bit addressing, up to `max` iterations, straight on RAM: the
  * iterations that stay within one page of each operand, which cannot fault or reach a device
- * (ramRun). Returns how many ran (0: none, the caller iterates one by one). Forward copies
- * whose destination overlaps the source from above repeat a pattern: left to the loop.
+ * (ramRun). Returns how many ran (0: none, the caller iterates one by one). A copy whose
+ * destination overlaps the source ahead of it (above it upwards, below it downwards, DF=1)
+ * repeats a pattern, unlike memmove: left to the loop.
  */
-function repInRam(c: Cpu, op: number, size: number, srcSeg: number, max: number): number {
+function repInRam(c: Cpu, op: number, size: number, srcSeg: number, max: number, down: boolean): number {
   const regs = c.regs;
   let k = max;
   let src = 0;
   if (op <= 0xa5) {
-    src = ramRun(c, srcSeg, regs[Reg.ESI], size, k, false);
+    src = ramRun(c, srcSeg, regs[Reg.ESI], size, k, false, down);
     if (src < 0) return 0;
     k = runElements;
   }
-  const dst = ramRun(c, Seg.ES, regs[Reg.EDI], size, k, true);
+  const dst = ramRun(c, Seg.ES, regs[Reg.EDI], size, k, true, down);
   if (dst < 0) return 0;
+  if (down && op <= 0xa5 && runElements < k) {
+    // The source run was longer: its lowest k - runElements elements are not copied now.
+    src += (k - runElements) * size;
+  }
   k = runElements;
   const bytes = k * size;
   if (op <= 0xa5) {
-    if (dst > src && dst < src + bytes) return 0;
+    if (down ? dst < src && dst + bytes > src : dst > src && dst < src + bytes) return 0;
     c.ram.copyWithin(dst, src, src + bytes);
-    regs[Reg.ESI] = regs[Reg.ESI] + bytes;
+    regs[Reg.ESI] = regs[Reg.ESI] + (down ? -bytes : bytes);
   } else if (size === 4) {
     c.ram32.fill(regs[0], dst >>> 2, (dst >>> 2) + k);
   } else if (size === 1) {
@@ -198,7 +204,7 @@ function repInRam(c: Cpu, op: number, size: number, srcSeg: number, max: number)
     }
   }
   c.dirtyPages[dst >>> 12] = 1;
-  regs[Reg.EDI] = regs[Reg.EDI] + bytes;
+  regs[Reg.EDI] = regs[Reg.EDI] + (down ? -bytes : bytes);
   return k;
 }
 
