@@ -15,7 +15,7 @@ import fs from 'node:fs'; import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { guestSnapshot, GUEST_MEMORY } from './lib/guest-snapshot.js';
-import { compilerPoolFlags } from '../bin/node-flags.js';
+import { nodeFlags } from '../bin/node-flags.js';
 
 const SNAPSHOT_AT = 2.3e9;
 const args = process.argv.slice(2);
@@ -40,7 +40,7 @@ const times = dists.map(() => []);
 for (let r = 0; r < runs; r++) {
   for (const [i, d] of dists.entries()) {
     // Each run with the Node flags `ringmaster` runs with (bin/node-flags.js).
-    const m = JSON.parse(execFileSync(process.execPath, [...compilerPoolFlags([]), self, '--child', d], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
+    const m = JSON.parse(execFileSync(process.execPath, [...nodeFlags([]), self, '--child', d], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
     times[i].push(m);
     const st = m.stats ? `; translated ${m.stats.translated}, WebAssembly ${m.stats.wasm} in ${m.stats.modules} modules, entries ${m.stats.executed} (${m.stats.chained} chained), translation ${m.stats.translateMs} ms` : '';
     console.log(`run ${r + 1}/${runs} ${d}: ${m.wall.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU, ${(m.instructions / 1e6).toFixed(0)} M instructions${st}`);

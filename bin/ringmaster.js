@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { compilerPoolFlags } from './node-flags.js';
+import { nodeFlags } from './node-flags.js';
 const main = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   console.error('ringmaster: not built yet — run `make run` or `npm run build` first');
   process.exit(2);
 }
-const flags = compilerPoolFlags();
+const flags = nodeFlags();
 if (flags.length === 0) {
   if (process.env.RINGMASTER_PARENT_CHANNEL === '1') {
     // Started again by the block below: go when that process goes, even if it was killed outright

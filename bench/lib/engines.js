@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compilerPoolFlags } from '../../bin/node-flags.js';
+import { nodeFlags } from '../../bin/node-flags.js';
 
 export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const REPO_DIR = path.dirname(BENCH_DIR);
@@ -65,7 +65,7 @@ export function engineCommands(img, { memoryMiB, cmdline, distDir, jitModes = [u
       engine: 'ringmaster',
       command: process.execPath,
       // The Node flags bin/ringmaster.js would start itself again with (bin/node-flags.js), given here.
-      args: [...compilerPoolFlags([]), ...(mode === undefined ? rmArgs : [...rmArgs, '--jit', mode])],
+      args: [...nodeFlags([]), ...(mode === undefined ? rmArgs : [...rmArgs, '--jit', mode])],
       boot: `direct Linux boot (bzImage protocol), no BIOS, ${ringmasterClock === 'deterministic' ? 'virtual time from the instruction counter' : 'host time'}${mode === undefined ? '' : mode === 'on' ? ', translator on' : ', interpreter only'}`,
     };
   }

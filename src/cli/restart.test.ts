@@ -1,5 +1,5 @@
 // bin/ringmaster.js starts Node again with the V8 flags of bin/node-flags.js (a compiler pool
-// that leaves the guest its core): the restarted process must behave as the one started, and
+// that leaves the guest its core, WebAssembly tiering): the restarted process must behave as the one started, and
 // end with it however it ends (Linux: children are found through /proc).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/ringmaster.js', import.meta.url));
-const { compilerPoolFlags } = (await import(new URL('../../bin/node-flags.js', import.meta.url).href)) as { compilerPoolFlags: (argv: string[]) => string[] };
-const restarts = compilerPoolFlags([]).length > 0;
-const skip = restarts ? undefined : 'this machine has enough cores for V8’s own compiler pool: no restart';
+const { nodeFlags } = (await import(new URL('../../bin/node-flags.js', import.meta.url).href)) as { nodeFlags: (argv: string[]) => string[] };
+const flags = nodeFlags([]).join(' ');
+const skip = flags !== '' ? undefined : 'no Node flags to add here (RINGMASTER_V8_POOL and RINGMASTER_V8_TIERING say default): no restart';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const alive = (pid: number): boolean => {
@@ -54,14 +54,21 @@ async function startLooping(dir: string) {
   const p = spawn(process.execPath, [BIN, 'run', '--bios', loopRom(dir)], { stdio: ['ignore', 'ignore', 'pipe'] });
   // Until the child has exec'd, /proc shows it with the parent's command line.
   let kids: { pid: number; args: string }[] = [];
-  for (let i = 0; i < 50 && !(kids.length === 1 && /--v8-pool-size=\d/.test(kids[0]!.args)); i++) {
+  for (let i = 0; i < 50 && !(kids.length === 1 && kids[0]!.args.includes(flags)); i++) {
     await sleep(100);
     kids = children(p.pid!);
   }
   assert.equal(kids.length, 1, 'one restarted process');
-  assert.match(kids[0]!.args, /--v8-pool-size=\d/);
+  assert.ok(kids[0]!.args.includes(flags), `restarted with ${flags}: ${kids[0]!.args}`);
   return { p, kid: kids[0]!.pid };
 }
+
+test('the Node flags leave out what the command line sets already', () => {
+  assert.ok(!nodeFlags(['--v8-pool-size=3']).some((f) => f.startsWith('--v8-pool-size')));
+  assert.ok(!nodeFlags(['--wasm-dynamic-tiering']).some((f) => f.includes('wasm-dynamic-tiering')));
+  assert.ok(!nodeFlags(['--no-wasm-dynamic-tiering']).some((f) => f.includes('wasm-dynamic-tiering')));
+  assert.ok(nodeFlags([]).includes('--no-wasm-dynamic-tiering') || process.env.RINGMASTER_V8_TIERING === 'default');
+});
 
 test('the restarted ringmaster passes its exit status back (a bad option: 2, --version: 0)', { skip }, () => {
   const bad = spawnSync(process.execPath, [BIN, 'run', '--no-such-option'], { encoding: 'utf8' });
