@@ -21,6 +21,16 @@ test('the record is bounded: only the last `capacity` codes are kept, the total 
   assert.deepEqual(p.recorded(), [6, 7, 8, 9]);
   assert.equal(p.total, 10);
   assert.throws(() => new PostCodePort(0), RangeError);
+  // Restored after the record wrapped, into the same capacity and a larger one, then written on.
+  const same = new PostCodePort(4);
+  same.loadState(structuredClone(p.saveState()));
+  same.write(10);
+  assert.deepEqual(same.recorded(), [7, 8, 9, 10]);
+  const larger = new PostCodePort(8);
+  larger.loadState(structuredClone(p.saveState()));
+  larger.write(10);
+  assert.deepEqual(larger.recorded(), [6, 7, 8, 9, 10]);
+  assert.equal(larger.total, 11);
 });
 
 test('reset() clears the record; save/restore keeps it', () => {

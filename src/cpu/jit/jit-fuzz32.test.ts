@@ -675,7 +675,7 @@ test('an instruction straddling a page end is run by the interpreter from the di
       body: [0x01, 0xd8, 0x89, 0xca, 0x83, 0xe2, 0x08, 0x83, 0xc2, 0x18, 0x52, 0x0f, 0xa1, 0x64, 0x8b, 0x16] },
     // ESI walks past the 4 MiB the page tables map: #PF in the straddling MOV, then #DF and shutdown (no IDT).
     { name: 'mov, faulting', n: 1000, esi: RAM - 0x800, body: [0x01, 0xd8, 0x8b, 0x96, 0, 0, 0, 0] },
-    { name: 'in al, 80h (not plain: the dispatcher stops after it)', n: 300, esi: DATA, body: [0x01, 0xd8, 0x90, 0x90, 0x90, 0xe4, 0x80] },
+    { name: 'in al, 80h (port I/O: the dispatcher goes on after it)', n: 300, esi: DATA, body: [0x01, 0xd8, 0x90, 0x90, 0x90, 0xe4, 0x80] },
   ];
   for (const v of variants) {
     const L = v.L ?? 0x2ffa;
@@ -793,4 +793,57 @@ test('STI and POPF in WebAssembly code: pending interrupts arrive where the inte
       if (slice === 0) assert.deepEqual(a.log, [0x1002, 0x1009]);
     }
   }
+});
+
+test('blocks that start with IN or OUT are chained: a port-polling loop stays in the dispatcher, and an interrupt an OUT raises arrives where the interpreter takes it', () => {
+  // 1000: sti; xor ecx, ecx; L: in al, 61h; mov esi, eax; call 1800h; inc ecx; test esi, 20h; jz L; hlt
+  // 1800h: out 80h, al; ret (the kernel's PIT calibration loop with its I/O delay)
+  const code = [0xfb, 0x31, 0xc9, 0xe4, 0x61, 0x89, 0xc6, 0xe8, ...le32(0x1800 - 0x100c), 0x41, 0xf7, 0xc6, ...le32(0x20), 0x74, 0x100 - 0x12, 0xf4];
+  for (const paging of [false, true]) {
+    for (const raiseAt of [0, 250]) {
+      const run = (jit: boolean) => {
+        const { m, log } = withLoggingInterrupts(code, paging);
+        m.memory.writeBytes(0x1800, Uint8Array.from([0xe6, 0x80, 0xc3]));
+        let reads = 0;
+        let writes = 0;
+        m.ports.register(0x61, 1, 'test-pit', { read8: () => (++reads > 400 ? 0x20 : 0) });
+        m.ports.register(0x80, 1, 'test-delay', { write8: () => { if (++writes === raiseAt) m.interrupts.pending.push(0x20); } });
+        let lookups = 0;
+        if (jit) {
+          m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+          const jitRun = m.cpu.jit!.runBlock.bind(m.cpu.jit);
+          m.cpu.jit!.runBlock = (cpu) => { lookups++; return jitRun(cpu); };
+        }
+        m.run(100000);
+        const c = m.cpu;
+        return { lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
+      };
+      const a = run(false).state;
+      const { lookups, state: b } = run(true);
+      assert.deepEqual(b, a, `paging ${paging}, interrupt at OUT ${raiseAt}`);
+      assert.equal(a.regs[1], 401, 'ECX: 401 passes');
+      // The interrupt comes right after the OUT that raised it: the handler saw the RET's EIP.
+      assert.deepEqual(a.log, raiseAt === 0 ? [] : [0x1802]);
+      assert.ok(lookups < 30, `paging ${paging}: ${lookups} lookups from the run loop for 401 passes`);
+    }
+  }
+  // An OUT that turns A20 off (here the 50th to port 92h) stops the dispatcher: the stores after
+  // it go to 4000h + 4*ECX, as in the interpreter, not to 104000h + 4*ECX.
+  // 1000: mov ebx, 104000h; xor ecx, ecx; xor eax, eax; L: call 1800h; mov [ebx+ecx*4], ecx; inc ecx; cmp ecx, 100; jne L; hlt
+  const a20Code = [0xbb, ...le32(0x104000), 0x31, 0xc9, 0x31, 0xc0, 0xe8, ...le32(0x1800 - 0x100e), 0x89, 0x0c, 0x8b, 0x41, 0x83, 0xf9, 100, 0x75, 0x100 - 0x0e, 0xf4];
+  const a20Run = (jit: boolean) => {
+    const m = makeMachine(a20Code, RAM);
+    enterFlat(m, false);
+    m.memory.writeBytes(0x1800, Uint8Array.from([0xe6, 0x92, 0xc3])); // out 92h, al; ret
+    let writes = 0;
+    m.ports.register(0x92, 1, 'test-a20', { write8: () => { if (++writes === 50) m.memory.setA20(false); } }); // the 50th write, once the code is chained
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.run(100000);
+    const raw = (a: number) => m.memory.ram[a] | (m.memory.ram[a + 1] << 8); // the RAM bytes, not through the A20 gate
+    return { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, low: raw(0x4000 + 4 * 99), high: raw(0x104000 + 4 * 99), first: raw(0x4000 + 4 * 48) };
+  };
+  const a20 = a20Run(false);
+  assert.deepEqual(a20Run(true), a20);
+  assert.deepEqual([a20.low, a20.high, a20.regs[1]], [99, 0, 100]);
+  assert.equal(a20.first, 0, 'the first 49 stores went above 1 MiB');
 });

@@ -286,13 +286,19 @@ export class WasmTier {
     const x = this.exchange;
     c.eip = x[ExchangeWord.EIP] >>> 0;
     flagsFromExchange(c, x);
+    const a20 = c.a20Mask;
+    const map = c.mapGeneration;
     // c.instructions and c.stopAt stay as enter() found them while the dispatcher runs.
     const completed = c.interpretOne(c.instructions + (dispatchRoom(c) - room));
     flagsToExchange(c, x);
-    x[ExchangeWord.PENDING] = c.host.interrupts.hasPending() ? 1 : 0; // a plain store may reach a device
+    const pending = c.host.interrupts.hasPending();
+    x[ExchangeWord.PENDING] = pending ? 1 : 0; // a plain store may reach a device
     x[ExchangeWord.EIP] = c.eip;
-    // A segment load changes what the dispatcher's entry offered (its caps, the SEG_BASE words).
-    const goOn = completed && isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) && !loadsSegmentOp(c.op);
+    // A segment load changes what the dispatcher's entry offered (its caps, the SEG_BASE words);
+    // port I/O may raise an interrupt, and a write may move A20 or the memory map (the OUT
+    // handler refreshes c.a20Mask and c.mapGeneration).
+    const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? !loadsSegmentOp(c.op) :
+      isPortIo(c.op) && !pending && c.a20Mask === a20 && c.mapGeneration === map);
     x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
   }
@@ -440,6 +446,7 @@ export class WasmTier {
     if ((w.req & ~caps) !== 0) return w.js(c);
     flagsToExchange(c, x);
     x[ExchangeWord.PENDING] = c.host.interrupts.hasPending() ? 1 : 0;
+    x[ExchangeWord.EIP] = c.eip; // where interpretCall starts when w is an interpreted slot
     // Other code is looked up only where EIP is the linear address (CS base 0).
     const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
     const retired = this.dispatch(w.slot, dispatchRoom(c), chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
@@ -469,6 +476,17 @@ export class WasmTier {
     if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && last.module === w) this.attach(last, null);
     return WasmExit.BAIL;
   }
+}
+
+/**
+ * IN and OUT (E4-E7 with a port number, EC-EF with DX): the dispatcher may go on after one the
+ * interpreter ran when no interrupt is pending after it and A20 and the memory map are as they
+ * were. Port I/O changes nothing else the run loop checks at a boundary (classify.ts): not IF,
+ * TF or the shadow, not CS; a device that ends the run makes interpretOne report it. Devices
+ * that schedule timers do not shorten the run loop's slice either.
+ */
+export function isPortIo(op: number): boolean {
+  return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef);
 }
 
 /** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
