@@ -47,3 +47,18 @@ export function isPlainOp(op: number, info: number, reg: number): boolean {
   if (op === 0xff) return reg <= 1 || reg === 6; // INC DEC PUSH; CALL/JMP end the block
   return true;
 }
+
+/**
+ * Instructions without a WebAssembly form after which the dispatcher may go on once the
+ * interpreter has run them (wasm-tier.ts interpretCall), provided no interrupt is pending after
+ * them and A20 and the memory map are as they were: IN and OUT (E4-E7 with a port number, EC-EF
+ * with DX) and INVLPG (0F 01 /7). Port I/O changes nothing else the run loop checks at a
+ * boundary: not IF, TF or the shadow, not CS; a device that ends the run makes interpretOne
+ * report it, and devices that schedule timers do not shorten the run loop's slice either.
+ * INVLPG drops one TLB entry, which the dispatcher's lookups and every later function read
+ * afresh. Translated code stops before these (a NEXT exit to their EIP), so that a block
+ * starting there can be chained to (jit.ts gives it an interpreted slot).
+ */
+export function continuesAfterInterpreting(op: number, reg: number): boolean {
+  return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op === 0x101 && reg === 7);
+}

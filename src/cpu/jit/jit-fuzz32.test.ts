@@ -795,7 +795,7 @@ test('STI and POPF in WebAssembly code: pending interrupts arrive where the inte
   }
 });
 
-test('blocks that start with IN or OUT are chained: a port-polling loop stays in the dispatcher, and an interrupt an OUT raises arrives where the interpreter takes it', () => {
+test('port I/O and INVLPG are chained (blocks that start with them, code that stops before them): a port-polling loop stays in the dispatcher, an interrupt an OUT raises arrives where the interpreter takes it, an OUT that moves A20 stops it', () => {
   // 1000: sti; xor ecx, ecx; L: in al, 61h; mov esi, eax; call 1800h; inc ecx; test esi, 20h; jz L; hlt
   // 1800h: out 80h, al; ret (the kernel's PIT calibration loop with its I/O delay)
   const code = [0xfb, 0x31, 0xc9, 0xe4, 0x61, 0x89, 0xc6, 0xe8, ...le32(0x1800 - 0x100c), 0x41, 0xf7, 0xc6, ...le32(0x20), 0x74, 0x100 - 0x12, 0xf4];
@@ -844,6 +844,29 @@ test('blocks that start with IN or OUT are chained: a port-polling loop stays in
   };
   const a20 = a20Run(false);
   assert.deepEqual(a20Run(true), a20);
+  // INVLPG in the middle of a block: the code stops before it for a block that starts there,
+  // which the dispatcher chains to and goes on after. (It drops the page after the data: an
+  // access to a page just dropped misses the TLB and leaves for the interpreter's page walk.)
+  // 1000: mov ecx, 500; mov esi, 2000h; L: add ebx, 1; invlpg [esi+1000h]; mov eax, [esi]; add ebx, eax; dec ecx; jnz L; hlt
+  const invlpgCode = [0xb9, ...le32(500), 0xbe, ...le32(DATA), 0x83, 0xc3, 0x01, 0x0f, 0x01, 0xbe, ...le32(0x1000), 0x8b, 0x06, 0x01, 0xc3, 0x49, 0x75, 0x100 - 0x11, 0xf4];
+  const invlpgRun = (jit: boolean) => {
+    const m = makeMachine(invlpgCode, RAM);
+    enterFlat(m, true);
+    m.memory.write32(DATA, 7);
+    let lookups = 0;
+    if (jit) {
+      m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+      const jitRun = m.cpu.jit!.runBlock.bind(m.cpu.jit);
+      m.cpu.jit!.runBlock = (cpu) => { lookups++; return jitRun(cpu); };
+    }
+    m.run(100000);
+    return { lookups, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, eip: m.cpu.eip, pte: m.memory.read32(PAGE_DIR + 0x1000 + 4 * (DATA >>> 12)) } };
+  };
+  const inv = invlpgRun(false).state;
+  const invJit = invlpgRun(true);
+  assert.deepEqual(invJit.state, inv);
+  assert.equal(inv.regs[3], 500 * 8, 'EBX');
+  assert.ok(invJit.lookups < 30, `${invJit.lookups} lookups from the run loop for 500 INVLPGs`);
   assert.deepEqual([a20.low, a20.high, a20.regs[1]], [99, 0, 100]);
   assert.equal(a20.first, 0, 'the first 49 stores went above 1 MiB');
 });

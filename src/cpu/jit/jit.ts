@@ -16,7 +16,8 @@ import { raise } from '../interrupts.js';
 import { translate, translateRegion, flatSegments, limitsFlat, ENV_NAMES, JS_REGION, WASM_REGION, type BlockCode, type RegionLimits } from './emit.js';
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
-import { WasmTier, isPortIo, type WasmCode } from './wasm-tier.js';
+import { WasmTier, type WasmCode } from './wasm-tier.js';
+import { continuesAfterInterpreting } from './classify.js';
 
 export interface JitOptions {
   /**
@@ -565,11 +566,12 @@ export class Jit {
       }
       b.fn = js;
       if (!hot) b.general = js;
-      // A block that starts with IN or OUT (kernel init's PIT calibration loop: `in al,61h`,
-      // then `out 80h,al` as the I/O delay, 140 K times) gets a slot whose function has the
-      // interpreter run that instruction, so that the dispatcher chains into it and goes on
-      // after it (WasmTier.installInterpreted, isPortIo).
-      if (wasmState && isPortIo(b.buf[b.pa])) this.setModule(b, this.wasm!.installInterpreted(b));
+      // A block that starts with IN, OUT or INVLPG (kernel init's PIT calibration loop: `in
+      // al,61h`, then `out 80h,al` as the I/O delay, 140 K times) gets a slot whose function has
+      // the interpreter run that instruction, so that the dispatcher chains into it and goes on
+      // after it (WasmTier.installInterpreted, classify.ts continuesAfterInterpreting).
+      const d = code.blocks[0].insns[0];
+      if (wasmState && continuesAfterInterpreting(d.op, d.reg)) this.setModule(b, this.wasm!.installInterpreted(b));
     }
     b.size = (hot ? b.size : 0) + code.source.length;
     return code;

@@ -12,7 +12,7 @@ import { flatSegments, hasFlatLimits, limitsFlat, loadsSegmentOp } from './emit.
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import { dispatchModule, moduleBytes, callOutModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
 import { OPCODE_INFO } from '../decoder.js';
-import { isPlainOp } from './classify.js';
+import { continuesAfterInterpreting, isPlainOp } from './classify.js';
 import { tscLine } from '../tsc.js';
 import type { Block, BlockFn, JitStats } from './jit.js';
 
@@ -298,7 +298,7 @@ export class WasmTier {
     // port I/O may raise an interrupt, and a write may move A20 or the memory map (the OUT
     // handler refreshes c.a20Mask and c.mapGeneration).
     const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? !loadsSegmentOp(c.op) :
-      isPortIo(c.op) && !pending && c.a20Mask === a20 && c.mapGeneration === map);
+      continuesAfterInterpreting(c.op, c.reg) && !pending && c.a20Mask === a20 && c.mapGeneration === map);
     x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
   }
@@ -476,17 +476,6 @@ export class WasmTier {
     if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && last.module === w) this.attach(last, null);
     return WasmExit.BAIL;
   }
-}
-
-/**
- * IN and OUT (E4-E7 with a port number, EC-EF with DX): the dispatcher may go on after one the
- * interpreter ran when no interrupt is pending after it and A20 and the memory map are as they
- * were. Port I/O changes nothing else the run loop checks at a boundary (classify.ts): not IF,
- * TF or the shadow, not CS; a device that ends the run makes interpretOne report it. Devices
- * that schedule timers do not shorten the run loop's slice either.
- */
-export function isPortIo(op: number): boolean {
-  return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef);
 }
 
 /** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
