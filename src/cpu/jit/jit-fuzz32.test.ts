@@ -190,6 +190,15 @@ function enterFlat(m: ReturnType<typeof makeMachine>, paging: boolean): void {
   c.modeChanged();
 }
 
+/** Translates everything at once (threshold 0, hot at once) and counts the run loop's lookups of translated code. */
+function translateCountingLookups(m: ReturnType<typeof makeMachine>): { lookups: number } {
+  const counted = { lookups: 0 };
+  m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+  const jitRun = m.cpu.jit!.runBlock.bind(m.cpu.jit);
+  m.cpu.jit!.runBlock = (cpu) => { counted.lookups++; return jitRun(cpu); };
+  return counted;
+}
+
 function runOnce(code: number[], seed: number, paging: boolean, jit: { wasm: boolean } | undefined) {
   const m = makeMachine(code, RAM);
   enterFlat(m, paging);
@@ -689,16 +698,11 @@ test('an instruction straddling a page end is run by the interpreter from the di
         flatDescriptor(m, 0x520, 0x92, 0x100);
         m.cpu.gdtrBase = 0x500;
         m.cpu.gdtrLimit = 0x27;
-        let lookups = 0;
-        if (jit) {
-          m.cpu.setJit({ threshold: 0, hotRuns: 0 });
-          const jitRun = m.cpu.jit!.runBlock.bind(m.cpu.jit);
-          m.cpu.jit!.runBlock = (cpu) => { lookups++; return jitRun(cpu); };
-        }
+        const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
         m.cpu.regs[3] = 3;
         m.run(1e6);
         const c = m.cpu;
-        return { lookups, state: { regs: Array.from(c.regs), eip: c.eip, flags: c.getEflags(), n: c.instructions, halted: c.halted, lastVector: c.lastVector } };
+        return { lookups: counted.lookups, state: { regs: Array.from(c.regs), eip: c.eip, flags: c.getEflags(), n: c.instructions, halted: c.halted, lastVector: c.lastVector } };
       };
       const a = run(false).state;
       const { lookups, state: b } = run(true);
@@ -808,15 +812,10 @@ test('port I/O and INVLPG are chained (blocks that start with them, code that st
         let writes = 0;
         m.ports.register(0x61, 1, 'test-pit', { read8: () => (++reads > 400 ? 0x20 : 0) });
         m.ports.register(0x80, 1, 'test-delay', { write8: () => { if (++writes === raiseAt) m.interrupts.pending.push(0x20); } });
-        let lookups = 0;
-        if (jit) {
-          m.cpu.setJit({ threshold: 0, hotRuns: 0 });
-          const jitRun = m.cpu.jit!.runBlock.bind(m.cpu.jit);
-          m.cpu.jit!.runBlock = (cpu) => { lookups++; return jitRun(cpu); };
-        }
+        const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
         m.run(100000);
         const c = m.cpu;
-        return { lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
+        return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
       };
       const a = run(false).state;
       const { lookups, state: b } = run(true);
@@ -853,14 +852,9 @@ test('port I/O and INVLPG are chained (blocks that start with them, code that st
     const m = makeMachine(invlpgCode, RAM);
     enterFlat(m, true);
     m.memory.write32(DATA, 7);
-    let lookups = 0;
-    if (jit) {
-      m.cpu.setJit({ threshold: 0, hotRuns: 0 });
-      const jitRun = m.cpu.jit!.runBlock.bind(m.cpu.jit);
-      m.cpu.jit!.runBlock = (cpu) => { lookups++; return jitRun(cpu); };
-    }
+    const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
     m.run(100000);
-    return { lookups, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, eip: m.cpu.eip, pte: m.memory.read32(PAGE_DIR + 0x1000 + 4 * (DATA >>> 12)) } };
+    return { lookups: counted.lookups, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, eip: m.cpu.eip, pte: m.memory.read32(PAGE_DIR + 0x1000 + 4 * (DATA >>> 12)) } };
   };
   const inv = invlpgRun(false).state;
   const invJit = invlpgRun(true);
