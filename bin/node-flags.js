@@ -36,7 +36,7 @@ export function compilerPoolFlags(execArgv = process.execArgv) {
  * warm blocks are entered a few thousand times each, so most of them spend their life in Liftoff
  * code. With dynamic tiering off, TurboFan compiles every function in the background right after
  * its first compile: kernel init 4.77 against 4.90 s (medians of 7 alternating runs), the guest's
- * sha256 (`MIB=24 bench/guest-sha.js`) 3.12 against 3.34 s (3 each), for ~5 % more CPU time on
+ * sha256 (`MIB=24 bench/guest-sha.js`) 3.12 against 3.34 s (6 of 7 alternating pairs faster), for ~5 % more CPU time on
  * the compiler threads. [] when the command line or NODE_OPTIONS sets dynamic tiering either
  * way, or RINGMASTER_V8_TIERING=default asks for V8's own.
  */

@@ -8,9 +8,9 @@ import { checkVersion } from '../bus/device.js';
 export class PostCodePort implements Device {
   readonly name = 'post-code-port';
   /**
-   * The last `kept` codes (at most `capacity`) as a ring: the newest at `(total - 1) % capacity`. (Shifting an
-   * array of 1024 per write cost ~100 ns; Linux writes here as its I/O delay, 140 K times in
-   * the PIT calibration loop.)
+   * The last `kept` codes (at most `capacity`) as a ring, the newest at `(total - 1) % capacity`.
+   * (Shifting an array of 1024 per write cost ~100 ns; Linux writes here as its I/O delay, 140 K
+   * times in its PIT calibration loop.)
    */
   private readonly ring: Uint8Array;
   private kept = 0;
@@ -63,7 +63,8 @@ export class PostCodePort implements Device {
     checkVersion(this.name, s, 1);
     const codes = (s.codes as number[]).slice(-this.capacity);
     // The ring holds them at the slots their indices in the whole sequence give.
-    const total = Math.max(s.total as number, codes.length);
+    const saved = s.total as number;
+    const total = Number.isSafeInteger(saved) && saved >= codes.length ? saved : codes.length;
     codes.forEach((c, i) => { this.ring[(total - codes.length + i) % this.capacity] = c & 0xff; });
     this.last = s.last as number;
     this.total = total;
