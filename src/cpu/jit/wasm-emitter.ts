@@ -428,8 +428,7 @@ export class WasmEmitter {
     // A read-modify-write checks for its store here (the same page, so its store needs no check
     // of its own); a store it cannot make bails out before anything changed, as the store would.
     const via = this.viaReg;
-    if (this.viaStore && via >= 0) this.ramAddress(this.d.eaSeg, A, bits >> 3, true, via, this.viaDisp, this.viaGen);
-    else this.ramAddress(this.d.eaSeg, A, bits >> 3, false, via, this.viaDisp, this.viaGen);
+    this.ramAddress(this.d.eaSeg, A, bits >> 3, this.viaStore && via >= 0, via, this.viaDisp, this.viaGen);
     this.load(bits);
   }
   /** Writes local v to the r/m operand. */
