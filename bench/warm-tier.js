@@ -7,6 +7,9 @@
 // faults need (c.instStart before each memory access). The closures are written out by hand here,
 // as a generator would make them for these instruction forms; both runs must end in the same
 // registers, flags and memory after the same instruction count.
+// What it does not show: built for real (src/cpu/README.md, "The warm tier of closures"), such a
+// tier ran kernel code slower than the interpreter (thousands of closures called megamorphically,
+// and their data footprint); a loop of eight instruction forms is its best case.
 // Usage: npm run build && node bench/warm-tier.js [loop passes, default 3e6] [compiled dir, default dist]
 import path from 'node:path';
 import assert from 'node:assert/strict';
