@@ -62,3 +62,14 @@ export function isPlainOp(op: number, info: number, reg: number): boolean {
 export function continuesAfterInterpreting(op: number, reg: number): boolean {
   return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op === 0x101 && reg === 7);
 }
+
+/**
+ * An instruction without a WebAssembly form that the dispatcher has the interpreter run and may
+ * go on after (wasm-tier.ts interpretCall): a plain one (PUSH CS, shifts by CL, REP string forms
+ * without one... kernel init: 38 K returns to the run loop for PUSH CS and SHL/SHR by CL), or one
+ * of continuesAfterInterpreting. Translated code stops before it with a NEXT exit to its EIP,
+ * and a block that starts with it gets an interpreted slot (jit.ts compile).
+ */
+export function interpretedInDispatcher(op: number, info: number, reg: number): boolean {
+  return isPlainOp(op, info, reg) || continuesAfterInterpreting(op, reg);
+}

@@ -16,7 +16,7 @@
 import { W, VOID, functionBody, uleb } from './wasm-asm.js';
 import { emitOne } from './wasm-insn.js';
 import { Producer } from './emit-inline.js';
-import { continuesAfterInterpreting } from './classify.js';
+import { interpretedInDispatcher } from './classify.js';
 import {
   WasmEmitter, Unsupported, ExchangeWord, WasmExit,
   ROOM, R0, F_OP, F_DST, F_SRC, F_RES, F_BITS, F_LAZY, EFL, J, P, X_RET, X_EIP, X_KIND, BASE0, I32_LOCALS,
@@ -121,8 +121,9 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
       }
       if (r === 0) {
         // No WebAssembly form: a block that starts with it is left out; else the code stops
-        // before it and the interpreter runs it (or, for an instruction the dispatcher may go
-        // on after, leaves for the block that starts there: jit.ts gives it a slot).
+        // before it, for the block that starts there when the dispatcher can have the
+        // interpreter run it and go on (classify.ts interpretedInDispatcher: jit.ts gives that
+        // block a slot), else for the run loop's interpreter.
         if (e.k === 0) return i;
         o.length = mark;
         e.nest = 0;
@@ -130,7 +131,7 @@ function emitRegion(blocks: WasmBlock[], spec: WasmSpec, layout: WasmLayout, loo
         e.flatUsed = flatUsed;
         e.basedUsed = basedUsed;
         e.needs = needs;
-        e.bail(continuesAfterInterpreting(d.op, d.reg) ? WasmExit.NEXT : WasmExit.INTERPRET);
+        e.bail(interpretedInDispatcher(d.op, d.info, d.reg) ? WasmExit.NEXT : WasmExit.INTERPRET);
         ended = true;
         break;
       }

@@ -17,7 +17,7 @@ import { translate, translateRegion, flatSegments, limitsFlat, ENV_NAMES, JS_REG
 import { setFetchWindow } from '../fetch.js';
 import { widenNumberFields } from '../wide-fields.js';
 import { WasmTier, type WasmCode } from './wasm-tier.js';
-import { continuesAfterInterpreting } from './classify.js';
+import { interpretedInDispatcher } from './classify.js';
 
 export interface JitOptions {
   /**
@@ -566,12 +566,13 @@ export class Jit {
       }
       b.fn = js;
       if (!hot) b.general = js;
-      // A block that starts with IN, OUT or INVLPG (kernel init's PIT calibration loop: `in
-      // al,61h`, then `out 80h,al` as the I/O delay, 140 K times) gets a slot whose function has
+      // A block that starts with an instruction without a WebAssembly form that is plain, or IN,
+      // OUT or INVLPG (kernel init's PIT calibration loop: `in al,61h`, then `out 80h,al` as the
+      // I/O delay, 140 K times; text_poke_early's PUSH CS, 34 K) gets a slot whose function has
       // the interpreter run that instruction, so that the dispatcher chains into it and goes on
-      // after it (WasmTier.installInterpreted, classify.ts continuesAfterInterpreting).
+      // after it (WasmTier.installInterpreted, classify.ts interpretedInDispatcher).
       const d = code.blocks[0].insns[0];
-      if (wasmState && continuesAfterInterpreting(d.op, d.reg)) this.setModule(b, this.wasm!.installInterpreted(b));
+      if (wasmState && interpretedInDispatcher(d.op, d.info, d.reg)) this.setModule(b, this.wasm!.installInterpreted(b));
     }
     b.size = (hot ? b.size : 0) + code.source.length;
     return code;

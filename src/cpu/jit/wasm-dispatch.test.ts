@@ -281,3 +281,27 @@ test('port I/O and INVLPG are chained (blocks that start with them, code that st
   assert.deepEqual([a20.low, a20.high, a20.regs[1]], [99, 0, 100]);
   assert.equal(a20.first, 0, 'the first 49 stores went above 1 MiB');
 });
+
+test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL) are run by the interpreter from the dispatcher: same results, few returns to the run loop', () => {
+  // mov ecx, 3; mov esi, 1000; L: add eax, ebx; push cs; pop edx; shl eax, cl; add ebx, edx;
+  // dec esi; jnz L; hlt
+  const code = [0xb9, ...le32(3), 0xbe, ...le32(1000), 0x01, 0xd8, 0x0e, 0x5a, 0xd3, 0xe0, 0x01, 0xd3, 0x4e, 0x75, 0xf5, 0xf4];
+  for (const paging of [false, true]) {
+    const run = (jit: boolean) => {
+      const m = makeMachine(code, RAM);
+      enterFlat(m, paging);
+      const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+      m.cpu.regs[3] = 5;
+      m.run(1e6);
+      const c = m.cpu;
+      return { lookups: counted.lookups, bails: c.jit?.stats.wasmBails ?? 0, state: { regs: Array.from(c.regs), eip: c.eip, flags: c.getEflags(), n: c.instructions, halted: c.halted } };
+    };
+    const a = run(false).state;
+    const { lookups, bails, state: b } = run(true);
+    assert.deepEqual(b, a, `paging ${paging}`);
+    assert.equal(a.n, 2 + 7 * 1000 + 1);
+    assert.equal(a.regs[2], 8, 'EDX = CS (08h)');
+    // Before, each pass left the module twice for the run loop's interpreter (2000 lookups).
+    assert.ok(lookups < 20 && bails < 10, `paging ${paging}: ${lookups} lookups from the run loop, ${bails} bail-outs`);
+  }
+});
