@@ -282,26 +282,38 @@ test('port I/O and INVLPG are chained (blocks that start with them, code that st
   assert.equal(a20.first, 0, 'the first 49 stores went above 1 MiB');
 });
 
-test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL) are run by the interpreter from the dispatcher: same results, few returns to the run loop', () => {
-  // mov ecx, 3; mov esi, 1000; L: add eax, ebx; push cs; pop edx; shl eax, cl; add ebx, edx;
-  // dec esi; jnz L; hlt
-  const code = [0xb9, ...le32(3), 0xbe, ...le32(1000), 0x01, 0xd8, 0x0e, 0x5a, 0xd3, 0xe0, 0x01, 0xd3, 0x4e, 0x75, 0xf5, 0xf4];
-  for (const paging of [false, true]) {
-    const run = (jit: boolean) => {
-      const m = makeMachine(code, RAM);
-      enterFlat(m, paging);
-      const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
-      m.cpu.regs[3] = 5;
-      m.run(1e6);
-      const c = m.cpu;
-      return { lookups: counted.lookups, bails: c.jit?.stats.wasmBails ?? 0, state: { regs: Array.from(c.regs), eip: c.eip, flags: c.getEflags(), n: c.instructions, halted: c.halted } };
-    };
-    const a = run(false).state;
-    const { lookups, bails, state: b } = run(true);
-    assert.deepEqual(b, a, `paging ${paging}`);
-    assert.equal(a.n, 2 + 7 * 1000 + 1);
-    assert.equal(a.regs[2], 8, 'EDX = CS (08h)');
-    // Before, each pass left the module twice for the run loop's interpreter (2000 lookups).
-    assert.ok(lookups < 20 && bails < 10, `paging ${paging}: ${lookups} lookups from the run loop, ${bails} bail-outs`);
+test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL, REP LODSB) are run by the interpreter from the dispatcher: same results and counts at every slice end, few returns to the run loop', () => {
+  // mov ecx, 3; mov edi, 1000; L: add eax, ebx; push cs; pop edx; shl eax, cl; add ebx, edx;
+  // [push ecx; mov ecx, 700; mov esi, DATA; rep lodsb; pop ecx;] dec edi; jnz L; hlt
+  const lods = [0x51, 0xb9, ...le32(700), 0xbe, ...le32(DATA), 0xf3, 0xac, 0x59];
+  for (const withLods of [false, true]) {
+    const body = [0x01, 0xd8, 0x0e, 0x5a, 0xd3, 0xe0, 0x01, 0xd3, ...(withLods ? lods : []), 0x4f, 0x75];
+    const code = [0xb9, ...le32(3), 0xbf, ...le32(1000), ...body, (-(body.length + 1)) & 0xff, 0xf4];
+    for (const paging of [false, true]) {
+      // Slices of 97 instructions (and one of a million): a REP LODSB restarts itself at slice ends.
+      for (const slice of [1e6, 97]) {
+        const run = (jit: boolean) => {
+          const m = makeMachine(code, RAM);
+          enterFlat(m, paging);
+          const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+          m.cpu.regs[3] = 5;
+          const seen: number[] = [];
+          for (let k = 0; k < 200000 && !m.cpu.halted; k++) {
+            m.run(slice);
+            seen.push(m.cpu.instructions, m.cpu.eip, m.cpu.regs[0], m.cpu.regs[1], m.cpu.regs[6]);
+          }
+          const c = m.cpu;
+          return { lookups: counted.lookups, bails: c.jit?.stats.wasmBails ?? 0, state: { regs: Array.from(c.regs), eip: c.eip, flags: c.getEflags(), n: c.instructions, halted: c.halted, seen } };
+        };
+        const a = run(false).state;
+        const { lookups, bails, state: b } = run(true);
+        assert.deepEqual(b, a, `lods ${withLods}, paging ${paging}, slice ${slice}`);
+        assert.ok(a.halted);
+        assert.equal(a.regs[2], 8, 'EDX = CS (08h)');
+        if (!withLods) assert.equal(a.n, 2 + 7 * 1000 + 1);
+        // Before, each pass left the module twice for the run loop's interpreter (2000 lookups).
+        if (slice === 1e6) assert.ok(lookups < 20 && bails < 10, `lods ${withLods}, paging ${paging}: ${lookups} lookups from the run loop, ${bails} bail-outs`);
+      }
+    }
   }
 });
