@@ -42,7 +42,8 @@ for (let r = 0; r < runs; r++) {
     // Each run with the Node flags `ringmaster` runs with (bin/node-flags.js).
     const m = JSON.parse(execFileSync(process.execPath, [...nodeFlags([]), self, '--child', d], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
     times[i].push(m);
-    const st = m.stats ? `; translated ${m.stats.translated}, WebAssembly ${m.stats.wasm} in ${m.stats.modules} modules, entries ${m.stats.executed} (${m.stats.chained} chained), translation ${m.stats.translateMs} ms` : '';
+    const st = m.stats ? `; translated ${m.stats.translated}, WebAssembly ${m.stats.wasm} in ${m.stats.modules} modules, entries ${m.stats.executed} (${m.stats.chained} chained), ` +
+      `interpreted ${((m.instructions - m.stats.retired) / 1e6).toFixed(1)} M, translation ${m.stats.translateMs} ms` : '';
     console.log(`run ${r + 1}/${runs} ${d}: ${m.wall.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU, ${(m.instructions / 1e6).toFixed(0)} M instructions${st}`);
   }
 }

@@ -196,6 +196,7 @@ function printStats(pc: Pc, wallMs: number): void {
       `translator: threshold ${j.threshold}, hot at ${j.hotRuns} entries; blocks translated ${s.translated} (${s.hot} again as hot regions), entered ${s.executed} times from the run loop (${s.chained} through chain links), invalidated ${s.invalidated}, ` +
         `cache flushes ${s.flushes}; code cache ${s.cacheBlocks} blocks, ${(s.cacheBytes / 1024).toFixed(0)} KiB of source; ` +
         `translation time ${(s.translateMs / 1000).toFixed(2)} s`,
+      `instructions in translated code ${s.retired} (${n > 0 ? ((100 * s.retired) / n).toFixed(1) : '0.0'} %; ${s.slotInterpreted} of them interpreted from the dispatcher's slots), in the run loop's interpreter ${Math.max(0, n - s.retired)}`,
     );
   }
   process.stderr.write(lines.map((l) => `ringmaster: ${l}\n`).join(''));

@@ -69,6 +69,14 @@ export interface JitStats {
   executed: number;
   /** Of those, entries through a chain link (no lookup). */
   chained: number;
+  /**
+   * Instructions retired by translated code: blocks entered from the run loop and whatever the
+   * dispatcher went on to (a block that faults is not counted). The rest of the guest's count
+   * ran in the run loop's interpreter: the price of tiering, deterministic for a build.
+   */
+  retired: number;
+  /** Of those, instructions the dispatcher had the interpreter run (interpreted slots). */
+  slotInterpreted: number;
   /** Blocks dropped because their page was written. */
   invalidated: number;
   /** Whole-cache drops because of the size bound. */
@@ -209,7 +217,7 @@ export class Jit {
   /** WebAssembly code for translations, where the memory allows it (null: JavaScript only). */
   private readonly wasm: WasmTier | null;
   readonly stats: JitStats = {
-    translated: 0, hot: 0, wasm: 0, wasmBails: 0, batches: 0, modules: 0, executed: 0, chained: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
+    translated: 0, hot: 0, wasm: 0, wasmBails: 0, batches: 0, modules: 0, executed: 0, chained: 0, retired: 0, slotInterpreted: 0, invalidated: 0, flushes: 0, cacheBlocks: 0, cacheBytes: 0, translateMs: 0,
   };
 
   constructor(private readonly cpu: Cpu, options: JitOptions = {}) {
@@ -277,7 +285,9 @@ export class Jit {
       this.stats.executed++;
       ran = true;
       const m: WasmCode | null = b.module; // retranslateHot may have given b other code
+      const before = c.instructions;
       const r = m === null ? fn(c) : this.wasm!.enter(c, b, m);
+      this.stats.retired += c.instructions - before;
       if (r !== 0) return r === BAIL ? BlockRun.RETRY : BlockRun.RAN;
       prev = m === null ? b : this.wasm!.last!;
     }

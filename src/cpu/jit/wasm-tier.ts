@@ -290,6 +290,7 @@ export class WasmTier {
     const map = c.mapGeneration;
     // c.instructions and c.stopAt stay as enter() found them while the dispatcher runs.
     const completed = c.interpretOne(c.instructions + (dispatchRoom(c) - room));
+    this.stats.slotInterpreted++;
     flagsToExchange(c, x);
     const pending = c.host.interrupts.hasPending();
     x[ExchangeWord.PENDING] = pending ? 1 : 0; // a plain store may reach a device
