@@ -566,23 +566,30 @@ export class Jit {
     } else {
       // A region sized for WebAssembly would be too big a JavaScript function.
       if (hot && wasmState) code = region(JS_REGION)!;
-      try {
-        js = build();
-      } catch {
-        // A page whose Content-Security-Policy forbids eval: interpret everything.
-        this.noEval = true;
-        b.fn = null;
-        return null;
-      }
-      b.fn = js;
-      if (!hot) b.general = js;
       // A block that starts with an instruction without a WebAssembly form that is plain, or IN,
       // OUT or INVLPG (kernel init's PIT calibration loop: `in al,61h`, then `out 80h,al` as the
       // I/O delay, 140 K times; text_poke_early's PUSH CS, 34 K) gets a slot whose function has
       // the interpreter run that instruction, so that the dispatcher chains into it and goes on
-      // after it (WasmTier.installInterpreted, classify.ts interpretedInDispatcher).
+      // after it (WasmTier.installInterpreted, classify.ts interpretedInDispatcher). The slot
+      // runs it from the run loop too, so its JavaScript is built only if that code goes.
       const d = code.blocks[0].insns[0];
-      if (wasmState && interpretedInDispatcher(d.op, d.info, d.reg)) this.setModule(b, this.wasm!.installInterpreted(b));
+      const slot = wasmState && interpretedInDispatcher(d.op, d.info, d.reg) ? this.wasm!.installInterpreted(b) : null;
+      if (slot !== null) {
+        this.setModule(b, slot);
+        b.fn = lazy;
+        if (!hot) b.general = lazy;
+      } else {
+        try {
+          js = build();
+        } catch {
+          // A page whose Content-Security-Policy forbids eval: interpret everything.
+          this.noEval = true;
+          b.fn = null;
+          return null;
+        }
+        b.fn = js;
+        if (!hot) b.general = js;
+      }
     }
     b.size = (hot ? b.size : 0) + code.source.length;
     return code;
