@@ -8,6 +8,7 @@
 // back to back within the machine's drift.
 // Usage: npm run build && node bench/guest-sha.js [compiled dir, default dist]
 //   MIB=8 (MiB hashed)  JIT=off (interpreter)  WASM=off (translator without WebAssembly code)
+//   JIT_OPTIONS='{"threshold":500}' (JitOptions as JSON)
 //   PROF=f.cpuprofile (V8 CPU profile of the command; WebAssembly functions named by guest EIP, JitOptions.names)
 import fs from 'node:fs'; import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -22,9 +23,12 @@ let serial = '';
 // Every measurement starts from the snapshot on a fresh board (empty code cache).
 const pc = new Pc({ memoryBytes: GUEST_MEMORY, serialSink: (b) => { serial += String.fromCharCode(b); } });
 pc.loadState(snapshot.state);
+// JIT_OPTIONS: JitOptions as JSON (e.g. '{"threshold":500}'), as bench/kernel-init.js takes them.
+const jitOptions = JSON.parse(process.env.JIT_OPTIONS ?? '{}');
 if (process.env.JIT === 'off') pc.cpu.setJit(null);
-else if (process.env.WASM === 'off') pc.cpu.setJit({ wasm: false });
-else if (process.env.PROF) pc.cpu.setJit({ names: true }); // the profile names WebAssembly functions by guest EIP
+else if (process.env.WASM === 'off') pc.cpu.setJit({ ...jitOptions, wasm: false });
+else if (process.env.PROF) pc.cpu.setJit({ ...jitOptions, names: true }); // the profile names WebAssembly functions by guest EIP
+else if (process.env.JIT_OPTIONS) pc.cpu.setJit(jitOptions);
 
 serial = '';
 pc.com1.receive(new TextEncoder().encode(`dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | sha256sum; echo rm-bench-$((40+2))\n`));

@@ -159,6 +159,26 @@ export function translateFetch(c: Cpu, lin: number, user: boolean): number {
   return (c.tlb.phys[page] | (lin & 0xfff)) >>> 0;
 }
 
+/**
+ * translateFetch without raising: the physical address, or -1 where the fetch would fault (the
+ * walk faults before it writes an accessed bit, so a miss leaves only CR2 and the fault fields,
+ * which are put back). For the translator, which looks for code where the next fetch will be.
+ */
+export function probeFetch(c: Cpu, lin: number, user: boolean): number {
+  const cr2 = c.cr[2];
+  const vector = c.faultVector;
+  const code = c.faultCode;
+  try {
+    return translateFetch(c, lin, user);
+  } catch (e) {
+    if (e !== c.fault) throw e;
+    c.cr[2] = cr2;
+    c.faultVector = vector;
+    c.faultCode = code;
+    return -1;
+  }
+}
+
 const P = 1;
 const RW = 2;
 const US = 4;

@@ -6,7 +6,7 @@
 // blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
-import { tlbFetchable } from '../paging.js';
+import { tlbFetchable, probeFetch } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { setSp } from '../mmu.js';
 import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
@@ -142,8 +142,11 @@ export class Block {
 
 /**
  * Opens the interpreter's fetch window (fetch.ts fetchSlow) at `eip` without faulting: only
- * when EIP is within the CS limit and, with paging, the TLB already holds an executable
- * translation (a hit has no side effects). False: let the interpreter fetch (and fault).
+ * when EIP is within the CS limit and, with paging, the page translates for a fetch. A TLB
+ * miss walks the tables as the fetch of the next instruction would (accessed bits, TLB fill),
+ * but only when that instruction will run in this slice (so the walk is that fetch's, early);
+ * without it, code entered first in its page after each CR3 load (user code after a context
+ * switch) was never counted nor translated. False: let the interpreter fetch (and fault).
  */
 function openWindow(c: Cpu, eip: number): boolean {
   const limit = c.segLimit[Seg.CS];
@@ -152,8 +155,8 @@ function openWindow(c: Cpu, eip: number): boolean {
   let a = lin;
   if (c.paging) {
     const page = lin >>> 12;
-    if (!tlbFetchable(c.tlb.flags[page], c.user)) return false;
-    a = c.tlb.phys[page] | (lin & 0xfff);
+    if (tlbFetchable(c.tlb.flags[page], c.user)) a = c.tlb.phys[page] | (lin & 0xfff);
+    else if (c.instructions >= c.stopAt || (a = probeFetch(c, lin, c.user)) < 0) return false;
   }
   if (!setFetchWindow(c, eip, lin, (a & c.a20Mask) >>> 0, limit)) return false;
   c.fetchSpan = c.fetchEnd - c.fetchMin;
@@ -171,6 +174,23 @@ function linkable(from: Block, to: Block): boolean {
 /** Index in b.buf just past the bytes b may be translated from: the end of its page. */
 function codeEnd(b: Block): number {
   return Math.min((b.pa | (PAGE_SIZE - 1)) + 1, b.buf.length);
+}
+
+/**
+ * Key of the block at physical address `pa` entered at `eip` in its page's map: the offset in the
+ * page, CS.D, and the page's linear-to-physical distance. The same bytes under another linear
+ * address are another translation (EIPs are constants in the code), and both must live: the
+ * vDSO sits at a different address in each process, and with one key per physical byte two
+ * processes taking turns retranslated its blocks at every switch (a pipe between dd and cat:
+ * 8100 of 9500 translations).
+ */
+function ramKey(pa: number, eip: number, mode: number): number {
+  return (((pa & (PAGE_SIZE - 1)) << 1) | mode) + ((eip - pa) >>> 12) * (PAGE_SIZE * 2);
+}
+
+/** The same for index `index` of a ROM region's bytes (index * 2 < 2^33; the key stays below 2^53, exact). */
+function romKey(index: number, eip: number, mode: number): number {
+  return index * 2 + mode + ((eip - index) >>> 12) * 2 ** 33;
 }
 
 const CACHE_SIZE = 1 << 14;
@@ -385,7 +405,7 @@ export class Jit {
   private readonly romBlocks = new Map<Uint8Array, Map<number, Block>>();
 
   private lookupRom(c: Cpu, buf: Uint8Array, index: number, eip: number, mode: number): Block {
-    return this.findOrBuild(this.romBlocks, buf, index * 2 + mode, c, buf, index, eip, mode);
+    return this.findOrBuild(this.romBlocks, buf, romKey(index, eip, mode), c, buf, index, eip, mode);
   }
 
   /** The live block under `key` in `groups.get(group)`, or a new translation stored there. */
@@ -464,7 +484,7 @@ export class Jit {
     const page = pa >>> 12;
     // Writers that bypass onCodeWrite (snapshot loads) clear codePages: the page's blocks are stale.
     if (c.codePages[page] === 0) this.invalidatePage(page);
-    const b = this.findOrBuild(this.pages, page, ((pa & (PAGE_SIZE - 1)) << 1) | mode, c, c.ram, pa, eip, mode);
+    const b = this.findOrBuild(this.pages, page, ramKey(pa, eip, mode), c, c.ram, pa, eip, mode);
     c.codePages[page] = 1;
     return b;
   }
@@ -513,7 +533,7 @@ export class Jit {
    */
   private warm(buf: Uint8Array, at: number, eip: number, mode: number): boolean {
     if (this.threshold === 0) return true;
-    const b = buf === this.cpu.ram ? this.pages.get(at >>> 12)?.get(((at & (PAGE_SIZE - 1)) << 1) | mode) : this.romBlocks.get(buf)?.get(at * 2 + mode);
+    const b = buf === this.cpu.ram ? this.pages.get(at >>> 12)?.get(ramKey(at, eip, mode)) : this.romBlocks.get(buf)?.get(romKey(at, eip, mode));
     return b !== undefined && !b.dead && b.eip === eip && b.fn !== null;
   }
 

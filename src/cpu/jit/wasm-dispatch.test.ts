@@ -320,3 +320,51 @@ test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL, REP LOD
     }
   }
 });
+
+test('code mapped at two linear addresses (the vDSO in two processes) keeps a translation under each: calling both in turn translates nothing more', () => {
+  // mov ecx, 1000; L: call F; call F'; dec ecx; jnz L; hlt — F at 3000h: add eax, ebx; ret; F' is
+  // the same physical page mapped at 300000h as well.
+  const ALIAS = 0x300000;
+  const code = new Array<number>(0x2003).fill(0x90);
+  code.splice(0, 19, 0xb9, ...le32(1000), 0xe8, ...le32(0x2000 - 10), 0xe8, ...le32(ALIAS - 0x1000 - 15), 0x49, 0x75, 0xf3, 0xf4);
+  code.splice(0x2000, 3, 0x01, 0xd8, 0xc3);
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    m.memory.write32(PAGE_DIR + 0x1000 + 4 * (ALIAS >>> 12), 0x3000 | 7);
+    if (jit) m.cpu.setJit({ threshold: 0 });
+    m.cpu.regs[3] = 7;
+    m.run(100000);
+    return { eax: m.cpu.regs[0], n: m.cpu.instructions, halted: m.cpu.halted, translated: m.cpu.jit?.stats.translated ?? 0 };
+  };
+  const a = run(false);
+  assert.deepEqual(a, { eax: 14000, n: 1 + 1000 * 8 + 1, halted: true, translated: 0 });
+  const b = run(true);
+  assert.deepEqual({ ...b, translated: 0 }, a);
+  // The loop's blocks, F under both addresses and the halt: one key per physical byte made every call retranslate.
+  assert.ok(b.translated <= 8, `${b.translated} translations`);
+});
+
+test('code entered first in its page after every CR3 load (user code after a context switch) is counted and translated: the lookup walks the page tables as its fetch would', () => {
+  // mov ecx, 1000; L: mov cr3, edx; call F; dec ecx; jnz L; hlt — F at 3000h: add eax, ebx; add eax, ebx; ret.
+  // Each CR3 load empties the TLB, so the lookup at F finds no translation of its page.
+  const code = new Array<number>(0x2005).fill(0x90);
+  code.splice(0, 17, 0xb9, ...le32(1000), 0x0f, 0x22, 0xda, 0xe8, ...le32(0x2000 - 13), 0x49, 0x75, 0xf5, 0xf4);
+  code.splice(0x2000, 5, 0x01, 0xd8, 0x01, 0xd8, 0xc3);
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    if (jit) m.cpu.setJit({ threshold: 50 });
+    m.cpu.regs[3] = 7;
+    m.cpu.regs[2] = PAGE_DIR;
+    m.run(100000);
+    const pte = m.memory.read32(PAGE_DIR + 0x1000 + 4 * 3);
+    return { eax: m.cpu.regs[0], n: m.cpu.instructions, halted: m.cpu.halted, pteAccessed: (pte & 0x20) !== 0, retired: m.cpu.jit?.stats.retired ?? 0 };
+  };
+  const a = run(false);
+  assert.deepEqual(a, { eax: 14000, n: 1 + 1000 * 7 + 1, halted: true, pteAccessed: true, retired: 0 });
+  const b = run(true);
+  assert.deepEqual({ ...b, retired: 0 }, a);
+  // All but MOV CR3 in translated code from about the 50th pass (before: F never, 3000 of 7000).
+  assert.ok(b.retired >= 5500, `${b.retired} instructions retired by translated code`);
+});
