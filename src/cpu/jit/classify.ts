@@ -16,7 +16,7 @@ const PLAIN = new Uint8Array(512);
   on(0x06, 0x0e, 0x16, 0x1e, 0x07, 0x1f); // PUSH ES/CS/SS/DS, POP ES/DS (not POP SS: shadow)
   on(0x27, 0x2f, 0x37, 0x3f); // DAA DAS AAA AAS
   range(0x40, 0x6b); // INC DEC PUSH POP PUSHA POPA BOUND ARPL PUSH imm IMUL
-  range(0x80, 0x8d); // group 1, TEST, XCHG, MOV, MOV from Sreg, LEA (not 8E: MOV SS shadow)
+  range(0x80, 0x8e); // group 1, TEST, XCHG, MOV, MOV from/to Sreg (isPlainOp: not SS), LEA
   on(0x8f); // POP r/m
   range(0x90, 0x99); // NOP XCHG CBW CWD
   on(0x9c, 0x9e, 0x9f); // PUSHF SAHF LAHF (not POPF: IF/TF)
@@ -31,6 +31,7 @@ const PLAIN = new Uint8Array(512);
   on(0x1a0, 0x1a1, 0x1a3, 0x1a4, 0x1a5, 0x1a8, 0x1a9, 0x1ab, 0x1ac, 0x1ad, 0x1af); // PUSH/POP FS GS, BT, SHLD/SHRD, IMUL
   on(0x1b0, 0x1b1, 0x1b3, 0x1b4, 0x1b5, 0x1b6, 0x1b7, 0x1ba, 0x1bb, 0x1bc, 0x1bd, 0x1be, 0x1bf); // CMPXCHG BTR LFS LGS MOVZX BT* BSF BSR MOVSX
   on(0x1c0, 0x1c1, 0x1c7); // XADD CMPXCHG8B
+  on(0x100); // group 6: SLDT STR VERR VERW (isPlainOp)
   on(0x131); // RDTSC: reads the board clock (instruction-derived when deterministic; the count is stored first)
   range(0x1c8, 0x1cf); // BSWAP
 })();
@@ -45,6 +46,10 @@ export function isPlainOp(op: number, info: number, reg: number): boolean {
   if ((info & Op.INVALID) !== 0) return false;
   if (PLAIN[op] === 0) return false;
   if (op === 0xff) return reg <= 1 || reg === 6; // INC DEC PUSH; CALL/JMP end the block
+  // MOV to SS starts an interrupt shadow (and MOV to CS is #UD); ES, DS, FS, GS are data segments.
+  if (op === 0x8e) return reg !== 1 && reg !== 2;
+  // SLDT, STR and VERR/VERW (Linux's VERW on every return to user mode) read; LLDT and LTR load.
+  if (op === 0x100) return reg <= 1 || reg === 4 || reg === 5;
   return true;
 }
 

@@ -181,6 +181,8 @@ export function moduleBytes(bodies: readonly Uint8Array[], names?: readonly stri
 export interface DispatchLayout {
   /** Int32 words: exit EIP and kind as the translations leave them, and the dispatcher's LAST and CHAINED words. */
   eipWord: number;
+  /** Int32 word: the Cap bits the code it goes on to may require (0: none), read before each lookup (an interpreted segment load updates it). */
+  capsWord: number;
   kindWord: number;
   lastWord: number;
   chainedWord: number;
@@ -201,18 +203,18 @@ export const CHAIN_UNCOUNTED = 0x7fffffff;
 
 /**
  * The dispatcher: imports memory "e"."m" and table "e"."t" of functions of type (i32) -> i32
- * and exports "d" (slot, room, caps, need) -> retired. It calls the function in `slot` with the
+ * and exports "d" (slot, room, need) -> retired. It calls the function in `slot` with the
  * budget `room` (call_indirect, §5.4.1) and, while that leaves at a branch (exit kind 0) with
  * budget left, looks up the code at the exit EIP the way jit.ts find() would and calls that
  * too: the linear page through TlbState.fast with fetch permission `need` (0: paging off, the
  * page must be RAM), the chain table entry at the physical address's hash, whose EIP and
- * requirements (a subset of `caps`) must match, a page still marked as code, and entries left
+ * requirements (a subset of the caps word's) must match, a page still marked as code, and entries left
  * in its count. It returns the instructions retired by all of them and leaves the last slot in
  * LAST and the number of calls after the first in CHAINED.
  */
 export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   const out = moduleHeader();
-  section(out, 1, [2, 0x60, 1, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]); // types 0: (i32) -> i32, 1: (i32 x4) -> i32
+  section(out, 1, [2, 0x60, 1, I32, 1, I32, 0x60, 3, I32, I32, I32, 1, I32]); // types 0: (i32) -> i32, 1: (i32 x3) -> i32
   const imports: number[] = [2];
   name(imports, 'e');
   name(imports, 'm');
@@ -226,7 +228,7 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   name(exports, 'd');
   exports.push(0x00, 0x00);
   section(out, 7, exports);
-  const SLOT = 0, ROOM = 1, CAPS = 2, NEED = 3, TOTAL = 4, R = 5, EIP = 6, PA = 7, H = 8, E = 9, NEXT = 10, CHAINS = 11;
+  const SLOT = 0, ROOM = 1, NEED = 2, TOTAL = 3, R = 4, EIP = 5, PA = 6, H = 7, E = 8, NEXT = 9, CHAINS = 10;
   const b = new Bytes();
   const op = (...xs: number[]) => { for (const x of xs) b.push(x); };
   const get = (l: number) => op(W.LOCAL_GET, l);
@@ -263,7 +265,7 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   get(H); c32(16); op(W.I32_OR); tee(H); load(L.chain); get(PA); op(W.I32_NE); out_(1);
   get(H); load(L.chain + 4); get(EIP); op(W.I32_NE); out_(1);
   op(W.END);
-  get(H); load(L.chain + 12); get(CAPS); c32(-1); op(W.I32_XOR); op(W.I32_AND); out_(0);
+  get(H); load(L.chain + 12); c32(0); load(L.capsWord); c32(-1); op(W.I32_XOR); op(W.I32_AND); out_(0);
   get(PA); c32(12); op(W.I32_SHR_U); mem(W.I32_LOAD8_U, 0, L.codePages); op(W.I32_EQZ); out_(0);
   get(H); load(L.chain + 8); tee(NEXT); c32(2); op(W.I32_SHL); load(L.left); tee(E); c32(1); op(W.I32_LT_S); out_(0);
   get(E); c32(CHAIN_UNCOUNTED); op(W.I32_NE);
@@ -278,7 +280,7 @@ export function dispatchModule(L: DispatchLayout): Uint8Array<ArrayBuffer> {
   c32(0); get(CHAINS); mem(W.I32_STORE, 2, L.chainedWord);
   get(TOTAL);
   op(W.END);
-  const body: number[] = [1, 8, I32]; // locals: 8 i32 after the 4 parameters
+  const body: number[] = [1, 8, I32]; // locals: 8 i32 after the 3 parameters
   const code = b.view();
   for (let i = 0; i < code.length; i++) body.push(code[i]);
   const fn: number[] = [];

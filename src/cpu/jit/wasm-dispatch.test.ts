@@ -321,6 +321,38 @@ test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL, REP LOD
   }
 });
 
+test('MOV to DS, ES, FS, GS and VERW are run from the dispatcher, which goes on with the segments as loaded: a based FS, a DS with base and limit (code after it that needs a flat DS is not chained), then flat again', () => {
+  // GDT 18h: base 100h, 4 GiB limit (the kernel's per-CPU FS); 20h: base 1000h, limit FFFFFh.
+  // mov ecx, 1000; L: mov eax, 18h; mov fs, eax; mov edx, fs:[1F00h]; add ebx, edx;
+  // mov eax, 20h; mov ds, eax; mov edx, [1000h]; add ebx, edx; mov eax, 10h; mov ds, eax;
+  // mov fs, eax; add ebx, [DATA]; verw ax; dec ecx; jnz L; hlt — each read is of DATA (2000h).
+  const body = [
+    0xb8, ...le32(0x18), 0x8e, 0xe0, 0x64, 0x8b, 0x15, ...le32(DATA - 0x100), 0x01, 0xd3,
+    0xb8, ...le32(0x20), 0x8e, 0xd8, 0x8b, 0x15, ...le32(DATA - 0x1000), 0x01, 0xd3,
+    0xb8, ...le32(0x10), 0x8e, 0xd8, 0x8e, 0xe0, 0x03, 0x1d, ...le32(DATA), 0x0f, 0x00, 0xe8, 0x49, 0x0f, 0x85,
+  ];
+  const code = [0xb9, ...le32(1000), ...body, ...le32(-(body.length + 4)), 0xf4];
+  for (const paging of [false, true]) {
+    const run = (jit: boolean) => {
+      const { m } = withLoggingInterrupts(code, paging);
+      m.memory.writeBytes(0x518, Uint8Array.from([0xff, 0xff, 0x00, 0x01, 0x00, 0x92, 0xcf, 0x00, 0xff, 0xff, 0x00, 0x10, 0x00, 0x92, 0x4f, 0x00]));
+      m.cpu.gdtrLimit = 0x27;
+      m.memory.write32(DATA, 5);
+      const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+      m.run(1e6);
+      const c = m.cpu;
+      return { lookups: counted.lookups, state: { regs: Array.from(c.regs), eip: c.eip, flags: c.getEflags(), n: c.instructions, halted: c.halted, ds: c.segBase[3], fs: c.segBase[4] } };
+    };
+    const a = run(false).state;
+    assert.equal(a.regs[3], 15 * 1000, 'EBX: three reads of DATA per pass');
+    assert.ok(a.halted);
+    const { lookups, state: b } = run(true);
+    assert.deepEqual(b, a, `paging ${paging}`);
+    // Before, each pass left the dispatcher for the run loop at all five segment loads and VERW.
+    assert.ok(lookups < 30, `paging ${paging}: ${lookups} lookups from the run loop`);
+  }
+});
+
 test('code mapped at two linear addresses (the vDSO in two processes) keeps a translation under each: calling both in turn translates nothing more', () => {
   // mov ecx, 1000; L: call F; call F'; dec ecx; jnz L; hlt — F at 3000h: add eax, ebx; ret; F' is
   // the same physical page mapped at 300000h as well.

@@ -103,6 +103,10 @@ const CHAIN_BYTES = CHAIN_ENTRIES * 16 + CHAIN_SLOTS * 4;
 /** Exchange words of the dispatcher, after the translations' (emit-wasm.ts ExchangeWord). */
 const LAST_WORD = 17;
 const CHAINED_WORD = 18;
+/** The Cap bits code the dispatcher goes on to may require (DispatchLayout.capsWord). */
+const CAPS_WORD = 19;
+/** The Cap bits segments give (segmentCaps). */
+const SEGMENT_CAPS = (0x3f << Cap.FLAT) | (0x3f << Cap.BASED);
 
 export class WasmTier {
   private readonly imports: { e: { m: WebAssembly.Memory } };
@@ -122,7 +126,7 @@ export class WasmTier {
    * (Jit.hotRuns).
    */
   private readonly table: WebAssembly.Table;
-  private readonly dispatch: (slot: number, room: number, caps: number, need: number) => number;
+  private readonly dispatch: (slot: number, room: number, need: number) => number;
   private readonly chain: Int32Array;
   private readonly left: Int32Array;
   /** The code in each slot (null: free). */
@@ -161,12 +165,12 @@ export class WasmTier {
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: TABLE_START });
     const x = this.layout.exchange;
     const bytes = dispatchModule({
-      eipWord: x + 4 * ExchangeWord.EIP, kindWord: x + 4 * ExchangeWord.KIND, lastWord: x + 4 * LAST_WORD, chainedWord: x + 4 * CHAINED_WORD,
+      eipWord: x + 4 * ExchangeWord.EIP, capsWord: x + 4 * CAPS_WORD, kindWord: x + 4 * ExchangeWord.KIND, lastWord: x + 4 * LAST_WORD, chainedWord: x + 4 * CHAINED_WORD,
       tlbFast: this.layout.tlbFast, pageKind: this.layout.pageKind, codePages: this.layout.codePages,
       chain: chainAt, chainEntries: CHAIN_ENTRIES, left: chainAt + CHAIN_ENTRIES * 16, retiredWord: x + 4 * ExchangeWord.RETIRED,
     });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory, t: this.table } });
-    this.dispatch = instance.exports.d as (slot: number, room: number, caps: number, need: number) => number;
+    this.dispatch = instance.exports.d as (slot: number, room: number, need: number) => number;
     const callOut = new WebAssembly.Instance(new WebAssembly.Module(callOutModule()), { e: { i: (room: number) => this.interpretCall(room) } });
     this.callOut = callOut.exports.f;
   }
@@ -278,8 +282,8 @@ export class WasmTier {
    * the exchange EIP through the interpreter, with the lazy flags the translated code left in
    * the exchange words (registers are in memory between functions). The dispatcher goes on
    * when it was plain and completed (classify.ts: the boundary checks would come out as
-   * before) and loaded no segment register (the code after it would address through the bases
-   * and limits the entry found), else stops (WasmExit.STOP). One instruction retired, fault or not.
+   * before; after a segment load with the caps and bases brought up to date), else stops
+   * (WasmExit.STOP). One instruction retired, fault or not.
    */
   private interpretCall(room: number): number {
     const c = this.cpu;
@@ -295,10 +299,12 @@ export class WasmTier {
     const pending = c.host.interrupts.hasPending();
     x[ExchangeWord.PENDING] = pending ? 1 : 0; // a plain store may reach a device
     x[ExchangeWord.EIP] = c.eip;
-    // A segment load changes what the dispatcher's entry offered (its caps, the SEG_BASE words);
-    // port I/O may raise an interrupt, and a write may move A20 or the memory map (the OUT
-    // handler refreshes c.a20Mask and c.mapGeneration).
-    const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ? !loadsSegmentOp(c.op) :
+    // A segment load (of ES, DS, FS or GS: an SS load is not plain) changes what code after it
+    // may rely on: the caps the dispatcher checks and the SEG_BASE words (kernel entry code loads
+    // DS, ES and FS on every system call). Port I/O may raise an interrupt, and a write may move
+    // A20 or the memory map (the OUT handler refreshes c.a20Mask and c.mapGeneration).
+    if (completed && loadsSegmentOp(c.op) && x[CAPS_WORD] !== 0) x[CAPS_WORD] = (x[CAPS_WORD] & ~SEGMENT_CAPS) | segmentCaps(c, x);
+    const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ||
       continuesAfterInterpreting(c.op, c.reg) && !pending && c.a20Mask === a20 && c.mapGeneration === map);
     x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
@@ -428,14 +434,8 @@ export class WasmTier {
     const x = this.exchange;
     this.last = b;
     if (!flatMachine(c)) return w.js(c);
-    // What this entry offers (the bases of the segments with 4 GiB limits go to the exchange words).
-    let caps = (c.paging ? Cap.PAGING : Cap.NO_PAGING) | (c.user ? Cap.USER : Cap.SUPERVISOR) | (c.cpl === 0 ? Cap.CPL0 : 0);
-    for (let s = 0; s < 6; s++) {
-      if (!hasFlatLimits(c, s)) continue;
-      const base = c.segBase[s];
-      x[ExchangeWord.SEG_BASE + s] = base;
-      caps |= (base === 0 ? (1 << Cap.FLAT) | (1 << Cap.BASED) : 1 << Cap.BASED) << s;
-    }
+    // What this entry offers.
+    let caps = (c.paging ? Cap.PAGING : Cap.NO_PAGING) | (c.user ? Cap.USER : Cap.SUPERVISOR) | (c.cpl === 0 ? Cap.CPL0 : 0) | segmentCaps(c, x);
     // The TSC words, for this code or any the dispatcher goes on to. A TSC written far out
     // (WRMSR) could leave the range the modules convert exactly.
     const tsc = this.tsc;
@@ -449,8 +449,8 @@ export class WasmTier {
     x[ExchangeWord.PENDING] = c.host.interrupts.hasPending() ? 1 : 0;
     x[ExchangeWord.EIP] = c.eip; // where interpretCall starts when w is an interpreted slot
     // Other code is looked up only where EIP is the linear address (CS base 0).
-    const chain = c.segBase[Seg.CS] === 0 ? caps : 0;
-    const retired = this.dispatch(w.slot, dispatchRoom(c), chain, c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
+    x[CAPS_WORD] = c.segBase[Seg.CS] === 0 ? caps : 0;
+    const retired = this.dispatch(w.slot, dispatchRoom(c), c.paging ? tlbNeed(c.user, false) | Tlb.RAM : 0);
     flagsFromExchange(c, x);
     c.eip = x[ExchangeWord.EIP] >>> 0;
     c.instructions += retired;
@@ -477,6 +477,21 @@ export class WasmTier {
     if (++w.bails >= BAIL_MIN && w.retired < w.bails * BAIL_RUN && last.module === w) this.attach(last, null);
     return WasmExit.BAIL;
   }
+}
+
+/**
+ * The Cap bits of the segments with 4 GiB limits (FLAT when the base is 0 as well), whose bases
+ * go to the exchange words, where the translations read them at entry.
+ */
+function segmentCaps(c: Cpu, x: Int32Array): number {
+  let caps = 0;
+  for (let s = 0; s < 6; s++) {
+    if (!hasFlatLimits(c, s)) continue;
+    const base = c.segBase[s];
+    x[ExchangeWord.SEG_BASE + s] = base;
+    caps |= (base === 0 ? (1 << Cap.FLAT) | (1 << Cap.BASED) : 1 << Cap.BASED) << s;
+  }
+  return caps;
 }
 
 /** What every module assumes: a 32-bit stack, A20 on and a 4 GiB CS limit (no jump needs a limit check). */
