@@ -194,7 +194,8 @@ function romKey(index: number, eip: number, mode: number): number {
 }
 
 const CACHE_SIZE = 1 << 14;
-const HIT_SIZE = 1 << 18;
+/** Entry counters: 4096 pages of 1024 (Jit.find). */
+const HIT_SIZE = 1 << 22;
 const PAGE_SIZE = 4096;
 /** Pending addresses (Jit.notePending) that are translated together without waiting for one to reach the threshold. */
 const PENDING_MAX = 64;
@@ -225,7 +226,7 @@ export class Jit {
   private readonly cache: (Block | undefined)[] = new Array<Block | undefined>(CACHE_SIZE).fill(undefined);
   /** pa of each cache slot's block as an int32 (-1: empty). */
   private readonly cacheTags = new Int32Array(CACHE_SIZE).fill(-1);
-  /** Entry counts of untranslated addresses (hashed; a collision only translates earlier). */
+  /** Entry counts of addresses, per 4 bytes of code in hashed pages (a collision only translates earlier). */
   private readonly hits = new Uint32Array(HIT_SIZE);
   /** The counter find() bumped last for an untranslated address (-1: none pending) and the count then. */
   private lastHit = -1;
@@ -327,16 +328,12 @@ export class Jit {
     // change (a remapped address opens a window on other bytes, hence other blocks).
     const buf = c.fetchBuf;
     const pa = eip + c.fetchDelta;
-    const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
-    // The tag array answers most misses (cold code, at every interpreted branch) without
-    // touching a Block: one load from a 64 KiB typed array.
-    if (this.cacheTags[slot] === (pa | 0)) {
-      const b = this.cache[slot]!;
-      if (b.key === (eip | 0) && b.mode === mode && !b.dead && b.buf === buf && !(buf === c.ram && c.codePages[pa >>> 12] === 0)) return b;
-    }
-    // Tiering, cheap for cold code: a hashed counter; once it reaches the threshold the
-    // address goes to the maps (and stays there: the counter is not reset).
-    const h = (pa ^ (pa >>> 12) ^ (eip << 3)) & (HIT_SIZE - 1);
+    // Tiering, cheap for cold code: a counter per 4 code bytes, a page's counters together and
+    // the pages hashed (an index hashed per address, or per 64-byte chunk, made this load a cache
+    // miss at nearly every interpreted branch, half of find()'s time); once it reaches the
+    // threshold the address goes to the maps. Counters never go down, so an address below the
+    // threshold has no translation and the front cache need not be looked at.
+    const h = ((Math.imul(pa >>> 12, 0x9e3779b1) >>> 20) << 10) | ((pa >>> 2) & 1023);
     const hits = this.hits[h];
     if (hits < this.threshold) {
       this.hits[h] = hits + 1;
@@ -344,6 +341,11 @@ export class Jit {
       this.lastHitAt = c.instructions;
       if (hits + 1 === this.threshold >>> 1 && this.wasm !== null) this.notePending(c, buf, pa, eip, mode, h);
       return null;
+    }
+    const slot = (pa ^ (pa >>> 14)) & (CACHE_SIZE - 1);
+    if (this.cacheTags[slot] === (pa | 0)) {
+      const b = this.cache[slot]!;
+      if (b.key === (eip | 0) && b.mode === mode && !b.dead && b.buf === buf && !(buf === c.ram && c.codePages[pa >>> 12] === 0)) return b;
     }
     this.wasm?.beginBatch();
     const built = this.built;
