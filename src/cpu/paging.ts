@@ -160,16 +160,17 @@ export function translateFetch(c: Cpu, lin: number, user: boolean): number {
 }
 
 /**
- * translateFetch without raising: the physical address, or -1 where the fetch would fault (the
- * walk faults before it writes an accessed bit, so a miss leaves only CR2 and the fault fields,
- * which are put back). For the translator, which looks for code where the next fetch will be.
+ * translate() (translateFetch() with `fetch`) without raising: the physical address, or -1 where
+ * the access would fault (the walk faults before it writes an accessed or dirty bit, so a miss
+ * leaves only CR2 and the fault fields, which are put back). For the translator, which walks
+ * where the interpreter's next access would.
  */
-export function probeFetch(c: Cpu, lin: number, user: boolean): number {
+export function probeTranslate(c: Cpu, lin: number, write: boolean, user: boolean, fetch = false): number {
   const cr2 = c.cr[2];
   const vector = c.faultVector;
   const code = c.faultCode;
   try {
-    return translateFetch(c, lin, user);
+    return fetch ? translateFetch(c, lin, user) : translate(c, lin, write, user);
   } catch (e) {
     if (e !== c.fault) throw e;
     c.cr[2] = cr2;

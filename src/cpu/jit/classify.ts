@@ -57,15 +57,19 @@ export function isPlainOp(op: number, info: number, reg: number): boolean {
  * Instructions without a WebAssembly form after which the dispatcher may go on once the
  * interpreter has run them (wasm-tier.ts interpretCall), provided no interrupt is pending after
  * them and A20 and the memory map are as they were: IN and OUT (E4-E7 with a port number, EC-EF
- * with DX) and INVLPG (0F 01 /7). Port I/O changes nothing else the run loop checks at a
- * boundary: not IF, TF or the shadow, not CS; a device that ends the run makes interpretOne
- * report it, and devices that schedule timers do not shorten the run loop's slice either.
- * INVLPG drops one TLB entry, which the dispatcher's lookups and every later function read
- * afresh. Translated code stops before these (a NEXT exit to their EIP), so that a block
- * starting there can be chained to (jit.ts gives it an interpreted slot).
+ * with DX), INVLPG (0F 01 /7), and the x87 and its state (D8-DF, FWAIT, 0F AE: FXSAVE and
+ * FXRSTOR in every context switch, x87 arithmetic in user code). Port I/O changes nothing else
+ * the run loop checks at a boundary: not IF, TF or the shadow, not CS; a device that ends the
+ * run makes interpretOne report it, and devices that schedule timers do not shorten the run
+ * loop's slice either. An x87 error with CR0.NE=0 raises IRQ13 through FERR# (the pending test
+ * sees it); #MF and #NM are faults, after which the dispatcher stops. INVLPG drops one TLB
+ * entry, which the dispatcher's lookups and every later function read afresh. Translated code
+ * stops before these (a NEXT exit to their EIP), so that a block starting there can be chained
+ * to (jit.ts gives it an interpreted slot).
  */
 export function continuesAfterInterpreting(op: number, reg: number): boolean {
-  return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op === 0x101 && reg === 7);
+  return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op === 0x101 && reg === 7) ||
+    (op >= 0xd8 && op <= 0xdf) || op === 0x9b || op === 0x1ae;
 }
 
 /**

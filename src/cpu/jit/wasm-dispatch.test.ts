@@ -353,6 +353,49 @@ test('MOV to DS, ES, FS, GS and VERW are run from the dispatcher, which goes on 
   }
 });
 
+test('x87 instructions, FXSAVE and FXRSTOR are run from the dispatcher, which goes on after them; an x87 error that raises IRQ13 through FERR# (CR0.NE=0) stops it where the interpreter takes the interrupt', () => {
+  // fninit; fldcw [500h] (ZM clear); sti; mov ecx, 1000;
+  // L: fld dword [DATA]; fadd st0, st0; fstp dword [DATA+4]; fxsave [3000h]; fxrstor [3000h];
+  //    add ebx, [DATA+4]; cmp ecx, K; jne skip; fld1; fldz; fdivp st1, st0 (1/0: #Z);
+  // skip: dec ecx; jnz L; hlt
+  const FX = 0x3000;
+  const head = [0xdb, 0xe3, 0xd9, 0x2d, ...le32(0x500), 0xfb, 0xb9, ...le32(1000)];
+  const program = (k: number) => {
+    const body = [
+      0xd9, 0x05, ...le32(DATA), 0xd8, 0xc0, 0xd9, 0x1d, ...le32(DATA + 4), 0x0f, 0xae, 0x05, ...le32(FX), 0x0f, 0xae, 0x0d, ...le32(FX),
+      0x03, 0x1d, ...le32(DATA + 4), 0x81, 0xf9, ...le32(k), 0x75, 0x06, 0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0x49, 0x0f, 0x85,
+    ];
+    return [...head, ...body, ...le32(-(body.length + 4)), 0xf4];
+  };
+  for (const paging of [false, true]) {
+    for (const errorAt of [0, 500]) {
+      const run = (jit: boolean) => {
+        const { m, log } = withLoggingInterrupts(program(errorAt), paging);
+        m.memory.write16(0x500, 0x037b);
+        m.memory.write32(DATA, 0x3fc00000); // 1.5
+        m.cpu.ferr = { set: () => {}, raise: () => { m.interrupts.pending.push(0x20); }, lower: () => {}, pulse: () => {} };
+        const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+        m.run(1e6);
+        const c = m.cpu;
+        return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eip: c.eip, n: c.instructions, halted: c.halted, out: m.memory.read32(DATA + 4), fx: Array.from(m.memory.ram.subarray(FX, FX + 160)) } };
+      };
+      const a = run(false).state;
+      const { lookups, state: b } = run(true);
+      assert.deepEqual(b, a, `paging ${paging}, error at ${errorAt}`);
+      assert.equal(a.out, 0x40400000, '1.5 + 1.5');
+      if (errorAt === 0) {
+        assert.deepEqual([a.regs[1], a.log.length], [0, 0]);
+        // Before, the code left the dispatcher for the run loop at each of the five x87 instructions.
+        assert.ok(lookups < 30, `paging ${paging}: ${lookups} lookups from the run loop`);
+      } else {
+        // IRQ13 right after the FDIVP (the handler saw the DEC's EIP), then the next FLD waits on the error.
+        assert.equal(a.log.length, 1);
+        assert.equal(a.regs[1], errorAt - 1);
+      }
+    }
+  }
+});
+
 test('code mapped at two linear addresses (the vDSO in two processes) keeps a translation under each: calling both in turn translates nothing more', () => {
   // mov ecx, 1000; L: call F; call F'; dec ecx; jnz L; hlt — F at 3000h: add eax, ebx; ret; F' is
   // the same physical page mapped at 300000h as well.
