@@ -64,7 +64,7 @@ export function plotResultFile(jsonPath) {
     const ref = r.summary.v86?.seconds;
     const rows = engines.map((e) => ({ engine: e, wall: r.summary[e].seconds, cpu: r.summary[e].cpuSeconds,
       note: r.summary[e].failure ?? 'no result', label: vsV86(r.summary[e].seconds, ref), cpuLabel: vsV86(r.summary[e].cpuSeconds, r.summary.v86?.cpuSeconds) }));
-    svg = barChartSvg(`sha256sum of ${r.options.mib} MiB in the guest (${where})`, rows, 'seconds');
+    svg = barChartSvg(`${r.title ?? `sha256sum of ${r.options.mib} MiB in the guest`} (${where})`, rows, 'seconds');
   }
   const out = jsonPath.replace(/\.json$/, '.svg');
   writeFileSync(out, svg);

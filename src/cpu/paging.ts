@@ -59,6 +59,8 @@ export class TlbState {
   private readonly globals = new Int32Array(USED_MAX);
   private globalCount = 0;
   private overflow = false;
+  /** Flushes so far (whole or non-global): translated code that bails out once after one met a miss, not a defect (jit/wasm-tier.ts). */
+  flushes = 0;
 
   /** `fast`: where to keep TlbState.fast (the CPU area of a WebAssembly memory); a new array otherwise. */
   constructor(fast?: Int32Array) {
@@ -87,6 +89,7 @@ export class TlbState {
 
   /** Forgets every translation, global ones too (CR4, CR0 paging bits and EFER writes, A20 or memory-map changes, reset). */
   flush(): void {
+    this.flushes++;
     if (this.overflow) {
       this.flags.fill(0);
       this.fast.fill(0);
@@ -110,6 +113,7 @@ export class TlbState {
       this.flush();
       return;
     }
+    this.flushes++;
     const n = this.localCount;
     this.localCount = 0;
     for (let i = 0; i < n; i++) {

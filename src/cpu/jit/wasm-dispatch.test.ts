@@ -396,6 +396,30 @@ test('x87 instructions, FXSAVE and FXRSTOR are run from the dispatcher, which go
   }
 });
 
+test('code whose first memory access misses the TLB after every CR3 load keeps its WebAssembly code: a bail-out after a flush is not counted against it', () => {
+  // mov ecx, 1000; L: mov cr3, edx; call F; dec ecx; jnz L; hlt — F at 3000h: mov eax, [DATA]; add ebx, eax; ret.
+  const code = new Array<number>(0x2009).fill(0x90);
+  code.splice(0, 17, 0xb9, ...le32(1000), 0x0f, 0x22, 0xda, 0xe8, ...le32(0x2000 - 13), 0x49, 0x75, 0xf5, 0xf4);
+  code.splice(0x2000, 9, 0x8b, 0x05, ...le32(DATA), 0x01, 0xc3, 0xc3);
+  const run = (jit: boolean) => {
+    const m = makeMachine(code, RAM);
+    enterFlat(m, true);
+    m.memory.write32(DATA, 3);
+    if (jit) m.cpu.setJit({ threshold: 0, hotRuns: 0 });
+    m.cpu.regs[2] = PAGE_DIR;
+    m.run(100000);
+    return { m, state: { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, halted: m.cpu.halted } };
+  };
+  const a = run(false).state;
+  assert.equal(a.regs[3], 3000);
+  const { m, state: b } = run(true);
+  assert.deepEqual(b, a);
+  const pages = (m.cpu.jit as unknown as { pages: Map<number, Map<number, { eip: number; module: unknown }>> }).pages;
+  const f = [...pages.get(3)!.values()].find((x) => x.eip === 0x3000)!;
+  // Before, 256 bail-outs (one per pass) sent F to JavaScript for good.
+  assert.ok(f.module !== null, 'F still has its WebAssembly code');
+});
+
 test('code mapped at two linear addresses (the vDSO in two processes) keeps a translation under each: calling both in turn translates nothing more', () => {
   // mov ecx, 1000; L: call F; call F'; dec ecx; jnz L; hlt — F at 3000h: add eax, ebx; ret; F' is
   // the same physical page mapped at 300000h as well.
