@@ -332,8 +332,11 @@ export class Jit {
     // the pages hashed (an index hashed per address, or per 64-byte chunk, made this load a cache
     // miss at nearly every interpreted branch, half of find()'s time); once it reaches the
     // threshold the address goes to the maps. Counters never go down, so an address below the
-    // threshold has no translation and the front cache need not be looked at.
-    const h = ((Math.imul(pa >>> 12, 0x9e3779b1) >>> 20) << 10) | ((pa >>> 2) & 1023);
+    // threshold has no translation and the front cache need not be looked at. The page's
+    // linear-to-physical distance is hashed in, as it is in the block keys: a library mapped at a
+    // new address in a short-lived process warms up again rather than being translated at once.
+    const page = Math.imul((pa >>> 12) ^ Math.imul((eip - pa) >>> 12, 0x85ebca6b), 0x9e3779b1) >>> 20;
+    const h = (page << 10) | ((pa >>> 2) & 1023);
     const hits = this.hits[h];
     if (hits < this.threshold) {
       this.hits[h] = hits + 1;
