@@ -282,6 +282,33 @@ test('port I/O and INVLPG are chained (blocks that start with them, code that st
   assert.equal(a20.first, 0, 'the first 49 stores went above 1 MiB');
 });
 
+test('with interrupts off, port I/O that leaves an interrupt pending does not stop the dispatcher (the PIT calibration loop runs under CLI); STI then takes it where the interpreter does', () => {
+  // 1000: cli; xor ecx, ecx; L: in al, 61h; mov esi, eax; call 1800h; inc ecx; test esi, 20h; jz L; sti; nop; hlt
+  // 1800h: out 80h, al; ret — the 250th OUT raises vector 20h, pending until the STI.
+  const code = [0xfa, 0x31, 0xc9, 0xe4, 0x61, 0x89, 0xc6, 0xe8, ...le32(0x1800 - 0x100c), 0x41, 0xf7, 0xc6, ...le32(0x20), 0x74, 0x100 - 0x12, 0xfb, 0x90, 0xf4];
+  for (const paging of [false, true]) {
+    const run = (jit: boolean) => {
+      const { m, log } = withLoggingInterrupts(code, paging);
+      m.memory.writeBytes(0x1800, Uint8Array.from([0xe6, 0x80, 0xc3]));
+      let reads = 0;
+      let writes = 0;
+      m.ports.register(0x61, 1, 'test-pit', { read8: () => (++reads > 400 ? 0x20 : 0) });
+      m.ports.register(0x80, 1, 'test-delay', { write8: () => { if (++writes === 250) m.interrupts.pending.push(0x20); } });
+      const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+      m.run(100000);
+      const c = m.cpu;
+      return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
+    };
+    const a = run(false).state;
+    const { lookups, state: b } = run(true);
+    assert.deepEqual(b, a, `paging ${paging}`);
+    assert.equal(a.regs[1], 401, 'ECX: 401 passes');
+    assert.deepEqual(a.log, [0x1000 + code.length - 1], 'taken after the NOP in the STI shadow');
+    // Before, each pass after the 250th left the dispatcher at its IN and OUT (300 lookups).
+    assert.ok(lookups < 30, `paging ${paging}: ${lookups} lookups from the run loop`);
+  }
+});
+
 test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL, REP LODSB) are run by the interpreter from the dispatcher: same results and counts at every slice end, few returns to the run loop', () => {
   // mov ecx, 3; mov edi, 1000; L: add eax, ebx; push cs; pop edx; shl eax, cl; add ebx, edx;
   // [push ecx; mov ecx, 700; mov esi, DATA; rep lodsb; pop ecx;] dec edi; jnz L; hlt

@@ -26,10 +26,11 @@ export const enum ExchangeWord {
   /** Instructions the dispatcher's earlier calls retired since the entry (written before each call): RDTSC counts from it. */
   RETIRED = 15,
   /**
-   * 1 when the interrupt controller had an interrupt pending at the entry from JavaScript.
-   * Nothing run in between changes that: devices raise interrupts only between the CPU's
-   * slices or in instructions the interpreter runs, and after such an instruction the
-   * dispatcher stops (interpretCall) or the code has left. STI reads it.
+   * 1 when the interrupt controller has an interrupt pending: written at the entry from
+   * JavaScript and after each instruction the interpreter runs for the dispatcher
+   * (interpretCall). Nothing else run in between changes it: devices raise interrupts only
+   * between the CPU's slices or in instructions the interpreter runs, and the dispatcher stops
+   * after one that left an interrupt pending with IF set. STI reads it.
    */
   PENDING = 16,
 }

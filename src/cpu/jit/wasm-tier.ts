@@ -7,7 +7,7 @@
 import type { Cpu } from '../cpu.js';
 import { CPU_AREA_CHAIN, CPU_AREA_EXCHANGE, CPU_AREA_REGS } from '../cpu-area.js';
 import { Tlb, tlbNeed } from '../paging.js';
-import { Seg } from '../state.js';
+import { Flag, Seg } from '../state.js';
 import { flatSegments, hasFlatLimits, limitsFlat, loadsSegmentOp } from './emit.js';
 import { translateWasm, ExchangeWord, Need, TscWord, TSC_WORDS, WasmExit, type WasmBlock, type WasmLayout } from './emit-wasm.js';
 import { dispatchModule, moduleBytes, callOutModule, CHAIN_UNCOUNTED } from './wasm-asm.js';
@@ -309,8 +309,12 @@ export class WasmTier {
     // DS, ES and FS on every system call). Port I/O may raise an interrupt, and a write may move
     // A20 or the memory map (the OUT handler refreshes c.a20Mask and c.mapGeneration).
     if (completed && loadsSegmentOp(c.op) && x[CAPS_WORD] !== 0) x[CAPS_WORD] = (x[CAPS_WORD] & ~SEGMENT_CAPS) | segmentCaps(c, x);
+    // A pending interrupt stops it only where the run loop would take one (IF set): the PIT
+    // calibration loop polls port 61h with interrupts off while the timer's IRQ is pending
+    // (kernel init: 36 K returns to the run loop); STI and POPF read the PENDING word.
+    const interrupted = pending && (c.eflags & Flag.IF) !== 0;
     const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ||
-      continuesAfterInterpreting(c.op, c.reg) && !pending && c.a20Mask === a20 && c.mapGeneration === map);
+      continuesAfterInterpreting(c.op, c.reg) && !interrupted && c.a20Mask === a20 && c.mapGeneration === map);
     x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
   }
