@@ -63,13 +63,15 @@ export function isPlainOp(op: number, info: number, reg: number): boolean {
  * run makes interpretOne report it, and devices that schedule timers do not shorten the run
  * loop's slice either. An x87 error with CR0.NE=0 raises IRQ13 through FERR# (the pending test
  * sees it); #MF and #NM are faults, after which the dispatcher stops. INVLPG drops one TLB
- * entry, which the dispatcher's lookups and every later function read afresh. Translated code
+ * entry, which the dispatcher's lookups and every later function read afresh. IRET (CF) too,
+ * when it returns into the same code segment with TF clear and no slow checks (interpretCall
+ * tests that; CPL and the stack stay then, and EFLAGS' IF is what the pending test reads). Translated code
  * stops before these (a NEXT exit to their EIP), so that a block starting there can be chained
  * to (jit.ts gives it an interpreted slot).
  */
 export function continuesAfterInterpreting(op: number, reg: number): boolean {
   return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op === 0x101 && reg === 7) ||
-    (op >= 0xd8 && op <= 0xdf) || op === 0x9b || op === 0x1ae;
+    (op >= 0xd8 && op <= 0xdf) || op === 0x9b || op === 0x1ae || op === 0xcf;
 }
 
 /**

@@ -309,6 +309,52 @@ test('with interrupts off, port I/O that leaves an interrupt pending does not st
   }
 });
 
+test('IRET back into the same code segment (the kernel\'s sync_core) is run from the dispatcher, which goes on after it; one that sets IF with an interrupt pending stops it where the interpreter takes the interrupt', () => {
+  // cli; mov ecx, 1000; L: pushfd; cmp ecx, K; jne skip; or dword [esp], IF; skip: push cs;
+  // push next; iret; next: add ebx, 1; dec ecx; jnz L; hlt
+  const next = CODE_BASE + 29;
+  const program = (k: number) => [0xfa, 0xb9, ...le32(1000), 0x9c, 0x81, 0xf9, ...le32(k), 0x75, 0x07, 0x81, 0x0c, 0x24, ...le32(0x200),
+    0x0e, 0x68, ...le32(next), 0xcf, 0x83, 0xc3, 0x01, 0x49, 0x75, 0xe3, 0xf4];
+  for (const paging of [false, true]) {
+    for (const enableAt of [0, 500]) {
+      const run = (jit: boolean) => {
+        const { m, log } = withLoggingInterrupts(program(enableAt), paging);
+        if (enableAt !== 0) m.interrupts.pending.push(0x20); // pending throughout, masked until the IRET that sets IF
+        const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+        m.run(100000);
+        const c = m.cpu;
+        return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted } };
+      };
+      const a = run(false).state;
+      const { lookups, state: b } = run(true);
+      assert.deepEqual(b, a, `paging ${paging}, IF set at ${enableAt}`);
+      assert.equal(a.regs[3], 1000, 'EBX: 1000 passes');
+      assert.deepEqual(a.log, enableAt === 0 ? [] : [next], 'taken right after the IRET');
+      // Before, every IRET left the dispatcher for the run loop (1000 lookups).
+      if (enableAt === 0) assert.ok(lookups < 30, `paging ${paging}: ${lookups} lookups from the run loop`);
+    }
+    // An IRET into another code segment (18h: base 1000h) stops it: EIP is no longer the linear
+    // address the dispatcher looks up, and at linear 1100h there is other translated code.
+    // 1000: mov ecx, 100; L: call 1100h; pushfd; push 18h; push 1100h; iret; done: hlt
+    // 1100h: add ebx, 100; ret — 2100h (18h:1100h): add ebx, 1; dec ecx; jz done; jmp 08h:L
+    const far = new Array<number>(0x1111).fill(0x90);
+    far.splice(0, 20, 0xb9, ...le32(100), 0xe8, ...le32(0x1100 - 0x100a), 0x9c, 0x6a, 0x18, 0x68, ...le32(0x1100), 0xcf, 0xf4);
+    far.splice(0x100, 4, 0x83, 0xc3, 100, 0xc3);
+    far.splice(0x1100, 17, 0x83, 0xc3, 0x01, 0x49, 0x0f, 0x84, ...le32(0x13 - 0x110a), 0xea, ...le32(CODE_BASE + 5), 0x08, 0x00);
+    const farRun = (jit: boolean) => {
+      const { m } = withLoggingInterrupts(far, paging);
+      m.memory.writeBytes(0x518, Uint8Array.from([0xff, 0xff, 0x00, 0x10, 0x00, 0x9a, 0xcf, 0x00]));
+      m.cpu.gdtrLimit = 0x1f;
+      if (jit) translateCountingLookups(m);
+      m.run(100000);
+      return { regs: Array.from(m.cpu.regs), n: m.cpu.instructions, eip: m.cpu.eip, cs: m.cpu.segSel[1], halted: m.cpu.halted };
+    };
+    const farA = farRun(false);
+    assert.deepEqual(farRun(true), farA, `paging ${paging}: IRET to another code segment`);
+    assert.deepEqual([farA.regs[3], farA.cs, farA.halted], [100 * 101, 0x18, true]);
+  }
+});
+
 test('plain instructions without a WebAssembly form (PUSH CS, SHL by CL, REP LODSB) are run by the interpreter from the dispatcher: same results and counts at every slice end, few returns to the run loop', () => {
   // mov ecx, 3; mov edi, 1000; L: add eax, ebx; push cs; pop edx; shl eax, cl; add ebx, edx;
   // [push ecx; mov ecx, 700; mov esi, DATA; rep lodsb; pop ecx;] dec edi; jnz L; hlt

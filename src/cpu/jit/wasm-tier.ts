@@ -297,6 +297,9 @@ export class WasmTier {
     flagsFromExchange(c, x);
     const a20 = c.a20Mask;
     const map = c.mapGeneration;
+    const csSel = c.segSel[Seg.CS];
+    const csBase = c.segBase[Seg.CS];
+    const csAttr = c.segAttr[Seg.CS];
     // c.instructions and c.stopAt stay as enter() found them while the dispatcher runs.
     const completed = c.interpretOne(c.instructions + (dispatchRoom(c) - room));
     this.stats.slotInterpreted++;
@@ -313,8 +316,13 @@ export class WasmTier {
     // calibration loop polls port 61h with interrupts off while the timer's IRQ is pending
     // (kernel init: 36 K returns to the run loop); STI and POPF read the PENDING word.
     const interrupted = pending && (c.eflags & Flag.IF) !== 0;
+    // IRET also writes EFLAGS and CS: it goes on only back into the same code segment (the
+    // kernel's sync_core returns to itself, 70 K times in the boot) with TF clear and nothing
+    // for the slow checks (RF, AC).
+    const iretSame = c.op !== 0xcf || (c.segSel[Seg.CS] === csSel && c.segBase[Seg.CS] === csBase && c.segAttr[Seg.CS] === csAttr &&
+      (c.eflags & Flag.TF) === 0 && !c.slowChecks);
     const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ||
-      continuesAfterInterpreting(c.op, c.reg) && !interrupted && c.a20Mask === a20 && c.mapGeneration === map);
+      continuesAfterInterpreting(c.op, c.reg) && iretSame && !interrupted && c.a20Mask === a20 && c.mapGeneration === map);
     x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
     return 1;
   }
