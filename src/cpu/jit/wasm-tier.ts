@@ -300,6 +300,8 @@ export class WasmTier {
     const csSel = c.segSel[Seg.CS];
     const csBase = c.segBase[Seg.CS];
     const csAttr = c.segAttr[Seg.CS];
+    const ssSel = c.segSel[Seg.SS];
+    const taskReturn = (c.eflags & Flag.NT) !== 0; // IRET with NT: a task switch (every segment, CR3, LDT)
     // c.instructions and c.stopAt stay as enter() found them while the dispatcher runs.
     const completed = c.interpretOne(c.instructions + (dispatchRoom(c) - room));
     this.stats.slotInterpreted++;
@@ -316,11 +318,11 @@ export class WasmTier {
     // calibration loop polls port 61h with interrupts off while the timer's IRQ is pending
     // (kernel init: 36 K returns to the run loop); STI and POPF read the PENDING word.
     const interrupted = pending && (c.eflags & Flag.IF) !== 0;
-    // IRET also writes EFLAGS and CS: it goes on only back into the same code segment (the
-    // kernel's sync_core returns to itself, 70 K times in the boot) with TF clear and nothing
-    // for the slow checks (RF, AC).
-    const iretSame = c.op !== 0xcf || (c.segSel[Seg.CS] === csSel && c.segBase[Seg.CS] === csBase && c.segAttr[Seg.CS] === csAttr &&
-      (c.eflags & Flag.TF) === 0 && !c.slowChecks);
+    // IRET also writes EFLAGS and CS: it goes on only back into the same code segment at the
+    // same privilege (the kernel's sync_core returns to itself, 70 K times in the boot), not a
+    // task return, with SS as it was, TF clear and nothing for the slow checks (RF, AC).
+    const iretSame = c.op !== 0xcf || (!taskReturn && c.segSel[Seg.CS] === csSel && c.segBase[Seg.CS] === csBase && c.segAttr[Seg.CS] === csAttr &&
+      c.segSel[Seg.SS] === ssSel && (c.eflags & Flag.TF) === 0 && !c.slowChecks);
     const goOn = completed && (isPlainOp(c.op, OPCODE_INFO[c.op], c.reg) ||
       continuesAfterInterpreting(c.op, c.reg) && iretSame && !interrupted && c.a20Mask === a20 && c.mapGeneration === map);
     x[ExchangeWord.KIND] = goOn ? WasmExit.NEXT : WasmExit.STOP;
