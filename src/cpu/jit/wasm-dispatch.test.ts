@@ -216,26 +216,32 @@ test('STI and POPF in WebAssembly code: pending interrupts arrive where the inte
   }
 });
 
+/**
+ * The kernel's PIT calibration loop in `code` (IN 61h until bit 5 is set, on the 401st read;
+ * CALL 1800h: OUT 80h, the I/O delay; the raiseAt-th OUT raises vector 20h), run by the
+ * interpreter or with everything translated: the run loop's lookups and the final state.
+ */
+function pitPolling(code: number[], paging: boolean, raiseAt: number, jit: boolean) {
+  const { m, log } = withLoggingInterrupts(code, paging);
+  m.memory.writeBytes(0x1800, Uint8Array.from([0xe6, 0x80, 0xc3]));
+  let reads = 0;
+  let writes = 0;
+  m.ports.register(0x61, 1, 'test-pit', { read8: () => (++reads > 400 ? 0x20 : 0) });
+  m.ports.register(0x80, 1, 'test-delay', { write8: () => { if (++writes === raiseAt) m.interrupts.pending.push(0x20); } });
+  const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
+  m.run(100000);
+  const c = m.cpu;
+  return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
+}
+
 test('port I/O and INVLPG are chained (blocks that start with them, code that stops before them): a port-polling loop stays in the dispatcher, an interrupt an OUT raises arrives where the interpreter takes it, an OUT that moves A20 stops it', () => {
   // 1000: sti; xor ecx, ecx; L: in al, 61h; mov esi, eax; call 1800h; inc ecx; test esi, 20h; jz L; hlt
   // 1800h: out 80h, al; ret (the kernel's PIT calibration loop with its I/O delay)
   const code = [0xfb, 0x31, 0xc9, 0xe4, 0x61, 0x89, 0xc6, 0xe8, ...le32(0x1800 - 0x100c), 0x41, 0xf7, 0xc6, ...le32(0x20), 0x74, 0x100 - 0x12, 0xf4];
   for (const paging of [false, true]) {
     for (const raiseAt of [0, 250]) {
-      const run = (jit: boolean) => {
-        const { m, log } = withLoggingInterrupts(code, paging);
-        m.memory.writeBytes(0x1800, Uint8Array.from([0xe6, 0x80, 0xc3]));
-        let reads = 0;
-        let writes = 0;
-        m.ports.register(0x61, 1, 'test-pit', { read8: () => (++reads > 400 ? 0x20 : 0) });
-        m.ports.register(0x80, 1, 'test-delay', { write8: () => { if (++writes === raiseAt) m.interrupts.pending.push(0x20); } });
-        const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
-        m.run(100000);
-        const c = m.cpu;
-        return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
-      };
-      const a = run(false).state;
-      const { lookups, state: b } = run(true);
+      const a = pitPolling(code, paging, raiseAt, false).state;
+      const { lookups, state: b } = pitPolling(code, paging, raiseAt, true);
       assert.deepEqual(b, a, `paging ${paging}, interrupt at OUT ${raiseAt}`);
       assert.equal(a.regs[1], 401, 'ECX: 401 passes');
       // The interrupt comes right after the OUT that raised it: the handler saw the RET's EIP.
@@ -287,20 +293,8 @@ test('with interrupts off, port I/O that leaves an interrupt pending does not st
   // 1800h: out 80h, al; ret — the 250th OUT raises vector 20h, pending until the STI.
   const code = [0xfa, 0x31, 0xc9, 0xe4, 0x61, 0x89, 0xc6, 0xe8, ...le32(0x1800 - 0x100c), 0x41, 0xf7, 0xc6, ...le32(0x20), 0x74, 0x100 - 0x12, 0xfb, 0x90, 0xf4];
   for (const paging of [false, true]) {
-    const run = (jit: boolean) => {
-      const { m, log } = withLoggingInterrupts(code, paging);
-      m.memory.writeBytes(0x1800, Uint8Array.from([0xe6, 0x80, 0xc3]));
-      let reads = 0;
-      let writes = 0;
-      m.ports.register(0x61, 1, 'test-pit', { read8: () => (++reads > 400 ? 0x20 : 0) });
-      m.ports.register(0x80, 1, 'test-delay', { write8: () => { if (++writes === 250) m.interrupts.pending.push(0x20); } });
-      const counted = jit ? translateCountingLookups(m) : { lookups: 0 };
-      m.run(100000);
-      const c = m.cpu;
-      return { lookups: counted.lookups, state: { log: log(), regs: Array.from(c.regs), eflags: c.getEflags(), n: c.instructions, eip: c.eip, halted: c.halted, reads, writes } };
-    };
-    const a = run(false).state;
-    const { lookups, state: b } = run(true);
+    const a = pitPolling(code, paging, 250, false).state;
+    const { lookups, state: b } = pitPolling(code, paging, 250, true);
     assert.deepEqual(b, a, `paging ${paging}`);
     assert.equal(a.regs[1], 401, 'ECX: 401 passes');
     assert.deepEqual(a.log, [0x1000 + code.length - 1], 'taken after the NOP in the STI shadow');
