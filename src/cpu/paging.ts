@@ -59,7 +59,7 @@ export class TlbState {
   private readonly globals = new Int32Array(USED_MAX);
   private globalCount = 0;
   private overflow = false;
-  /** Flushes so far (whole or non-global): translated code that bails out once after one met a miss, not a defect (jit/wasm-tier.ts). */
+  /** Flushes so far (whole or non-global): jit/wasm-tier.ts does not count translated code's first bail-out after one (a TLB miss) against it. */
   flushes = 0;
 
   /** `fast`: where to keep TlbState.fast (the CPU area of a WebAssembly memory); a new array otherwise. */
@@ -164,17 +164,16 @@ export function translateFetch(c: Cpu, lin: number, user: boolean): number {
 }
 
 /**
- * translate() (translateFetch() with `fetch`) without raising: the physical address, or -1 where
- * the access would fault (the walk faults before it writes an accessed or dirty bit, so a miss
- * leaves only CR2 and the fault fields, which are put back). For the translator, which walks
- * where the interpreter's next access would.
+ * translateFetch() without raising: the physical address, or -1 where the fetch would fault (the
+ * walk faults before it writes an accessed bit, so a miss leaves only CR2 and the fault fields,
+ * which are put back). For the translator's lookup, which walks where the next fetch would.
  */
-export function probeTranslate(c: Cpu, lin: number, write: boolean, user: boolean, fetch = false): number {
+export function probeFetch(c: Cpu, lin: number, user: boolean): number {
   const cr2 = c.cr[2];
   const vector = c.faultVector;
   const code = c.faultCode;
   try {
-    return fetch ? translateFetch(c, lin, user) : translate(c, lin, write, user);
+    return translateFetch(c, lin, user);
   } catch (e) {
     if (e !== c.fault) throw e;
     c.cr[2] = cr2;

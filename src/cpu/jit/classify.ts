@@ -64,10 +64,10 @@ export function isPlainOp(op: number, info: number, reg: number): boolean {
  * loop's slice either. An x87 error with CR0.NE=0 raises IRQ13 through FERR# (the pending test
  * sees it); #MF and #NM are faults, after which the dispatcher stops. INVLPG drops one TLB
  * entry, which the dispatcher's lookups and every later function read afresh. IRET (CF) too,
- * when it returns into the same code segment with TF clear and no slow checks (interpretCall
- * tests that; CPL and the stack stay then, and EFLAGS' IF is what the pending test reads). Translated code
- * stops before these (a NEXT exit to their EIP), so that a block starting there can be chained
- * to (jit.ts gives it an interpreted slot).
+ * when it returns into the same code segment with the same SS, not as a task return, with TF
+ * clear and no slow checks (interpretCall tests that; EFLAGS' IF is what the pending test
+ * reads). Translated code stops before these (a NEXT exit to their EIP), so that a block
+ * starting there can be chained to (jit.ts gives it an interpreted slot).
  */
 export function continuesAfterInterpreting(op: number, reg: number): boolean {
   return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op === 0x101 && reg === 7) ||

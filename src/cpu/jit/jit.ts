@@ -6,7 +6,7 @@
 // blocks are dropped. Design and exactness rules: src/cpu/README.md "Translation (JIT)".
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../state.js';
-import { tlbFetchable, probeTranslate } from '../paging.js';
+import { tlbFetchable, probeFetch } from '../paging.js';
 import { runFallback } from './fallback.js';
 import { setSp } from '../mmu.js';
 import { jr8, jr16, jr32, jw8, jw16, jw32, jpush, jpop, jstack } from './mem.js';
@@ -156,7 +156,7 @@ function openWindow(c: Cpu, eip: number): boolean {
   if (c.paging) {
     const page = lin >>> 12;
     if (tlbFetchable(c.tlb.flags[page], c.user)) a = c.tlb.phys[page] | (lin & 0xfff);
-    else if (c.instructions >= c.stopAt || (a = probeTranslate(c, lin, false, c.user, true)) < 0) return false;
+    else if (c.instructions >= c.stopAt || (a = probeFetch(c, lin, c.user)) < 0) return false;
   }
   if (!setFetchWindow(c, eip, lin, (a & c.a20Mask) >>> 0, limit)) return false;
   c.fetchSpan = c.fetchEnd - c.fetchMin;
